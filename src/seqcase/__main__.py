@@ -1,0 +1,35 @@
+"""`python -m seqcase`: commands around the pipeline (the pipeline itself is `dvc repro`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from seqcase.config import ParamsError, load_params
+
+
+def validate(params_path: Path) -> int:
+    try:
+        params = load_params(params_path)
+    except ParamsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for name, case in params.cases.items():
+        print(f"{name}: {case.task} on {case.source}, models {', '.join(case.models)}, "
+              f"baselines {', '.join(case.baselines.chosen())}")
+    print(f"{params_path}: valid ({len(params.sources)} sources, {len(params.cases)} cases)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m seqcase", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("validate", help="check params.yaml against the schema and list the cases")
+    check.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = parser.parse_args(argv)
+    return validate(args.params)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Models by name: Keras networks (networks.py, imports TensorFlow) and classical baselines."""

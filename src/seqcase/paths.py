@@ -1,0 +1,32 @@
+"""Where each stage of a case reads and writes; dvc.yaml spells out the same paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CasePaths:
+    case: str
+    root: Path = Path(".")
+
+    @property
+    def prepared(self) -> Path:
+        return self.root / "data" / "prepared" / self.case
+
+    @property
+    def tuning(self) -> Path:
+        return self.root / "data" / "tuning" / self.case
+
+    @property
+    def models(self) -> Path:
+        return self.root / "data" / "models" / self.case
+
+    @property
+    def evaluation(self) -> Path:
+        return self.root / "data" / "evaluation" / self.case
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports" / self.case

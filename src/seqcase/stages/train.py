@@ -1,0 +1,85 @@
+"""train@<case>: each variant retrained on its best hyperparameters, saved and logged to MLflow."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import keras
+import mlflow
+from mlflow.models import infer_signature
+
+from seqcase import tracking
+from seqcase.config import get_case, load_params
+from seqcase.io import atomic_directory, atomic_path, read_json, write_json
+from seqcase.models.catalog import family
+from seqcase.models.networks import build_network, forecasting_head
+from seqcase.paths import CasePaths
+from seqcase.tasks import forecasting
+from seqcase.training import EpochMetricsLogger, fit_network, freeze_imported_heap, set_seed
+
+logger = logging.getLogger(__name__)
+
+
+def model_requirements() -> list[str]:
+    """Pinned here so MLflow does not spend seconds inferring them for every model."""
+    import tensorflow as tf
+
+    return [f"tensorflow=={tf.__version__}", f"keras=={keras.__version__}"]
+
+
+def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
+    columns = ["epoch", *history]
+    with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for epoch in range(len(history["loss"])):
+            writer.writerow([epoch + 1, *(history[name][epoch] for name in history)])
+
+
+def run(params_path: Path, case_name: str) -> dict:
+    params = load_params(params_path)
+    case = get_case(params, case_name, params_path)
+    paths = CasePaths(case_name)
+    series = forecasting.load_prepared(paths.prepared)
+    tuned = read_json(paths.tuning / "best_hyperparameters.json")
+    tracking.configure()
+    freeze_imported_heap()
+    book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
+    summary = {}
+    curves_directory = paths.reports / "learning_curves"
+    with atomic_directory(paths.models) as model_directory, atomic_directory(curves_directory) as curves:
+        for variant, spec in case.models.items():
+            hyperparameters = tuned[variant]["hyperparameters"]
+            window_length = int(hyperparameters["window_length"])
+            set_seed(params.seed)
+            model = build_network(spec.architecture, (window_length, len(series.feature_names)),
+                                  forecasting_head(series.horizon), hyperparameters, spec.cell, variant)
+            train = forecasting.split_windows(series, window_length, "train")
+            validation = forecasting.split_windows(series, window_length, "validation")
+            tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture,
+                    "seqcase.family": family(spec.architecture)}
+            with tracking.child_run(book, variant, case_name, "train", tags):
+                mlflow.log_params({**hyperparameters, **case.train.model_dump(), "train_windows": len(train[0])})
+                history = fit_network(model, train, validation, case.train, [EpochMetricsLogger()])
+                model.save(model_directory / f"{variant}.keras")
+                sample = validation[0][:8]
+                mlflow.keras.log_model(
+                    model, name=variant, signature=infer_signature(sample, model.predict(sample, verbose=0)),
+                    pip_requirements=model_requirements(),
+                )
+                best_epoch = int(min(range(len(history.history["val_loss"])), key=history.history["val_loss"].__getitem__))
+                mlflow.log_metrics({"best_epoch": best_epoch + 1, "best_val_loss": history.history["val_loss"][best_epoch]})
+            write_learning_curve(curves / f"{variant}.csv", history.history)
+            summary[variant] = {
+                "architecture": spec.architecture, "family": family(spec.architecture),
+                "hyperparameters": hyperparameters, "window_length": window_length,
+                "epochs_run": len(history.history["loss"]), "best_epoch": best_epoch + 1,
+                "best_val_loss": float(history.history["val_loss"][best_epoch]),
+                "parameters": int(model.count_params()), "run_id": book.runs[variant],
+            }
+            logger.info("%s/%s: %s", case_name, variant, summary[variant])
+        write_json(model_directory / "training.json", summary)
+        book.save(model_directory / "runs.json")
+    return summary

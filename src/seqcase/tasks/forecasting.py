@@ -1,0 +1,275 @@
+"""Forecasting: a dated table becomes scaled series, split by time, windowed without crossing gaps.
+
+The prepared series keeps every row; windows are cut later, in the stage that knows the window
+length (a tuned hyperparameter). A window never spans a gap, and its targets lie in one split. Its
+inputs may reach back into an earlier split (the past is known when forecasting), never a later one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import StandardScaler
+
+from seqcase.config import Feature, ForecastingPrepare
+from seqcase.io import atomic_directory, read_json, write_json
+
+SPLITS = ("train", "validation", "test")
+DIFFERENCING_TRANSFORMS = ("diff", "log_return", "pct_change")
+
+
+@dataclass(frozen=True)
+class PreparedSeries:
+    """Rows in time order; column 0 of `inputs` is the target, scaled with training statistics."""
+
+    timestamps: np.ndarray
+    inputs: np.ndarray
+    segment: np.ndarray
+    split: np.ndarray
+    feature_names: tuple[str, ...]
+    feature_mean: np.ndarray
+    feature_scale: np.ndarray
+    horizon: int
+    target_transform: str
+
+    @property
+    def target(self) -> np.ndarray:
+        return self.inputs[:, 0]
+
+    def to_original(self, scaled_target: np.ndarray) -> np.ndarray:
+        return np.asarray(scaled_target, dtype=np.float64) * self.feature_scale[0] + self.feature_mean[0]
+
+    def to_scaled(self, original_target: np.ndarray) -> np.ndarray:
+        return (np.asarray(original_target, dtype=np.float64) - self.feature_mean[0]) / self.feature_scale[0]
+
+    @property
+    def target_original(self) -> np.ndarray:
+        return self.to_original(self.target)
+
+
+# --- from a table to a series ----------------------------------------------------------------------
+
+
+def read_table(path: Path, config: ForecastingPrepare) -> pd.DataFrame:
+    """Read a CSV (plain or compressed) and parse its time column; missing columns fail here."""
+    frame = pd.read_csv(path)
+    needed = [config.time_column] + sorted(
+        {f.column for f in [config.target, *config.features]} | {f.over for f in config.features if f.over}
+        | ({config.target.over} if config.target.over else set())
+    )
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: no column(s) {missing}; the file has {list(frame.columns)}")
+    try:
+        frame[config.time_column] = pd.to_datetime(frame[config.time_column], format=config.time_format)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{path}: column {config.time_column!r} does not parse as dates with "
+            f"time_format={config.time_format!r}: {error}"
+        ) from None
+    return frame[needed]
+
+
+def clean_rows(frame: pd.DataFrame, time_column: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Sort by time, drop rows with missing values, keep the last of duplicated timestamps."""
+    complete = frame.dropna()
+    ordered = complete.sort_values(time_column, kind="stable")
+    unique = ordered.drop_duplicates(subset=time_column, keep="last").reset_index(drop=True)
+    counts = {
+        "rows_read": len(frame),
+        "rows_with_missing_values": len(frame) - len(complete),
+        "duplicate_timestamps": len(ordered) - len(unique),
+    }
+    return unique, counts
+
+
+def find_segments(timestamps: np.ndarray, max_gap: pd.Timedelta) -> np.ndarray:
+    """Segment id per row: a step longer than `max_gap` starts a new segment."""
+    if len(timestamps) == 0:
+        return np.zeros(0, dtype=np.int32)
+    steps = np.diff(timestamps.astype("datetime64[ns]"))
+    breaks = steps > np.timedelta64(max_gap.value, "ns")
+    return np.concatenate([[0], np.cumsum(breaks)]).astype(np.int32)
+
+
+def transform_column(frame: pd.DataFrame, feature: Feature, segment: np.ndarray) -> np.ndarray:
+    """The feature's values; change transforms are NaN on the first row of each segment."""
+    values = frame[feature.column].to_numpy(dtype=np.float64)
+    if feature.transform in ("log", "log_return", "log_ratio") and (values <= 0).any():
+        raise ValueError(f"column {feature.column!r} has values <= 0, which transform {feature.transform!r} cannot take")
+    if feature.transform == "none":
+        return values
+    if feature.transform == "log":
+        return np.log(values)
+    if feature.transform == "log_ratio":
+        over = frame[feature.over].to_numpy(dtype=np.float64)
+        if (over <= 0).any():
+            raise ValueError(f"column {feature.over!r} has values <= 0, which log_ratio cannot take")
+        return np.log(values / over)
+    previous = np.roll(values, 1)
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = segment[1:] != segment[:-1]
+    previous[starts] = np.nan
+    if feature.transform == "diff":
+        return values - previous
+    if feature.transform == "log_return":
+        return np.log(values / previous)
+    return values / previous - 1.0  # pct_change
+
+
+def chronological_split(row_count: int, validation_fraction: float, test_fraction: float) -> np.ndarray:
+    """0 train, 1 validation, 2 test, in time order."""
+    train_end = int(round(row_count * (1 - validation_fraction - test_fraction)))
+    validation_end = int(round(row_count * (1 - test_fraction)))
+    split = np.full(row_count, 2, dtype=np.int8)
+    split[:validation_end] = 1
+    split[:train_end] = 0
+    return split
+
+
+def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[PreparedSeries, dict]:
+    """Clean, segment, transform, split and scale; the scaler sees training rows only."""
+    frame, counts = clean_rows(frame, config.time_column)
+    timestamps = frame[config.time_column].to_numpy(dtype="datetime64[ns]")
+    max_gap = pd.Timedelta(config.max_gap)
+    segment = find_segments(timestamps, max_gap)
+    features = [config.target, *config.features]
+    raw = np.column_stack([transform_column(frame, feature, segment) for feature in features])
+    finite = np.isfinite(raw).all(axis=1)
+    timestamps, raw, segment = timestamps[finite], raw[finite], segment[finite]
+    split = chronological_split(len(raw), config.validation_fraction, config.test_fraction)
+    if not (split == 0).any():
+        raise ValueError("no training rows left after cleaning; the table is too short")
+    scaler = StandardScaler().fit(raw[split == 0])
+    series = PreparedSeries(
+        timestamps=timestamps,
+        inputs=scaler.transform(raw).astype(np.float32),
+        segment=segment,
+        split=split,
+        feature_names=tuple(feature.name for feature in features),
+        feature_mean=scaler.mean_.astype(np.float64),
+        feature_scale=scaler.scale_.astype(np.float64),
+        horizon=config.horizon,
+        target_transform=config.target.transform,
+    )
+    gap_lengths = np.diff(frame[config.time_column].to_numpy(dtype="datetime64[ns]"))
+    gaps = gap_lengths[gap_lengths > np.timedelta64(max_gap.value, "ns")]
+    summary = {
+        **counts,
+        "rows_dropped_at_segment_starts": int((~finite).sum()),
+        "rows": len(raw),
+        "gaps": len(gaps),
+        "longest_gap": str(pd.Timedelta(gaps.max())) if len(gaps) else None,
+        "segments": int(len(np.unique(segment))),
+        "rows_per_split": {name: int((split == index).sum()) for index, name in enumerate(SPLITS)},
+        "split_starts": {
+            name: str(pd.Timestamp(timestamps[split == index][0])) for index, name in enumerate(SPLITS)
+            if (split == index).any()
+        },
+        "first_timestamp": str(pd.Timestamp(timestamps[0])),
+        "last_timestamp": str(pd.Timestamp(timestamps[-1])),
+    }
+    return series, summary
+
+
+# --- windows ---------------------------------------------------------------------------------------
+
+
+def window_positions(series: PreparedSeries, window_length: int, split_name: str) -> np.ndarray:
+    """Row index of the first target of every window whose targets all lie in `split_name`.
+
+    Inputs are rows [t - window_length, t), targets [t, t + horizon): all in one segment.
+    """
+    if window_length < 1:
+        raise ValueError(f"window_length must be at least 1, got {window_length}")
+    split_index = SPLITS.index(split_name)
+    horizon = series.horizon
+    first_target = np.arange(window_length, len(series.target) - horizon + 1)
+    same_segment = series.segment[first_target - window_length] == series.segment[first_target + horizon - 1]
+    in_split = (series.split[first_target] == split_index) & (series.split[first_target + horizon - 1] == split_index)
+    return first_target[same_segment & in_split]
+
+
+def make_windows(series: PreparedSeries, positions: np.ndarray, window_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (windows, window_length, features) and scaled targets (windows, horizon)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    inputs = series.inputs[positions[:, None] + np.arange(-window_length, 0)]
+    targets = series.target[positions[:, None] + np.arange(series.horizon)]
+    return inputs, targets
+
+
+def split_windows(series: PreparedSeries, window_length: int, split_name: str) -> tuple[np.ndarray, np.ndarray]:
+    return make_windows(series, window_positions(series, window_length, split_name), window_length)
+
+
+def actual_values(series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
+    """Targets in original units, (windows, horizon)."""
+    return series.to_original(series.target[np.asarray(positions)[:, None] + np.arange(series.horizon)])
+
+
+def no_change_forecast(series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
+    """The level stays where it was: the random walk, whatever the target transform."""
+    shape = (len(positions), series.horizon)
+    if series.target_transform in DIFFERENCING_TRANSFORMS:
+        return np.zeros(shape)
+    last = series.target_original[np.asarray(positions) - 1]
+    return np.broadcast_to(last[:, None], shape).copy()
+
+
+class KerasForecaster:
+    """A trained network behind the same predict(series, positions) contract as the baselines."""
+
+    def __init__(self, model, window_length: int, batch_size: int = 1024) -> None:
+        self.model = model
+        self.window_length = int(window_length)
+        self.batch_size = batch_size
+
+    def predict(self, series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
+        inputs, _ = make_windows(series, positions, self.window_length)
+        scaled = self.model.predict(inputs, batch_size=self.batch_size, verbose=0)
+        return series.to_original(np.asarray(scaled).reshape(len(positions), series.horizon))
+
+
+# --- storage ---------------------------------------------------------------------------------------
+
+
+def save_prepared(series: PreparedSeries, summary: dict, directory: Path) -> None:
+    with atomic_directory(directory) as temporary:
+        np.savez(
+            temporary / "series.npz",
+            timestamps=series.timestamps.astype("datetime64[ns]").astype(np.int64),
+            inputs=series.inputs,
+            segment=series.segment,
+            split=series.split,
+            feature_mean=series.feature_mean,
+            feature_scale=series.feature_scale,
+        )
+        write_json(
+            temporary / "meta.json",
+            {
+                "task": "forecasting",
+                "feature_names": list(series.feature_names),
+                "horizon": series.horizon,
+                "target_transform": series.target_transform,
+                "summary": summary,
+            },
+        )
+
+
+def load_prepared(directory: Path) -> PreparedSeries:
+    meta = read_json(Path(directory) / "meta.json")
+    with np.load(Path(directory) / "series.npz") as arrays:
+        return PreparedSeries(
+            timestamps=arrays["timestamps"].astype("datetime64[ns]"),
+            inputs=arrays["inputs"],
+            segment=arrays["segment"],
+            split=arrays["split"],
+            feature_names=tuple(meta["feature_names"]),
+            feature_mean=arrays["feature_mean"],
+            feature_scale=arrays["feature_scale"],
+            horizon=int(meta["horizon"]),
+            target_transform=meta["target_transform"],
+        )

@@ -1,0 +1,101 @@
+"""MLflow: one experiment per case, a parent run per pipeline run, a child run per model and trial.
+
+DVC runs each stage in its own process, so the runs a stage created are handed on in a small
+JSON run book (a stage output). A pipeline run stays RUNNING until the report stage closes it; a
+stage whose upstream pipeline run is already closed (it re-ran alone) starts a new pipeline run
+that points back to the old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from seqcase.io import read_json, write_json
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+
+
+def configure() -> str:
+    """Point MLflow at MLFLOW_TRACKING_URI, or at the SQLite file in the repository."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    mlflow.set_tracking_uri(uri)
+    return uri
+
+
+def git_state() -> dict[str, str]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"mlflow.source.git.commit": commit, "seqcase.git_dirty": str(dirty).lower()}
+
+
+def stage_tags(case_name: str, stage: str) -> dict[str, str]:
+    return {"seqcase.case": case_name, "seqcase.dvc_stage": f"{stage}@{case_name}", **git_state()}
+
+
+@dataclass
+class RunBook:
+    """The MLflow runs of one pipeline run of a case: the parent and a child per model."""
+
+    experiment_id: str
+    parent_run_id: str
+    runs: dict[str, str] = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        write_json(path, {"experiment_id": self.experiment_id, "parent_run_id": self.parent_run_id, "runs": self.runs})
+
+    @classmethod
+    def load(cls, path: Path) -> RunBook:
+        data = read_json(path)
+        return cls(data["experiment_id"], data["parent_run_id"], dict(data["runs"]))
+
+
+def start_pipeline_run(case_name: str, stage: str, extra_tags: dict[str, str] | None = None) -> RunBook:
+    experiment = mlflow.set_experiment(case_name)
+    run = MlflowClient().create_run(
+        experiment.experiment_id,
+        run_name=f"{case_name} {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        tags={**stage_tags(case_name, stage), "seqcase.kind": "pipeline", **(extra_tags or {})},
+    )
+    return RunBook(experiment.experiment_id, run.info.run_id)
+
+
+def continue_pipeline_run(upstream: RunBook, case_name: str, stage: str) -> RunBook:
+    """Join the upstream pipeline run while it is open; else open a new one that points back."""
+    status = MlflowClient().get_run(upstream.parent_run_id).info.status
+    if status == "RUNNING":
+        return RunBook(upstream.experiment_id, upstream.parent_run_id, dict(upstream.runs))
+    return start_pipeline_run(case_name, stage, {"seqcase.continues": upstream.parent_run_id})
+
+
+def finish_pipeline_run(book: RunBook, status: str = "FINISHED") -> None:
+    MlflowClient().set_terminated(book.parent_run_id, status)
+
+
+@contextlib.contextmanager
+def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[str, str] | None = None) -> Iterator:
+    """Resume the child `key` of the pipeline run, or start it nested under the parent."""
+    all_tags = {**stage_tags(case_name, stage), **(tags or {})}
+    if key in book.runs:
+        with mlflow.start_run(run_id=book.runs[key]) as run:
+            mlflow.set_tags(all_tags)
+            yield run
+        return
+    with mlflow.start_run(
+        experiment_id=book.experiment_id, run_name=key, parent_run_id=book.parent_run_id, tags=all_tags
+    ) as run:
+        book.runs[key] = run.info.run_id
+        yield run

@@ -1,0 +1,142 @@
+"""keras-tuner over each variant's search space, every trial a nested MLflow run.
+
+keras-tuner has no tracking hook of its own; the tuner class is wrapped so that each trial runs
+inside its own MLflow run (hyperparameters, per-epoch metrics, status, score), nested under the
+variant's run. keras-tuner swallows a failing trial; a search in which no trial completed raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import keras_tuner
+import mlflow
+import numpy as np
+from mlflow.tracking import MlflowClient
+
+from seqcase.config import ModelSpec, Range, TuneConfig
+from seqcase.models.networks import Head, build_network
+from seqcase.training import EpochMetricsLogger
+
+logger = logging.getLogger(__name__)
+
+TUNERS = {
+    "hyperband": keras_tuner.Hyperband,
+    "random_search": keras_tuner.RandomSearch,
+    "bayesian": keras_tuner.BayesianOptimization,
+}
+Datasets = Callable[[dict], tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]
+
+
+class TuningError(RuntimeError):
+    """No trial of a search completed; the message carries what the trials failed with."""
+
+
+def register(hp: keras_tuner.HyperParameters, name: str, spec) -> object:
+    """Declare one hyperparameter from its params.yaml form: a range, a list of choices, or a value."""
+    if isinstance(spec, Range):
+        if spec.is_integer:
+            return hp.Int(name, int(spec.min), int(spec.max), step=int(spec.step or 1), sampling=spec.sampling)
+        return hp.Float(name, float(spec.min), float(spec.max), step=spec.step, sampling=spec.sampling)
+    if isinstance(spec, list):
+        return hp.Choice(name, spec)
+    return hp.Fixed(name, spec)
+
+
+class VariantHyperModel(keras_tuner.HyperModel):
+    """Builds a variant from its search space; the data depend on the trial's window length."""
+
+    def __init__(self, variant: str, spec: ModelSpec, head: Head, feature_count: int,
+                 datasets: Datasets, batch_size: int) -> None:
+        super().__init__(name=variant)
+        self.spec, self.head, self.feature_count = spec, head, feature_count
+        self.datasets, self.batch_size = datasets, batch_size
+
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        values = {name: register(hp, name, spec) for name, spec in self.spec.search_space.items()}
+        input_shape = (int(values["window_length"]), self.feature_count)
+        return build_network(self.spec.architecture, input_shape, self.head, values, self.spec.cell, self.name)
+
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
+        (train_x, train_y), validation = self.datasets(hp.values)
+        return model.fit(train_x, train_y, validation_data=validation, batch_size=self.batch_size,
+                         verbose=0, **kwargs)
+
+
+def tracked(tuner_class: type) -> type:
+    """A subclass of a keras-tuner tuner that logs each trial as a nested MLflow run."""
+
+    class TrackedTuner(tuner_class):
+        def __init__(self, *args, parent_run_id: str, experiment_id: str, tags: dict[str, str], **kwargs):
+            super().__init__(*args, **kwargs)
+            self.parent_run_id, self.experiment_id, self.run_tags = parent_run_id, experiment_id, tags
+            self.trial_runs: dict[str, str] = {}
+
+        def run_trial(self, trial, *args, **kwargs):
+            tags = {**self.run_tags, "seqcase.kind": "trial", "seqcase.trial_id": trial.trial_id}
+            with mlflow.start_run(experiment_id=self.experiment_id, run_name=f"trial {trial.trial_id}",
+                                  parent_run_id=self.parent_run_id, nested=True, tags=tags) as run:
+                self.trial_runs[trial.trial_id] = run.info.run_id
+                mlflow.log_params(trial.hyperparameters.values)
+                kwargs["callbacks"] = [*kwargs.get("callbacks", []), EpochMetricsLogger()]
+                return super().run_trial(trial, *args, **kwargs)
+
+        def on_trial_end(self, trial):
+            super().on_trial_end(trial)
+            run_id = self.trial_runs.get(trial.trial_id)
+            if run_id is None:
+                return
+            client = MlflowClient()
+            client.set_tag(run_id, "seqcase.trial_status", str(trial.status).lower())
+            if trial.score is not None:
+                client.log_metric(run_id, "score", float(trial.score))
+            if trial.message:
+                client.set_tag(run_id, "seqcase.trial_message", str(trial.message)[-4000:])
+
+    TrackedTuner.__name__ = f"Tracked{tuner_class.__name__}"
+    return TrackedTuner
+
+
+def make_tuner(hypermodel: VariantHyperModel, config: TuneConfig, directory: Path, seed: int,
+               parent_run_id: str, experiment_id: str, tags: dict[str, str]):
+    common = dict(
+        hypermodel=hypermodel, objective="val_loss", seed=seed, directory=str(directory),
+        project_name=hypermodel.name, overwrite=True, executions_per_trial=config.executions_per_trial,
+        parent_run_id=parent_run_id, experiment_id=experiment_id, tags=tags,
+    )
+    tuner_class = tracked(TUNERS[config.algorithm])
+    if config.algorithm == "hyperband":
+        return tuner_class(max_epochs=config.max_epochs, factor=config.factor,
+                           hyperband_iterations=config.hyperband_iterations, **common)
+    return tuner_class(max_trials=config.max_trials, **common)
+
+
+def run_search(tuner, config: TuneConfig) -> dict:
+    """Search, check that trials completed, and return the best trial's hyperparameters and score."""
+    stop_early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience)
+    search_arguments = {"callbacks": [stop_early]}
+    if config.algorithm != "hyperband":
+        search_arguments["epochs"] = config.max_epochs
+    tuner.search(**search_arguments)
+    trials = list(tuner.oracle.trials.values())
+    completed = [trial for trial in trials if str(trial.status) == "COMPLETED" and trial.score is not None]
+    failed = [trial for trial in trials if str(trial.status) == "FAILED"]
+    if not completed:
+        messages = "; ".join(str(trial.message).strip().splitlines()[-1] for trial in failed if trial.message)
+        raise TuningError(f"no trial of {tuner.hypermodel.name!r} completed ({len(failed)} failed): {messages}")
+    if failed:
+        logger.warning("%s: %d of %d trials failed", tuner.hypermodel.name, len(failed), len(trials))
+    best = min(completed, key=lambda trial: trial.score)
+    hyperparameters = {k: v for k, v in best.hyperparameters.values.items() if not k.startswith("tuner/")}
+    return {
+        "hyperparameters": hyperparameters,
+        "score": float(best.score),
+        "best_trial_id": best.trial_id,
+        "best_trial_run_id": tuner.trial_runs.get(best.trial_id),
+        "trials": len(trials),
+        "completed_trials": len(completed),
+        "failed_trials": len(failed),
+    }

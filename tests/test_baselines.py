@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from seqcase.config import LinearLagsOptions, NoOptions
+from seqcase.models.baselines import DriftForecaster, LinearLagsForecaster, MeanForecaster, NaiveForecaster, fit_baselines
+from conftest import series_from
+from seqcase.tasks.forecasting import actual_values, window_positions
+
+
+def test_drift_is_exact_on_a_straight_line_and_naive_lags_it():
+    series = series_from(2.0 * np.arange(100))
+    positions = window_positions(series, 1, "test")
+    actual = actual_values(series, positions)
+    np.testing.assert_allclose(DriftForecaster().fit(series).predict(series, positions), actual, rtol=1e-5)
+    np.testing.assert_allclose(actual - NaiveForecaster().predict(series, positions), [[2.0, 4.0]] * len(positions),
+                               rtol=1e-4)
+
+
+def test_mean_and_drift_of_returns_are_the_training_mean():
+    rng = np.random.default_rng(1)
+    series = series_from(rng.normal(0.001, 0.01, 200), transform="log_return", horizon=1)
+    positions = window_positions(series, 1, "test")
+    training_mean = series.target_original[series.split == 0].mean()
+    assert MeanForecaster().fit(series).predict(series, positions)[0, 0] == pytest.approx(training_mean)
+    assert DriftForecaster().fit(series).predict(series, positions)[0, 0] == pytest.approx(training_mean)
+    assert (NaiveForecaster().predict(series, positions) == 0).all()
+
+
+def test_linear_lags_learns_an_autoregression_the_naive_forecast_cannot():
+    rng = np.random.default_rng(2)
+    values = np.zeros(600)
+    for index in range(1, 600):
+        values[index] = -0.7 * values[index - 1] + rng.normal()
+    series = series_from(values, horizon=1)
+    positions = window_positions(series, 3, "test")
+    actual = actual_values(series, positions)
+    linear = LinearLagsForecaster(lags=3).fit(series)
+    linear_rmse = np.sqrt(((linear.predict(series, positions) - actual) ** 2).mean())
+    naive_rmse = np.sqrt(((NaiveForecaster().predict(series, positions) - actual) ** 2).mean())
+    assert linear_rmse < 0.6 * naive_rmse
+    # Input and target share one scaler, so the last lag's coefficient is the AR coefficient itself.
+    assert np.ravel(linear.model_.coef_)[-1] == pytest.approx(-0.7, abs=0.1)
+
+
+def test_fit_baselines_builds_what_params_name():
+    series = series_from(np.arange(50.0))
+    fitted = fit_baselines(series, {"naive": NoOptions(), "linear_lags": LinearLagsOptions(lags=4)})
+    assert set(fitted) == {"naive", "linear_lags"} and fitted["linear_lags"].window_length == 4

@@ -1,0 +1,137 @@
+import pytest
+import yaml
+
+from seqcase.config import ParamsError, Range, load_params, parse_params
+
+
+def test_defaults_fill_every_case_and_search_spaces_keep_what_each_architecture_uses(raw_params):
+    params = parse_params(raw_params)
+    case = params.cases["tiny"]
+    assert case.prepare.validation_fraction == 0.2
+    assert case.tune.algorithm == "random_search" and case.tune.max_trials == 2
+    assert case.train.epochs == 3
+    assert set(case.models["lstm"].search_space) == {"window_length", "units", "layers", "dropout", "learning_rate"}
+    assert "filters" not in case.models["dense"].search_space
+    assert case.models["lstm"].architecture == "lstm"
+
+
+def test_a_case_overrides_one_default_and_keeps_the_rest(raw_params):
+    raw_params["cases"]["tiny"]["tune"] = {"max_epochs": 9}
+    tune = parse_params(raw_params).cases["tiny"].tune
+    assert (tune.max_epochs, tune.max_trials, tune.algorithm) == (9, 2, "random_search")
+
+
+def test_the_repository_params_file_is_valid():
+    params = load_params("params.yaml")
+    assert {"sp500_next_day", "sp500_next_week"} <= set(params.cases)
+    assert params.cases["sp500_next_week"].prepare.horizon == 5
+
+
+def test_unknown_key_names_the_key_and_its_value(raw_params):
+    raw_params["cases"]["tiny"]["train"] = {"epochz": 3}
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw_params)
+    assert "cases.tiny.train.epochz = 3" in str(error.value)
+    assert "Extra inputs are not permitted" in str(error.value)
+
+
+def test_wrong_type_names_the_key(raw_params):
+    raw_params["cases"]["tiny"]["tune"] = {"max_epochs": "many"}
+    with pytest.raises(ParamsError, match=r"cases\.tiny\.tune\.max_epochs = 'many'"):
+        parse_params(raw_params)
+
+
+def test_unknown_model_architecture_lists_the_allowed_ones(raw_params):
+    raw_params["cases"]["tiny"]["models"] = {"transformer": {}}
+    with pytest.raises(ParamsError, match=r"unknown architecture 'transformer'; allowed: simple_rnn, lstm, gru"):
+        parse_params(raw_params)
+
+
+def test_hyperparameter_an_architecture_does_not_take_is_refused(raw_params):
+    raw_params["cases"]["tiny"]["models"] = {"dense": {"search_space": {"kernel_size": [3]}}}
+    with pytest.raises(ParamsError, match="kernel_size"):
+        parse_params(raw_params)
+
+
+def test_missing_source_names_the_case_and_the_known_sources(raw_params):
+    raw_params["cases"]["tiny"]["source"] = "nowhere"
+    with pytest.raises(ParamsError, match=r"cases\.tiny\.source = 'nowhere' is not a key of sources \(known: prices\)"):
+        parse_params(raw_params)
+
+
+def test_a_case_must_spell_out_the_blocks_dvc_tracks(raw_params):
+    del raw_params["cases"]["tiny"]["tune"]
+    with pytest.raises(ParamsError, match=r"cases\.tiny lacks \['tune'\]"):
+        parse_params(raw_params)
+
+
+def test_wheel_package_must_be_pinned_and_checksums_are_hex(raw_params):
+    raw_params["sources"]["prices"] = {"kind": "wheel", "package": "arch>=8", "member": "a.csv", "sha256": "xyz"}
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw_params)
+    assert "sources.prices.package = 'arch>=8'" in str(error.value)
+    assert "sources.prices.sha256 = 'xyz'" in str(error.value)
+
+
+def test_bad_gap_and_transform_are_refused(raw_params):
+    raw_params["cases"]["tiny"]["prepare"]["max_gap"] = "soon"
+    raw_params["cases"]["tiny"]["prepare"]["target"]["transform"] = "log_ratio"
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw_params)
+    assert "max_gap = 'soon'" in str(error.value)
+    assert "`over` is given exactly when transform is log_ratio" in str(error.value)
+
+
+def test_unknown_top_level_key(raw_params):
+    raw_params["sedd"] = 1
+    with pytest.raises(ParamsError, match=r"unknown top-level key\(s\) \['sedd'\]"):
+        parse_params(raw_params)
+
+
+def test_load_params_names_the_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("cases: [unclosed")
+    with pytest.raises(ParamsError, match="params.yaml: not valid YAML"):
+        load_params(path)
+    with pytest.raises(ParamsError, match="no such file"):
+        load_params(tmp_path / "absent.yaml")
+
+
+def test_url_source_takes_its_filename_from_the_url(raw_params):
+    raw_params["sources"]["prices"] = {"kind": "url", "url": "http://127.0.0.1:8000/files/prices.csv.gz?x=1",
+                                       "sha256": "a" * 64}
+    assert parse_params(raw_params).sources["prices"].filename == "prices.csv.gz"
+
+
+def test_range_is_integer_only_when_written_with_integers():
+    assert Range(min=16, max=128, step=16).is_integer
+    assert not Range(min=0.0, max=0.5).is_integer
+    with pytest.raises(ValueError, match="log sampling needs min > 0"):
+        Range(min=0, max=1, sampling="log")
+
+
+def test_yaml_anchors_and_merge_keys_resolve(tmp_path, raw_params):
+    """params.yaml shares blocks between cases with anchors; `<<:` overrides one key of a block."""
+    raw_params["cases"]["tiny"]["prepare"] = "PREPARE"
+    text = yaml.safe_dump(raw_params, sort_keys=False).replace("prepare: PREPARE", """prepare: &shared
+      time_column: Date
+      target: {column: Close, transform: log_return}
+      horizon: 1
+      max_gap: 5D""")
+    text += """  tiny_week:
+    task: forecasting
+    source: prices
+    description: five days
+    prepare:
+      <<: *shared
+      horizon: 5
+    models: {gru: {}}
+    tune: {}
+    train: {}
+    baselines: {naive: {}}
+"""
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    cases = load_params(path).cases
+    assert (cases["tiny"].prepare.horizon, cases["tiny_week"].prepare.horizon) == (1, 5)
+    assert cases["tiny_week"].prepare.max_gap == "5D"

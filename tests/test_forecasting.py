@@ -1,0 +1,160 @@
+"""The forecasting task: gaps, transforms, the chronological split, windows and no leakage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import BASE_CASE, make_prices
+from seqcase.config import ForecastingPrepare
+from seqcase.tasks import forecasting
+
+
+def prepare_config(**overrides) -> ForecastingPrepare:
+    return ForecastingPrepare(**{**BASE_CASE["prepare"], "validation_fraction": 0.2, "test_fraction": 0.2, **overrides})
+
+
+def table(frame: pd.DataFrame, tmp_path, config: ForecastingPrepare) -> pd.DataFrame:
+    path = tmp_path / "prices.csv.gz"
+    frame.to_csv(path, index=False)
+    return forecasting.read_table(path, config)
+
+
+def test_find_segments_breaks_only_at_steps_longer_than_max_gap():
+    timestamps = pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-06", "2020-01-20", "2020-01-21"]).to_numpy()
+    segments = forecasting.find_segments(timestamps, pd.Timedelta("5D"))
+    assert segments.tolist() == [0, 0, 0, 1, 1]
+
+
+def test_clean_rows_sorts_drops_missing_and_duplicate_timestamps():
+    frame = pd.DataFrame({"t": pd.to_datetime(["2020-01-03", "2020-01-01", "2020-01-02", "2020-01-02", "2020-01-04"]),
+                          "x": [3.0, 1.0, 2.0, 2.5, np.nan]})
+    cleaned, counts = forecasting.clean_rows(frame, "t")
+    assert cleaned["x"].tolist() == [1.0, 2.5, 3.0]
+    assert counts == {"rows_read": 5, "rows_with_missing_values": 1, "duplicate_timestamps": 1}
+
+
+def test_change_transforms_restart_at_each_segment():
+    frame = pd.DataFrame({"price": [100.0, 110.0, 121.0, 50.0, 55.0]})
+    segment = np.array([0, 0, 0, 1, 1])
+    feature = BASE_CASE["prepare"]["target"] | {"column": "price"}
+    from seqcase.config import Feature
+
+    returns = forecasting.transform_column(frame, Feature(**feature), segment)
+    assert np.isnan(returns[0]) and np.isnan(returns[3])
+    np.testing.assert_allclose(returns[[1, 2, 4]], np.log([1.1, 1.1, 1.1]))
+    differences = forecasting.transform_column(frame, Feature(column="price", transform="diff"), segment)
+    np.testing.assert_allclose(differences[[1, 2, 4]], [10.0, 11.0, 5.0])
+
+
+def test_log_of_non_positive_values_is_refused():
+    from seqcase.config import Feature
+
+    with pytest.raises(ValueError, match="column 'price' has values <= 0"):
+        forecasting.transform_column(pd.DataFrame({"price": [1.0, 0.0]}), Feature(column="price", transform="log"),
+                                     np.zeros(2, dtype=int))
+
+
+def test_read_table_names_missing_columns_and_bad_dates(tmp_path):
+    config = prepare_config()
+    path = tmp_path / "prices.csv"
+    make_prices(20).drop(columns=["High"]).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"no column\(s\) \['High'\]"):
+        forecasting.read_table(path, config)
+    make_prices(20).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="does not parse as dates"):
+        forecasting.read_table(path, prepare_config(time_format="%Y-%m-%d"))
+
+
+def test_prepare_counts_gap_segments_and_split_rows(tmp_path):
+    config = prepare_config()
+    series, summary = forecasting.prepare_series(table(make_prices(300, gap_after=150), tmp_path, config), config)
+    # 300 rows, two segments; the log return drops the first row of each: 298 rows.
+    assert summary["gaps"] == 1 and summary["segments"] == 2
+    assert summary["longest_gap"] == "11 days 00:00:00"  # one business day plus the 10-day closure
+    assert summary["rows"] == 298 == len(series.target)
+    assert summary["rows_per_split"] == {"train": 179, "validation": 59, "test": 60}  # round(0.6 n), round(0.8 n)
+    assert series.feature_names == ("Close_log_return", "High_over_Low_log_ratio")
+
+
+def test_scaler_statistics_come_from_training_rows_alone(tmp_path):
+    config = prepare_config()
+    frame = make_prices(300, gap_after=None)
+    # A regime change after the training part: scaling on all rows would shift the mean.
+    frame.loc[200:, "Close"] = frame.loc[200:, "Close"] * np.exp(np.cumsum(np.full(100, 0.05)))
+    series, _ = forecasting.prepare_series(table(frame, tmp_path, config), config)
+    train = series.split == 0
+    raw_target = series.target_original
+    assert series.feature_mean[0] == pytest.approx(raw_target[train].mean())
+    assert series.feature_scale[0] == pytest.approx(raw_target[train].std())
+    assert series.inputs[train, 0].mean() == pytest.approx(0.0, abs=1e-6)
+    assert series.inputs[~train, 0].mean() > 1.0
+
+
+def test_no_window_crosses_a_gap_and_counts_are_exact(tmp_path):
+    config = prepare_config(validation_fraction=0.1, test_fraction=0.1)
+    series, _ = forecasting.prepare_series(table(make_prices(100, gap_after=49), tmp_path, config), config)
+    # Segments after the returns: rows 0-48 and 49-97; train is rows 0-77 (78 rows).
+    assert (series.segment[:49] == 0).all() and (series.segment[49:] == 1).all()
+    positions = forecasting.window_positions(series, window_length=10, split_name="train")
+    # Segment 0 gives first targets 10..48 (39), segment 1 gives 59..77 (19).
+    assert len(positions) == 39 + 19
+    assert positions.min() == 10 and 49 not in positions and 58 not in positions and 59 in positions
+    for first_target in positions:
+        rows = np.arange(first_target - 10, first_target + series.horizon)
+        assert len(set(series.segment[rows])) == 1
+
+
+def test_windows_are_the_rows_before_their_targets(tmp_path):
+    config = prepare_config(horizon=3)
+    series, _ = forecasting.prepare_series(table(make_prices(120, gap_after=None), tmp_path, config), config)
+    positions = forecasting.window_positions(series, 7, "validation")
+    inputs, targets = forecasting.make_windows(series, positions, 7)
+    assert inputs.shape == (len(positions), 7, 2) and targets.shape == (len(positions), 3)
+    first = positions[0]
+    np.testing.assert_array_equal(inputs[0], series.inputs[first - 7:first])
+    np.testing.assert_array_equal(targets[0], series.target[first:first + 3])
+
+
+def test_no_test_timestamp_is_seen_in_training(tmp_path):
+    config = prepare_config(horizon=5)
+    series, _ = forecasting.prepare_series(table(make_prices(300), tmp_path, config), config)
+    first_test_time = series.timestamps[series.split == 2].min()
+    first_validation_time = series.timestamps[series.split == 1].min()
+    for window_length in (5, 20):
+        positions = forecasting.window_positions(series, window_length, "train")
+        rows = positions[:, None] + np.arange(-window_length, series.horizon)
+        seen = series.timestamps[rows]
+        assert seen.max() < first_validation_time < first_test_time
+        validation = forecasting.window_positions(series, window_length, "validation")
+        validation_rows = validation[:, None] + np.arange(-window_length, series.horizon)
+        assert series.timestamps[validation_rows].max() < first_test_time
+    # Every test target is a test row.
+    test = forecasting.window_positions(series, 5, "test")
+    assert (series.split[test[:, None] + np.arange(series.horizon)] == 2).all()
+
+
+def test_no_change_forecast_is_zero_for_returns_and_the_last_level_otherwise(tmp_path):
+    config = prepare_config(horizon=2)
+    frame = table(make_prices(80, gap_after=None), tmp_path, config)
+    returns, _ = forecasting.prepare_series(frame, config)
+    positions = forecasting.window_positions(returns, 3, "test")
+    assert (forecasting.no_change_forecast(returns, positions) == 0).all()
+    level_config = prepare_config(horizon=2, target={"column": "Close", "transform": "none"})
+    levels, _ = forecasting.prepare_series(frame, level_config)
+    positions = forecasting.window_positions(levels, 3, "test")
+    forecast = forecasting.no_change_forecast(levels, positions)
+    np.testing.assert_allclose(forecast[:, 0], levels.target_original[positions - 1])
+    np.testing.assert_allclose(forecast[:, 1], forecast[:, 0])
+
+
+def test_prepared_series_round_trips_through_disk(tmp_path):
+    config = prepare_config()
+    series, summary = forecasting.prepare_series(table(make_prices(100), tmp_path, config), config)
+    forecasting.save_prepared(series, summary, tmp_path / "prepared")
+    loaded = forecasting.load_prepared(tmp_path / "prepared")
+    np.testing.assert_array_equal(loaded.inputs, series.inputs)
+    np.testing.assert_array_equal(loaded.timestamps, series.timestamps)
+    assert loaded.feature_names == series.feature_names and loaded.horizon == 1
+    np.testing.assert_allclose(loaded.to_original(loaded.to_scaled([0.01, -0.02])), [0.01, -0.02])

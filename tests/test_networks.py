@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from seqcase.models.catalog import ARCHITECTURES
+
+HYPERPARAMETERS = {"learning_rate": 0.01, "units": 4, "filters": 4, "kernel_size": 2, "layers": 1, "dropout": 0.1}
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_every_architecture_builds_and_predicts_the_horizon(keras_seeded, architecture):
+    from seqcase.models.networks import build_network, forecasting_head
+
+    model = build_network(architecture, (6, 3), forecasting_head(4), HYPERPARAMETERS, cell="gru", name=architecture)
+    predictions = model.predict(np.zeros((5, 6, 3), dtype=np.float32), verbose=0)
+    assert predictions.shape == (5, 4)
+    assert model.loss == "mse"
+
+
+def test_recurrent_defaults_keep_the_cudnn_kernel_eligible(keras_seeded):
+    from seqcase.models.networks import build_network, forecasting_head
+
+    for architecture in ("lstm", "gru"):
+        model = build_network(architecture, (6, 3), forecasting_head(1), {**HYPERPARAMETERS, "layers": 2})
+        recurrent = [layer for layer in model.layers if layer.__class__.__name__ in ("LSTM", "GRU")]
+        assert len(recurrent) == 2
+        assert recurrent[0].return_sequences and not recurrent[1].return_sequences
+        for layer in recurrent:
+            config = layer.get_config()
+            assert (config["activation"], config["recurrent_activation"]) == ("tanh", "sigmoid")
+            assert config["recurrent_dropout"] == 0 and not config["unroll"] and config["use_bias"]
+            if architecture == "gru":
+                assert config["reset_after"]
+
+
+def test_bidirectional_wraps_the_chosen_cell(keras_seeded):
+    from seqcase.models.networks import build_network, forecasting_head
+
+    model = build_network("bidirectional", (6, 3), forecasting_head(1), HYPERPARAMETERS, cell="gru")
+    wrapper = next(layer for layer in model.layers if layer.__class__.__name__ == "Bidirectional")
+    assert wrapper.forward_layer.__class__.__name__ == "GRU"
+    assert model.output_shape == (None, 1)
+
+
+def test_unknown_architecture_is_a_value_error(keras_seeded):
+    from seqcase.models.networks import build_network, forecasting_head
+
+    with pytest.raises(ValueError, match="unknown architecture 'transformer'"):
+        build_network("transformer", (6, 3), forecasting_head(1), HYPERPARAMETERS)

@@ -1,0 +1,113 @@
+"""End to end: the real `dvc repro` on a copy of the repository with a tiny case the test makes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+
+from conftest import BASE_PARAMS, make_prices, sha256_of
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def run(command: list[str], cwd: Path, env: dict) -> str:
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, dict]:
+    """A copy of the repository whose params.yaml holds one tiny case over a CSV made here."""
+    root = tmp_path_factory.mktemp("project")
+    for name in ("dvc.yaml", "pipelines", "src", ".dvc"):
+        source = REPOSITORY / name
+        (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
+         if source.is_dir() else shutil.copy(source, root / name))
+    make_prices(260, gap_after=130).to_csv(root / "prices.csv", index=False)
+    params = json.loads(json.dumps(BASE_PARAMS))
+    params["sources"]["prices"]["sha256"] = sha256_of(root / "prices.csv")
+    params["cases"]["tiny"]["prepare"]["horizon"] = 2
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlflow.db", "DVC_NO_ANALYTICS": "1",
+           "MLFLOW_DISABLE_TELEMETRY": "true", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    run(["git", "init", "-q"], root, env)
+    run(["git", "add", "-A"], root, env)
+    run(["git", "commit", "-qm", "tiny"], root, env)
+    output = run(["dvc", "repro"], root, env)
+    return root, {"env": env, "output": output}
+
+
+def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
+    root, context = project
+    for stage in ("fetch@prices", "prepare@tiny", "tune@tiny", "train@tiny", "evaluate@tiny", "report@tiny", "summary"):
+        assert f"Running stage '{stage}'" in context["output"]
+    metrics = json.loads((root / "reports/tiny/metrics.json").read_text())
+    assert set(metrics["models"]) == {"lstm", "dense", "naive", "drift", "mean", "linear_lags"}
+    assert metrics["horizon"] == 2 and metrics["test_windows"] > 20
+    lstm = metrics["models"]["lstm"]
+    assert lstm["rmse"] > 0 and 0 <= lstm["dm_pvalue"] <= 1 and set(lstm["per_horizon"]) == {"h1", "h2"}
+    assert metrics["models"]["naive"]["rmse_ratio_to_naive"] == 1.0
+    html = (root / "reports/tiny/report.html").read_text()
+    assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
+    assert "Diebold-Mariano one-sided p =" in (root / "reports/tiny/report.md").read_text()
+    assert "[tiny](tiny/report.md)" in (root / "reports/summary.md").read_text()
+    assert sorted(path.name for path in (root / "reports/tiny/forecasts").iterdir()) == sorted(
+        f"{name}.csv" for name in metrics["models"])
+
+
+def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
+    root, context = project
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name("tiny")
+    runs = mlflow.search_runs([experiment.experiment_id], output_format="list")
+    parents = [run for run in runs if run.data.tags.get("seqcase.kind") == "pipeline"]
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    parent = parents[0]
+    assert parent.data.tags["mlflow.source.git.commit"] == run(["git", "rev-parse", "HEAD"], root, context["env"]).strip()
+    children = {run.info.run_name: run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
+    assert set(children) == {"lstm", "dense", "naive", "drift", "mean", "linear_lags"}
+    lstm = children["lstm"]
+    assert {"test_rmse", "test_mase", "test_dm_pvalue", "test_rmse_h2", "best_val_loss", "val_loss"} <= set(lstm.data.metrics)
+    assert lstm.data.params["window_length"] == "5" and lstm.data.tags["seqcase.family"] == "recurrent"
+    trials = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == lstm.info.run_id]
+    assert len(trials) == 2 and all(run.data.tags["seqcase.kind"] == "trial" for run in trials)
+    models = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")
+    assert {model.name for model in models} == {"lstm", "dense"}
+    assert all(model.source_run_id in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
+    artifacts = {item.path for item in client.list_artifacts(parent.info.run_id, "report")}
+    assert {"report/report.html", "report/report.md", "report/metrics.json"} <= artifacts
+
+
+def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(project):
+    root, context = project
+    output = run(["dvc", "repro"], root, context["env"])
+    assert "Running stage" not in output
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["cases"]["tiny"]["train"] = {"epochs": 4}
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
+    assert "train@tiny" in status
+    assert not {"fetch@prices", "prepare@tiny", "tune@tiny"} & set(status)
+
+
+def test_metrics_show_reads_the_metrics_file(project):
+    root, context = project
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], root, context["env"]))
+    (revision,) = shown.values()
+    metrics = revision["data"]["reports/tiny/metrics.json"]["data"]
+    assert "lstm" in metrics["models"]

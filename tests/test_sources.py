@@ -1,0 +1,145 @@
+"""Sources against real servers and files: a local HTTP server on 127.0.0.1 and a wheel the test builds."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from seqcase.config import FileSource, UrlSource, WheelSource
+from seqcase.sources import SourceError, fetch, raw_path
+
+PAYLOAD = b"Date,Close\n01/02/2020,100\n01/03/2020,101\n" * 2000
+PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/prices.csv":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD)
+        elif self.path == "/cut.csv":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD[:1000])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.send_error(404, "Not Found")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def url_source(url: str, sha: str = PAYLOAD_SHA) -> UrlSource:
+    return UrlSource(kind="url", url=url, sha256=sha)
+
+
+def test_url_source_streams_the_file_and_checks_it(server, tmp_path):
+    destination = tmp_path / "raw" / "prices.csv"
+    fetch(url_source(f"{server}/prices.csv"), destination)
+    assert destination.read_bytes() == PAYLOAD
+    assert sorted(path.name for path in destination.parent.iterdir()) == ["prices.csv"]
+
+
+def test_url_checksum_mismatch_leaves_no_file(server, tmp_path):
+    destination = tmp_path / "raw" / "prices.csv"
+    with pytest.raises(SourceError, match=f"sha256 mismatch: the data has {PAYLOAD_SHA}"):
+        fetch(url_source(f"{server}/prices.csv", "0" * 64), destination)
+    assert list(destination.parent.iterdir()) == []
+
+
+def test_url_404_is_a_clear_error(server, tmp_path):
+    destination = tmp_path / "raw" / "missing.csv"
+    with pytest.raises(SourceError, match=r"missing.csv: HTTP 404"):
+        fetch(url_source(f"{server}/missing.csv"), destination)
+    assert not destination.exists()
+
+
+def test_url_cut_connection_leaves_no_file(server, tmp_path):
+    destination = tmp_path / "raw" / "cut.csv"
+    with pytest.raises(SourceError, match="cut.csv"):
+        fetch(url_source(f"{server}/cut.csv"), destination)
+    assert list(destination.parent.iterdir()) == []
+
+
+def test_url_refused_connection_is_a_clear_error(tmp_path):
+    with pytest.raises(SourceError, match="download failed"):
+        fetch(url_source("http://127.0.0.1:9/prices.csv"), tmp_path / "prices.csv")
+
+
+def test_file_source_copies_and_checks(tmp_path):
+    original = tmp_path / "prices.csv"
+    original.write_bytes(PAYLOAD)
+    destination = raw_path("prices", FileSource(kind="file", path=str(original), sha256=PAYLOAD_SHA), tmp_path / "raw")
+    fetch(FileSource(kind="file", path=str(original), sha256=PAYLOAD_SHA), destination)
+    assert destination == tmp_path / "raw" / "prices" / "prices.csv"
+    assert destination.read_bytes() == PAYLOAD
+    with pytest.raises(SourceError, match="no such file"):
+        fetch(FileSource(kind="file", path=str(tmp_path / "absent.csv"), sha256=PAYLOAD_SHA), destination)
+
+
+def build_wheel(directory: Path, name: str = "tinydata", version: str = "1.0") -> Path:
+    """A minimal valid wheel holding one data member."""
+    wheel = directory / f"{name}-{version}-py3-none-any.whl"
+    dist_info = f"{name}-{version}.dist-info"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{name}/data/prices.csv", PAYLOAD)
+        archive.writestr(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        archive.writestr(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: seqcase-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{dist_info}/RECORD", "")
+    return wheel
+
+
+@pytest.fixture
+def local_index(tmp_path, monkeypatch):
+    """pip sees only a folder of wheels: its own configuration, pointed at 127.0.0.1-free local files."""
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    build_wheel(folder)
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(folder))
+    return folder
+
+
+def test_wheel_source_reads_one_member(local_index, tmp_path):
+    source = WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/prices.csv", sha256=PAYLOAD_SHA)
+    destination = raw_path("tiny", source, tmp_path / "raw")
+    fetch(source, destination)
+    assert destination.read_bytes() == PAYLOAD
+
+
+def test_wheel_missing_member_suggests_close_ones(local_index, tmp_path):
+    source = WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/price.csv", sha256=PAYLOAD_SHA)
+    with pytest.raises(SourceError, match=r"no member 'tinydata/data/price.csv'; similar members: tinydata/data/prices.csv"):
+        fetch(source, tmp_path / "raw" / "price.csv")
+    assert not (tmp_path / "raw" / "price.csv").exists()
+
+
+def test_wheel_checksum_mismatch_and_unknown_version(local_index, tmp_path):
+    destination = tmp_path / "raw" / "prices.csv"
+    with pytest.raises(SourceError, match="sha256 mismatch"):
+        fetch(WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/prices.csv", sha256="1" * 64),
+              destination)
+    with pytest.raises(SourceError, match=r"pip could not download tinydata==2.0"):
+        fetch(WheelSource(kind="wheel", package="tinydata==2.0", member="tinydata/data/prices.csv", sha256=PAYLOAD_SHA),
+              destination)
+    assert list(destination.parent.iterdir()) == []

@@ -1,0 +1,88 @@
+"""keras-tuner searches with every trial a nested MLflow run, on a real SQLite store."""
+
+from __future__ import annotations
+
+import mlflow
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from conftest import series_from
+from seqcase import tracking
+from seqcase.config import ModelSpec, TuneConfig
+from seqcase.tasks import forecasting
+
+SPACE = {"window_length": [3], "units": [2, 4], "learning_rate": 0.01}
+
+
+def datasets_for(series):
+    def datasets(values: dict):
+        window_length = int(values["window_length"])
+        return (forecasting.split_windows(series, window_length, "train"),
+                forecasting.split_windows(series, window_length, "validation"))
+    return datasets
+
+
+def search(tmp_path, config: TuneConfig, datasets, variant: str = "lstm"):
+    from seqcase.models.networks import forecasting_head
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    book = tracking.start_pipeline_run("tiny", "tune")
+    spec = ModelSpec(architecture=variant, search_space=SPACE)
+    with tracking.child_run(book, variant, "tiny", "tune") as run:
+        hypermodel = VariantHyperModel(variant, spec, forecasting_head(1), 1, datasets, batch_size=16)
+        tuner = make_tuner(hypermodel, config, tmp_path / "tuner", 1, run.info.run_id, book.experiment_id,
+                           tracking.stage_tags("tiny", "tune"))
+        try:
+            return book, run_search(tuner, config)
+        finally:
+            book.runs[variant] = run.info.run_id
+
+
+def trial_runs(book):
+    return mlflow.search_runs([book.experiment_id], filter_string="tags.`seqcase.kind` = 'trial'", output_format="list")
+
+
+def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_score(tmp_path, mlflow_store, keras_seeded):
+    series = series_from(np.sin(np.arange(160) / 4), horizon=1)
+    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=2, batch_size=16)
+    book, result = search(tmp_path, config, datasets_for(series))
+    runs = trial_runs(book)
+    assert len(runs) == result["trials"] == result["completed_trials"] == 2
+    client = MlflowClient()
+    scores = []
+    for run in runs:
+        assert run.data.tags["mlflow.parentRunId"] == book.runs["lstm"]
+        assert run.data.tags["seqcase.trial_status"] == "completed"
+        assert run.data.params["units"] in {"2", "4"} and run.data.params["window_length"] == "3"
+        assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == [0, 1]
+        scores.append(run.data.metrics["score"])
+    assert result["score"] == pytest.approx(min(scores))
+    assert result["best_trial_run_id"] in {run.info.run_id for run in runs}
+    assert set(result["hyperparameters"]) == {"window_length", "units", "learning_rate"}
+
+
+def test_hyperband_trials_are_tracked_too(tmp_path, mlflow_store, keras_seeded):
+    series = series_from(np.sin(np.arange(160) / 4), horizon=1)
+    config = TuneConfig(algorithm="hyperband", max_epochs=2, factor=2, batch_size=16)
+    book, result = search(tmp_path, config, datasets_for(series), variant="gru")
+    runs = trial_runs(book)
+    assert len(runs) == result["trials"] >= 2
+    assert all("tuner/epochs" in run.data.params for run in runs)
+    assert all(not name.startswith("tuner/") for name in result["hyperparameters"])
+
+
+def test_a_search_in_which_every_trial_fails_raises_with_the_cause(tmp_path, mlflow_store, keras_seeded):
+    from seqcase.tuning import TuningError
+
+    def broken(values):
+        raise ValueError("the windows are broken")
+
+    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
+    with pytest.raises(TuningError, match="no trial of 'lstm' completed .2 failed.*the windows are broken"):
+        search(tmp_path, config, broken)
+    runs = mlflow.search_runs(filter_string="tags.`seqcase.kind` = 'trial'", search_all_experiments=True,
+                              output_format="list")
+    assert len(runs) == 2
+    assert {run.info.status for run in runs} == {"FAILED"}
+    assert {run.data.tags["seqcase.trial_status"] for run in runs} == {"failed"}
