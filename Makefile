@@ -16,6 +16,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Bytecode makes `import tensorflow` 3x faster at every stage start; the environment may turn it off.
 export PYTHONDONTWRITEBYTECODE :=
 
+PLOTS_TEMPLATE := $(VENV)/share/seqcase/dvc-plots-offline.html
+
 .PHONY: setup run test test-fast ui plots clean-venv
 
 setup: $(STAMP)
@@ -43,6 +45,11 @@ test-fast: setup
 ui: setup
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) \
 		--host 127.0.0.1 --port $${PORT:-5000} --workers 1
+
+# `dvc plots show` with vega inlined (fetched once with npm), so the plots render offline.
+plots: setup
+	test -f $(PLOTS_TEMPLATE) || $(BIN)/python -m seqcase plots-template --output $(PLOTS_TEMPLATE)
+	$(BIN)/dvc plots show --html-template $(PLOTS_TEMPLATE) --out reports/plots
 
 clean-venv:
 	rm -rf $(VENV)

@@ -105,6 +105,16 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
     assert not {"fetch@prices", "prepare@tiny", "tune@tiny"} & set(status)
 
 
+def test_an_experiment_with_one_param_set_runs_and_is_listed(project):
+    root, context = project
+    run(["git", "checkout", "params.yaml"], root, context["env"])
+    # `+` adds a key to a block written as {}; an existing key is set without it.
+    output = run(["dvc", "exp", "run", "-S", "+cases.tiny.train.epochs=2", "-S", "defaults.train.batch_size=16",
+                  "--name", "two-epochs"], root, context["env"])
+    assert "Running stage 'train@tiny'" in output and "Running stage 'tune@tiny'" not in output
+    assert "two-epochs" in run(["dvc", "exp", "show", "--csv"], root, context["env"])
+
+
 def test_metrics_show_reads_the_metrics_file(project):
     root, context = project
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], root, context["env"]))

@@ -43,9 +43,12 @@ def trial_runs(book):
     return mlflow.search_runs([book.experiment_id], filter_string="tags.`seqcase.kind` = 'trial'", output_format="list")
 
 
-def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_score(tmp_path, mlflow_store, keras_seeded):
+@pytest.mark.parametrize("algorithm", ["random_search", "bayesian"])
+def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_score(
+    tmp_path, mlflow_store, keras_seeded, algorithm
+):
     series = series_from(np.sin(np.arange(160) / 4), horizon=1)
-    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=2, batch_size=16)
+    config = TuneConfig(algorithm=algorithm, max_trials=2, max_epochs=2, batch_size=16)
     book, result = search(tmp_path, config, datasets_for(series))
     runs = trial_runs(book)
     assert len(runs) == result["trials"] == result["completed_trials"] == 2

@@ -27,7 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check params.yaml against the schema and list the cases")
     check.add_argument("--params", type=Path, default=Path("params.yaml"))
+    template = commands.add_parser("plots-template", help="build an offline HTML template for `dvc plots show`")
+    template.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.command == "plots-template":
+        from seqcase.reporting.offline_plots import build_template
+
+        print(build_template(args.output))
+        return 0
     return validate(args.params)
 
 

@@ -318,6 +318,8 @@ def resolve_case(raw_case: Any, defaults: dict, case_name: str) -> Any:
     default_space = defaults.get("search_space", {})
     if isinstance(case["models"], dict):
         for variant, spec in case["models"].items():
+            if not isinstance(spec, (dict, type(None))):
+                continue  # pydantic names the key and the value
             spec = dict(spec or {})
             spec.setdefault("architecture", variant)
             architecture = spec["architecture"]
@@ -328,7 +330,7 @@ def resolve_case(raw_case: Any, defaults: dict, case_name: str) -> Any:
     return case
 
 
-def format_validation_error(error: ValidationError, raw: dict, path: Path) -> str:
+def format_validation_error(error: ValidationError, path: Path) -> str:
     lines = [f"{path}: {error.error_count()} invalid value(s)"]
     for item in error.errors():
         location = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union"))]
@@ -364,7 +366,7 @@ def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH) -> Params:
     try:
         return Params.model_validate(resolved)
     except ValidationError as error:
-        raise ParamsError(format_validation_error(error, raw, path)) from None
+        raise ParamsError(format_validation_error(error, path)) from None
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS_PATH) -> Params:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+SUMMARIES = Path("data/summaries")
+
+
 @dataclass(frozen=True)
 class CasePaths:
     case: str
@@ -30,3 +33,8 @@ class CasePaths:
     @property
     def reports(self) -> Path:
         return self.root / "reports" / self.case
+
+    @property
+    def summary_row(self) -> Path:
+        """The case's row of reports/summary.md, left by its report stage."""
+        return self.root / SUMMARIES / f"{self.case}.json"

@@ -9,6 +9,7 @@ that points back to the old one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import time
@@ -32,7 +33,9 @@ def configure() -> str:
     return uri
 
 
+@functools.cache
 def git_state() -> dict[str, str]:
+    """The commit a stage runs on, asked of git once per process."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],

@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
-from seqcase.config import get_case, load_params
 from seqcase.evaluation import diebold_mariano, forecast_scores
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.baselines import fit_baselines
-from seqcase.paths import CasePaths
+from seqcase.stages import open_case
 from seqcase.tasks import forecasting
 
 logger = logging.getLogger(__name__)
@@ -75,9 +74,7 @@ def write_forecast_csv(path: Path, timestamps: np.ndarray, actual: np.ndarray, p
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    params = load_params(params_path)
-    case = get_case(params, case_name, params_path)
-    paths = CasePaths(case_name)
+    params, case, paths = open_case(params_path, case_name)
     series = forecasting.load_prepared(paths.prepared)
     training = read_json(paths.models / "training.json")
     networks = {

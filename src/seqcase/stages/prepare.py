@@ -5,22 +5,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from seqcase.config import get_case, load_params
-from seqcase.paths import CasePaths
 from seqcase.sources import RAW_ROOT, raw_path
+from seqcase.stages import open_case
 from seqcase.tasks import forecasting
 
 logger = logging.getLogger(__name__)
 
 
 def run(params_path: Path, case_name: str, raw_root: Path = RAW_ROOT) -> dict:
-    params = load_params(params_path)
-    case = get_case(params, case_name, params_path)
+    params, case, paths = open_case(params_path, case_name)
     source_file = raw_path(case.source, params.sources[case.source], raw_root)
     if not source_file.is_file():
         raise FileNotFoundError(f"{source_file}: not fetched yet (run `dvc repro fetch@{case.source}`)")
     frame = forecasting.read_table(source_file, case.prepare)
     series, summary = forecasting.prepare_series(frame, case.prepare)
-    forecasting.save_prepared(series, summary, CasePaths(case_name).prepared)
+    forecasting.save_prepared(series, summary, paths.prepared)
     logger.info("%s: %s", case_name, summary)
     return summary

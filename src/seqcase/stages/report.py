@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import mlflow
 import numpy as np
 import pandas as pd
 
 from seqcase import tracking
-from seqcase.config import get_case, load_params
 from seqcase.io import atomic_directory, read_json, write_json, write_text
 from seqcase.paths import CasePaths
 from seqcase.reporting import figures
 from seqcase.reporting.report import FAMILY_COLOURS, html_report, markdown_report, table_rows, verdict
+from seqcase.stages import open_case
 
 logger = logging.getLogger(__name__)
-SUMMARY_ROOT = Path("data/summaries")
 
 
 def draw_figures(directory: Path, paths: CasePaths, scores: dict, families: dict[str, str]) -> dict[str, Path]:
@@ -45,9 +45,7 @@ def draw_figures(directory: Path, paths: CasePaths, scores: dict, families: dict
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    params = load_params(params_path)
-    case = get_case(params, case_name, params_path)
-    paths = CasePaths(case_name)
+    params, case, paths = open_case(params_path, case_name)
     metrics = read_json(paths.reports / "metrics.json")
     scores = metrics["models"]
     families = {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
@@ -66,11 +64,9 @@ def run(params_path: Path, case_name: str) -> dict:
     summary_row = {"case": case_name, "task": case.task, "test_windows": metrics["test_windows"],
                    "horizon": metrics["horizon"], "best_model": ranked[0], "best_rmse": scores[ranked[0]]["rmse"],
                    "naive_rmse": scores["naive"]["rmse"], "verdict": result}
-    write_json(SUMMARY_ROOT / f"{case_name}.json", summary_row)
+    write_json(paths.summary_row, summary_row)
 
     tracking.configure()
-    import mlflow
-
     book = tracking.RunBook.load(paths.evaluation / "runs.json")
     with mlflow.start_run(run_id=book.parent_run_id):
         mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": ranked[0],

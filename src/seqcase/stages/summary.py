@@ -6,7 +6,7 @@ from pathlib import Path
 
 from seqcase.config import load_params
 from seqcase.io import read_json, write_text
-from seqcase.stages.report import SUMMARY_ROOT
+from seqcase.paths import CasePaths
 
 
 def summary_markdown(rows: list[dict]) -> str:
@@ -28,9 +28,10 @@ def summary_markdown(rows: list[dict]) -> str:
 
 def run(params_path: Path, output: Path = Path("reports/summary.md")) -> str:
     params = load_params(params_path)
-    missing = [name for name in params.cases if not (SUMMARY_ROOT / f"{name}.json").is_file()]
+    rows = {name: CasePaths(name).summary_row for name in params.cases}
+    missing = [name for name, path in rows.items() if not path.is_file()]
     if missing:
         raise FileNotFoundError(f"no report yet for case(s) {missing}: run `dvc repro` for them first")
-    text = summary_markdown([read_json(SUMMARY_ROOT / f"{name}.json") for name in params.cases])
+    text = summary_markdown([read_json(path) for path in rows.values()])
     write_text(output, text)
     return text

@@ -11,11 +11,10 @@ import mlflow
 from mlflow.models import infer_signature
 
 from seqcase import tracking
-from seqcase.config import get_case, load_params
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.catalog import family
 from seqcase.models.networks import build_network, forecasting_head
-from seqcase.paths import CasePaths
+from seqcase.stages import open_case
 from seqcase.tasks import forecasting
 from seqcase.training import EpochMetricsLogger, fit_network, freeze_imported_heap, set_seed
 
@@ -39,9 +38,7 @@ def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    params = load_params(params_path)
-    case = get_case(params, case_name, params_path)
-    paths = CasePaths(case_name)
+    params, case, paths = open_case(params_path, case_name)
     series = forecasting.load_prepared(paths.prepared)
     tuned = read_json(paths.tuning / "best_hyperparameters.json")
     tracking.configure()

@@ -9,11 +9,10 @@ from pathlib import Path
 import mlflow
 
 from seqcase import tracking
-from seqcase.config import get_case, load_params
 from seqcase.io import write_json
 from seqcase.models.catalog import family
 from seqcase.models.networks import forecasting_head
-from seqcase.paths import CasePaths
+from seqcase.stages import open_case
 from seqcase.tasks import forecasting
 from seqcase.training import freeze_imported_heap, set_seed
 from seqcase.tuning import VariantHyperModel, make_tuner, run_search
@@ -22,9 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    params = load_params(params_path)
-    case = get_case(params, case_name, params_path)
-    paths = CasePaths(case_name)
+    params, case, paths = open_case(params_path, case_name)
     series = forecasting.load_prepared(paths.prepared)
     tracking.configure()
     freeze_imported_heap()
