@@ -82,6 +82,15 @@ def test_bad_gap_and_transform_are_refused(raw_params):
     assert "`over` is given exactly when transform is log_ratio" in str(error.value)
 
 
+def test_missing_required_key_is_named_without_dumping_the_file(raw_params):
+    del raw_params["seed"]
+    del raw_params["cases"]["tiny"]["prepare"]["max_gap"]
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw_params)
+    assert "  seed: missing, and required" in str(error.value)
+    assert "  cases.tiny.prepare.max_gap: missing, and required" in str(error.value)
+
+
 def test_unknown_top_level_key(raw_params):
     raw_params["sedd"] = 1
     with pytest.raises(ParamsError, match=r"unknown top-level key\(s\) \['sedd'\]"):

@@ -334,8 +334,11 @@ def format_validation_error(error: ValidationError, path: Path) -> str:
     lines = [f"{path}: {error.error_count()} invalid value(s)"]
     for item in error.errors():
         location = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union"))]
-        key = ".".join(p for p in location if p not in ("wheel", "url", "file", "forecasting"))
-        lines.append(f"  {key or '(top level)'} = {item.get('input')!r}: {item['msg']}")
+        key = ".".join(p for p in location if p not in ("wheel", "url", "file", "forecasting")) or "(top level)"
+        if item["type"] == "missing":
+            lines.append(f"  {key}: missing, and required")
+        else:
+            lines.append(f"  {key} = {item.get('input')!r}: {item['msg']}")
     return "\n".join(lines)
 
 
