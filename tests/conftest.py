@@ -45,7 +45,7 @@ def series_from(values: np.ndarray, transform: str = "none", horizon: int = 2) -
     mean, scale = values[split == 0].mean(), values[split == 0].std()
     return PreparedSeries(
         timestamps=np.arange(rows).astype("datetime64[D]").astype("datetime64[ns]"),
-        inputs=((values - mean) / scale).astype(np.float32)[:, None],
+        inputs=((values - mean) / scale).astype(np.float32)[:, None], target_original=values,
         segment=np.zeros(rows, dtype=np.int32), split=split, feature_names=("y",),
         feature_mean=np.array([mean]), feature_scale=np.array([scale]), horizon=horizon, target_transform=transform,
     )

@@ -91,6 +91,16 @@ def test_missing_required_key_is_named_without_dumping_the_file(raw_params):
     assert "  cases.tiny.prepare.max_gap: missing, and required" in str(error.value)
 
 
+def test_a_misspelt_default_hyperparameter_is_refused_not_dropped(raw_params):
+    raw_params["defaults"]["search_space"]["uints"] = [16, 32]
+    with pytest.raises(ParamsError, match=r"defaults.search_space has \['uints'\], which no architecture uses"):
+        parse_params(raw_params)
+    raw_params["defaults"]["search_space"] = {}
+    raw_params["defaults"]["train"] = 5
+    with pytest.raises(ParamsError, match=r"defaults.train = 5: must be a mapping"):
+        parse_params(raw_params)
+
+
 def test_unknown_top_level_key(raw_params):
     raw_params["sedd"] = 1
     with pytest.raises(ParamsError, match=r"unknown top-level key\(s\) \['sedd'\]"):

@@ -44,9 +44,11 @@ def test_smape_and_directional_accuracy_on_known_values():
 def test_forecast_scores_overall_and_per_horizon():
     actual = np.array([[1.0, 2.0], [3.0, 4.0]])
     predicted = np.array([[1.0, 3.0], [2.0, 4.0]])
-    scores = forecast_scores(actual, predicted, np.zeros_like(actual), naive_training_mae=np.array([2.0, 1.0]))
+    scores = forecast_scores(actual, predicted, np.zeros_like(actual), naive_training_mae=2.0)
     assert scores["mae"] == pytest.approx(0.5)
     assert scores["rmse"] == pytest.approx(math.sqrt(0.5))
-    assert scores["per_horizon"]["h1"]["mase"] == pytest.approx(0.25)
-    assert scores["per_horizon"]["h2"]["mase"] == pytest.approx(0.5)
-    assert scores["mase"] == pytest.approx(0.375)
+    assert scores["per_horizon"]["h1"]["mae"] == pytest.approx(0.5)
+    assert scores["per_horizon"]["h2"]["rmse"] == pytest.approx(math.sqrt(0.5))
+    # One scale for every step: MAE 0.5 over the in-sample one-step naive MAE of 2.
+    assert scores["per_horizon"]["h1"]["mase"] == scores["per_horizon"]["h2"]["mase"] == pytest.approx(0.25)
+    assert scores["mase"] == pytest.approx(0.25)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from seqcase.config import FileSource, UrlSource, WheelSource
-from seqcase.sources import SourceError, fetch, raw_path
+from seqcase.paths import raw_path
+from seqcase.sources import SourceError, fetch
 
 PAYLOAD = b"Date,Close\n01/02/2020,100\n01/03/2020,101\n" * 2000
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -88,7 +89,7 @@ def test_url_refused_connection_is_a_clear_error(tmp_path):
 def test_file_source_copies_and_checks(tmp_path):
     original = tmp_path / "prices.csv"
     original.write_bytes(PAYLOAD)
-    destination = raw_path("prices", FileSource(kind="file", path=str(original), sha256=PAYLOAD_SHA), tmp_path / "raw")
+    destination = raw_path("prices", "prices.csv", tmp_path / "raw")
     fetch(FileSource(kind="file", path=str(original), sha256=PAYLOAD_SHA), destination)
     assert destination == tmp_path / "raw" / "prices" / "prices.csv"
     assert destination.read_bytes() == PAYLOAD
@@ -122,7 +123,7 @@ def local_index(tmp_path, monkeypatch):
 
 def test_wheel_source_reads_one_member(local_index, tmp_path):
     source = WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/prices.csv", sha256=PAYLOAD_SHA)
-    destination = raw_path("tiny", source, tmp_path / "raw")
+    destination = raw_path("tiny", source.filename, tmp_path / "raw")
     fetch(source, destination)
     assert destination.read_bytes() == PAYLOAD
 

@@ -16,12 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from seqcase.models.catalog import (
-    ARCHITECTURES,
-    CELLS,
-    RECURRENT_ARCHITECTURES,
-    hyperparameter_names,
-)
+from seqcase.models.catalog import ARCHITECTURES, RECURRENT_ARCHITECTURES, hyperparameter_names
 
 DEFAULT_PARAMS_PATH = Path("params.yaml")
 CASE_BLOCKS = ("description", "prepare", "models", "tune", "train", "baselines")
@@ -357,6 +352,16 @@ def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH) -> Params:
     if unknown_defaults:
         raise ParamsError(
             f"{path}: defaults has unknown key(s) {unknown_defaults}; allowed: prepare, search_space, tune, train"
+        )
+    for block, value in defaults.items():
+        if not isinstance(value, dict):
+            raise ParamsError(f"{path}: defaults.{block} = {value!r}: must be a mapping")
+    # Each architecture takes only the defaults it uses, so a misspelt name would vanish unseen.
+    known = set().union(*(hyperparameter_names(architecture) for architecture in ARCHITECTURES))
+    misspelt = sorted(set(defaults.get("search_space", {})) - known)
+    if misspelt:
+        raise ParamsError(
+            f"{path}: defaults.search_space has {misspelt}, which no architecture uses; known: {sorted(known)}"
         )
     cases = raw.get("cases")
     resolved = dict(raw)

@@ -53,9 +53,13 @@ def forecast_scores(
     actual: np.ndarray,
     predicted: np.ndarray,
     no_change: np.ndarray,
-    naive_training_mae: np.ndarray,
+    naive_training_mae: float,
 ) -> dict:
-    """Overall and per-horizon metrics; MASE divides by the naive forecast's in-sample MAE."""
+    """Overall and per-horizon metrics.
+
+    MASE divides every step's MAE by one number, the one-step naive forecast's in-sample MAE
+    (Hyndman and Koehler, 2006), so it compares across steps ahead.
+    """
     per_step_mae = mean_absolute_error(actual, predicted, multioutput="raw_values")
     per_step_rmse = root_mean_squared_error(actual, predicted, multioutput="raw_values")
     per_step_smape = smape(actual, predicted)

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+RAW_ROOT = Path("data/raw")
 SUMMARIES = Path("data/summaries")
+
+
+def raw_path(source_name: str, filename: str, root: Path = RAW_ROOT) -> Path:
+    """The file a source's fetch stage writes, and the prepare stage reads."""
+    return Path(root) / source_name / filename
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ def git_state() -> dict[str, str]:
 
 
 def stage_tags(case_name: str, stage: str) -> dict[str, str]:
-    return {"seqcase.case": case_name, "seqcase.dvc_stage": f"{stage}@{case_name}", **git_state()}
+    """`seqcase.dvc_stage` names the last stage that wrote to a run; `seqcase.stage.<stage>` stays."""
+    return {"seqcase.case": case_name, "seqcase.dvc_stage": f"{stage}@{case_name}", f"seqcase.stage.{stage}": "true",
+            **git_state()}
 
 
 @dataclass
@@ -77,15 +79,32 @@ def start_pipeline_run(case_name: str, stage: str, extra_tags: dict[str, str] | 
 
 
 def continue_pipeline_run(upstream: RunBook, case_name: str, stage: str) -> RunBook:
-    """Join the upstream pipeline run while it is open; else open a new one that points back."""
-    status = MlflowClient().get_run(upstream.parent_run_id).info.status
-    if status == "RUNNING":
-        return RunBook(upstream.experiment_id, upstream.parent_run_id, dict(upstream.runs))
+    """Join the upstream pipeline run while it is open and this stage has not written to it yet.
+
+    Otherwise (it closed, failed, or this stage runs a second time in it) open a new pipeline run
+    that points back: MLflow refuses a param logged twice with different values.
+    """
+    client = MlflowClient()
+    if client.get_run(upstream.parent_run_id).info.status == "RUNNING":
+        written = any(f"seqcase.stage.{stage}" in client.get_run(run_id).data.tags for run_id in upstream.runs.values())
+        if not written:
+            return RunBook(upstream.experiment_id, upstream.parent_run_id, dict(upstream.runs))
+        client.set_terminated(upstream.parent_run_id, "KILLED")  # superseded: it will never be completed
     return start_pipeline_run(case_name, stage, {"seqcase.continues": upstream.parent_run_id})
 
 
 def finish_pipeline_run(book: RunBook, status: str = "FINISHED") -> None:
     MlflowClient().set_terminated(book.parent_run_id, status)
+
+
+@contextlib.contextmanager
+def failing_pipeline_run(book: RunBook) -> Iterator[RunBook]:
+    """A stage that fails marks its pipeline run FAILED, so a re-run starts a fresh one."""
+    try:
+        yield book
+    except BaseException:
+        finish_pipeline_run(book, "FAILED")
+        raise
 
 
 @contextlib.contextmanager

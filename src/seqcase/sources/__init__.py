@@ -14,14 +14,7 @@ from seqcase.sources.local import fetch_file
 from seqcase.sources.url import fetch_url
 from seqcase.sources.wheel import fetch_wheel
 
-RAW_ROOT = Path("data/raw")
-
-__all__ = ["RAW_ROOT", "SourceError", "fetch", "raw_path"]
-
-
-def raw_path(source_name: str, source: WheelSource | UrlSource | FileSource, root: Path = RAW_ROOT) -> Path:
-    """The file a source's fetch stage writes, and the prepare stage reads."""
-    return Path(root) / source_name / source.filename
+__all__ = ["SourceError", "fetch"]
 
 
 def fetch(source: WheelSource | UrlSource | FileSource, destination: Path) -> Path:

@@ -32,9 +32,10 @@ def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict) -> tu
     actual = forecasting.actual_values(series, positions)
     no_change = forecasting.no_change_forecast(series, positions)
     training_positions = forecasting.window_positions(series, 1, "train")
-    naive_training_mae = np.abs(
-        forecasting.actual_values(series, training_positions) - forecasting.no_change_forecast(series, training_positions)
-    ).mean(axis=0)
+    naive_training_mae = float(np.abs(
+        forecasting.actual_values(series, training_positions)[:, 0]
+        - forecasting.no_change_forecast(series, training_positions)[:, 0]
+    ).mean())
     predictions = {name: forecaster.predict(series, positions) for name, forecaster in forecasters.items()}
     naive_loss = ((actual - predictions["naive"]) ** 2).mean(axis=1)
     scores = {name: forecast_scores(actual, predicted, no_change, naive_training_mae)
@@ -74,7 +75,7 @@ def write_forecast_csv(path: Path, timestamps: np.ndarray, actual: np.ndarray, p
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    params, case, paths = open_case(params_path, case_name)
+    _, case, paths = open_case(params_path, case_name)
     series = forecasting.load_prepared(paths.prepared)
     training = read_json(paths.models / "training.json")
     networks = {
@@ -89,26 +90,27 @@ def run(params_path: Path, case_name: str) -> dict:
 
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
-    for name, result in scores.items():
-        tags = {"seqcase.kind": "model" if name in networks else "baseline", "seqcase.family": families[name]}
-        if name in networks:
-            tags["seqcase.trained_in"] = training[name]["run_id"]
-        with tracking.child_run(book, name, case_name, "evaluate", tags):
-            mlflow.log_metrics(mlflow_metrics(result))
-            mlflow.log_metric("test_windows", len(positions))
+    with tracking.failing_pipeline_run(book):
+        for name, result in scores.items():
+            tags = {"seqcase.kind": "model" if name in networks else "baseline", "seqcase.family": families[name]}
+            if name in networks:
+                tags["seqcase.trained_in"] = training[name]["run_id"]
+            with tracking.child_run(book, name, case_name, "evaluate", tags):
+                mlflow.log_metrics(mlflow_metrics(result))
+                mlflow.log_metric("test_windows", len(positions))
 
-    timestamps = series.timestamps[positions]
-    actual = forecasting.actual_values(series, positions)
-    with atomic_directory(paths.reports / "forecasts") as forecasts:
-        for name, predicted in predictions.items():
-            write_forecast_csv(forecasts / f"{name}.csv", timestamps, actual[:, 0], predicted[:, 0])
-    metrics = {"test_windows": len(positions), "horizon": series.horizon, "models": without_nan(scores)}
-    write_json(paths.reports / "metrics.json", metrics)
-    with atomic_directory(paths.evaluation) as evaluation:
-        np.savez(evaluation / "predictions.npz", timestamps=timestamps.astype(np.int64), actual=actual,
-                 **{f"model_{name}": predicted for name, predicted in predictions.items()})
-        write_json(evaluation / "models.json", {name: {"family": families[name]} for name in scores})
-        book.save(evaluation / "runs.json")
-    logger.info("%s: %d test windows; %s", case_name, len(positions),
-                {name: round(result["rmse"], 6) for name, result in scores.items()})
-    return metrics
+        timestamps = series.timestamps[positions]
+        actual = forecasting.actual_values(series, positions)
+        with atomic_directory(paths.reports / "forecasts") as forecasts:
+            for name, predicted in predictions.items():
+                write_forecast_csv(forecasts / f"{name}.csv", timestamps, actual[:, 0], predicted[:, 0])
+        metrics = {"test_windows": len(positions), "horizon": series.horizon, "models": without_nan(scores)}
+        write_json(paths.reports / "metrics.json", metrics)
+        with atomic_directory(paths.evaluation) as evaluation:
+            np.savez(evaluation / "predictions.npz", timestamps=timestamps.astype(np.int64), actual=actual,
+                     **{f"model_{name}": predicted for name, predicted in predictions.items()})
+            write_json(evaluation / "models.json", {name: {"family": families[name]} for name in scores})
+            book.save(evaluation / "runs.json")
+        logger.info("%s: %d test windows; %s", case_name, len(positions),
+                    {name: round(result["rmse"], 6) for name, result in scores.items()})
+        return metrics

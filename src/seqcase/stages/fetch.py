@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 from seqcase.config import ParamsError, load_params
-from seqcase.sources import RAW_ROOT, fetch, raw_path
+from seqcase.paths import RAW_ROOT, raw_path
+from seqcase.sources import fetch
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ def run(params_path: Path, source_name: str, raw_root: Path = RAW_ROOT) -> Path:
     if source_name not in params.sources:
         raise ParamsError(f"{params_path}: no source {source_name!r} under sources (known: {', '.join(params.sources)})")
     source = params.sources[source_name]
-    destination = raw_path(source_name, source, raw_root)
+    destination = raw_path(source_name, source.filename, raw_root)
     fetch(source, destination)
     logger.info("%s: %s (%d bytes, sha256 verified)", source_name, destination, destination.stat().st_size)
     return destination

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
+from seqcase.config import ForecastingCase
 from seqcase.io import atomic_directory, read_json, write_json, write_text
 from seqcase.paths import CasePaths
 from seqcase.reporting import figures
@@ -44,36 +45,43 @@ def draw_figures(directory: Path, paths: CasePaths, scores: dict, families: dict
     return drawn
 
 
-def run(params_path: Path, case_name: str) -> dict:
-    params, case, paths = open_case(params_path, case_name)
+def write_report(case_name: str, case: ForecastingCase, significance: float, paths: CasePaths) -> dict:
+    """Figures, report.md, report.html and the case's summary row; returns the row."""
     metrics = read_json(paths.reports / "metrics.json")
     scores = metrics["models"]
     families = {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
     prepared = read_json(paths.prepared / "meta.json")
-    training = read_json(paths.models / "training.json")
-    result = verdict(scores, families, params.evaluate.significance)
+    result = verdict(scores, families, significance)
     data = {"source": case.source, "features": ", ".join(prepared["feature_names"]),
             "target transform": prepared["target_transform"], **prepared["summary"]}
     with atomic_directory(paths.reports / "figures") as figure_directory:
         drawn = draw_figures(figure_directory, paths, scores, families)
         context = {"verdict": result, "rows": table_rows(scores, families), "test_windows": metrics["test_windows"],
-                   "horizon": metrics["horizon"], "data": data, "training": training, "figures": drawn}
+                   "horizon": metrics["horizon"], "data": data, "figures": drawn,
+                   "training": read_json(paths.models / "training.json")}
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, context))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, context))
-    ranked = sorted(scores, key=lambda name: scores[name]["rmse"])
+    best = min(scores, key=lambda name: scores[name]["rmse"])
     summary_row = {"case": case_name, "task": case.task, "test_windows": metrics["test_windows"],
-                   "horizon": metrics["horizon"], "best_model": ranked[0], "best_rmse": scores[ranked[0]]["rmse"],
+                   "horizon": metrics["horizon"], "best_model": best, "best_rmse": scores[best]["rmse"],
                    "naive_rmse": scores["naive"]["rmse"], "verdict": result}
     write_json(paths.summary_row, summary_row)
+    return summary_row
 
+
+def run(params_path: Path, case_name: str) -> dict:
+    params, case, paths = open_case(params_path, case_name)
     tracking.configure()
     book = tracking.RunBook.load(paths.evaluation / "runs.json")
+    with tracking.failing_pipeline_run(book):
+        summary_row = write_report(case_name, case, params.evaluate.significance, paths)
+    # Leaving this block ends the pipeline run: FINISHED, or FAILED if logging fails.
     with mlflow.start_run(run_id=book.parent_run_id):
-        mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": ranked[0],
-                         "seqcase.recurrent_beats_naive": str(result["beaten"]).lower()})
+        mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": summary_row["best_model"],
+                         "seqcase.recurrent_beats_naive": str(summary_row["verdict"]["beaten"]).lower()})
         mlflow.log_artifact(str(paths.reports / "report.html"), "report")
         mlflow.log_artifact(str(paths.reports / "report.md"), "report")
         mlflow.log_artifacts(str(paths.reports / "figures"), "report/figures")
-        mlflow.log_dict(metrics, "report/metrics.json")
-    logger.info("%s: %s", case_name, result["text"])
+        mlflow.log_artifact(str(paths.reports / "metrics.json"), "report")
+    logger.info("%s: %s", case_name, summary_row["verdict"]["text"])
     return summary_row

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import keras
 import mlflow
+import numpy as np
 from mlflow.models import infer_signature
 
 from seqcase import tracking
+from seqcase.config import ModelSpec, TrainConfig
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.catalog import family
 from seqcase.models.networks import build_network, forecasting_head
@@ -37,6 +39,37 @@ def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
             writer.writerow([epoch + 1, *(history[name][epoch] for name in history)])
 
 
+def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, hyperparameters: dict,
+                  train_config: TrainConfig, series: forecasting.PreparedSeries, seed: int,
+                  model_directory: Path, curves_directory: Path) -> dict:
+    """Retrain one variant inside its MLflow run; save the model and its learning curve."""
+    window_length = int(hyperparameters["window_length"])
+    set_seed(seed)
+    model = build_network(spec.architecture, (window_length, len(series.feature_names)),
+                          forecasting_head(series.horizon), hyperparameters, spec.cell, variant)
+    train = forecasting.split_windows(series, window_length, "train")
+    validation = forecasting.split_windows(series, window_length, "validation")
+    tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
+    with tracking.child_run(book, variant, case_name, "train", tags):
+        mlflow.log_params({**hyperparameters, **train_config.model_dump(), "train_windows": len(train[0])})
+        history = fit_network(model, train, validation, train_config, [EpochMetricsLogger()]).history
+        model.save(model_directory / f"{variant}.keras")
+        sample = validation[0][:8]
+        mlflow.keras.log_model(model, name=variant, signature=infer_signature(sample, model.predict(sample, verbose=0)),
+                               pip_requirements=model_requirements())
+        best_epoch = int(np.argmin(history["val_loss"]))
+        mlflow.log_metrics({"best_epoch": best_epoch + 1, "best_val_loss": history["val_loss"][best_epoch]})
+    write_learning_curve(curves_directory / f"{variant}.csv", history)
+    summary = {
+        "architecture": spec.architecture, "family": family(spec.architecture), "hyperparameters": hyperparameters,
+        "window_length": window_length, "epochs_run": len(history["loss"]), "best_epoch": best_epoch + 1,
+        "best_val_loss": float(history["val_loss"][best_epoch]), "parameters": int(model.count_params()),
+        "run_id": book.runs[variant],
+    }
+    logger.info("%s/%s: %s", case_name, variant, summary)
+    return summary
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
     series = forecasting.load_prepared(paths.prepared)
@@ -44,39 +77,13 @@ def run(params_path: Path, case_name: str) -> dict:
     tracking.configure()
     freeze_imported_heap()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
-    summary = {}
-    curves_directory = paths.reports / "learning_curves"
-    with atomic_directory(paths.models) as model_directory, atomic_directory(curves_directory) as curves:
-        for variant, spec in case.models.items():
-            hyperparameters = tuned[variant]["hyperparameters"]
-            window_length = int(hyperparameters["window_length"])
-            set_seed(params.seed)
-            model = build_network(spec.architecture, (window_length, len(series.feature_names)),
-                                  forecasting_head(series.horizon), hyperparameters, spec.cell, variant)
-            train = forecasting.split_windows(series, window_length, "train")
-            validation = forecasting.split_windows(series, window_length, "validation")
-            tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture,
-                    "seqcase.family": family(spec.architecture)}
-            with tracking.child_run(book, variant, case_name, "train", tags):
-                mlflow.log_params({**hyperparameters, **case.train.model_dump(), "train_windows": len(train[0])})
-                history = fit_network(model, train, validation, case.train, [EpochMetricsLogger()])
-                model.save(model_directory / f"{variant}.keras")
-                sample = validation[0][:8]
-                mlflow.keras.log_model(
-                    model, name=variant, signature=infer_signature(sample, model.predict(sample, verbose=0)),
-                    pip_requirements=model_requirements(),
-                )
-                best_epoch = int(min(range(len(history.history["val_loss"])), key=history.history["val_loss"].__getitem__))
-                mlflow.log_metrics({"best_epoch": best_epoch + 1, "best_val_loss": history.history["val_loss"][best_epoch]})
-            write_learning_curve(curves / f"{variant}.csv", history.history)
-            summary[variant] = {
-                "architecture": spec.architecture, "family": family(spec.architecture),
-                "hyperparameters": hyperparameters, "window_length": window_length,
-                "epochs_run": len(history.history["loss"]), "best_epoch": best_epoch + 1,
-                "best_val_loss": float(history.history["val_loss"][best_epoch]),
-                "parameters": int(model.count_params()), "run_id": book.runs[variant],
-            }
-            logger.info("%s/%s: %s", case_name, variant, summary[variant])
+    with (tracking.failing_pipeline_run(book), atomic_directory(paths.models) as model_directory,
+          atomic_directory(paths.reports / "learning_curves") as curves_directory):
+        summary = {
+            variant: train_variant(book, case_name, variant, spec, tuned[variant]["hyperparameters"], case.train,
+                                   series, params.seed, model_directory, curves_directory)
+            for variant, spec in case.models.items()
+        }
         write_json(model_directory / "training.json", summary)
         book.save(model_directory / "runs.json")
     return summary

@@ -23,10 +23,15 @@ DIFFERENCING_TRANSFORMS = ("diff", "log_return", "pct_change")
 
 @dataclass(frozen=True)
 class PreparedSeries:
-    """Rows in time order; column 0 of `inputs` is the target, scaled with training statistics."""
+    """Rows in time order; column 0 of `inputs` is the target, scaled with training statistics.
+
+    `target_original` keeps the target in original units and float64, so metrics never see the
+    float32 round trip (a zero return stays exactly zero).
+    """
 
     timestamps: np.ndarray
     inputs: np.ndarray
+    target_original: np.ndarray
     segment: np.ndarray
     split: np.ndarray
     feature_names: tuple[str, ...]
@@ -44,10 +49,6 @@ class PreparedSeries:
 
     def to_scaled(self, original_target: np.ndarray) -> np.ndarray:
         return (np.asarray(original_target, dtype=np.float64) - self.feature_mean[0]) / self.feature_scale[0]
-
-    @property
-    def target_original(self) -> np.ndarray:
-        return self.to_original(self.target)
 
 
 # --- from a table to a series ----------------------------------------------------------------------
@@ -147,6 +148,7 @@ def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[Pre
     series = PreparedSeries(
         timestamps=timestamps,
         inputs=scaler.transform(raw).astype(np.float32),
+        target_original=raw[:, 0].copy(),
         segment=segment,
         split=split,
         feature_names=tuple(feature.name for feature in features),
@@ -207,7 +209,7 @@ def split_windows(series: PreparedSeries, window_length: int, split_name: str) -
 
 def actual_values(series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
     """Targets in original units, (windows, horizon)."""
-    return series.to_original(series.target[np.asarray(positions)[:, None] + np.arange(series.horizon)])
+    return series.target_original[np.asarray(positions)[:, None] + np.arange(series.horizon)]
 
 
 def no_change_forecast(series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
@@ -242,6 +244,7 @@ def save_prepared(series: PreparedSeries, summary: dict, directory: Path) -> Non
             temporary / "series.npz",
             timestamps=series.timestamps.astype("datetime64[ns]").astype(np.int64),
             inputs=series.inputs,
+            target_original=series.target_original,
             segment=series.segment,
             split=series.split,
             feature_mean=series.feature_mean,
@@ -265,6 +268,7 @@ def load_prepared(directory: Path) -> PreparedSeries:
         return PreparedSeries(
             timestamps=arrays["timestamps"].astype("datetime64[ns]"),
             inputs=arrays["inputs"],
+            target_original=arrays["target_original"],
             segment=arrays["segment"],
             split=arrays["split"],
             feature_names=tuple(meta["feature_names"]),
