@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from seqcase.models.catalog import ARCHITECTURES, RECURRENT_ARCHITECTURES, hyperparameter_names
+from seqcase.models.catalog import ARCHITECTURES, hyperparameter_names
 
 DEFAULT_PARAMS_PATH = Path("params.yaml")
 CASE_BLOCKS = ("description", "prepare", "models", "tune", "train", "baselines")
@@ -152,10 +152,6 @@ class ModelSpec(StrictModel):
             if isinstance(spec, list) and not spec:
                 raise ValueError(f"search_space.{name} is an empty list")
         return self
-
-    @property
-    def is_recurrent(self) -> bool:
-        return self.architecture in RECURRENT_ARCHITECTURES
 
 
 # --- stage blocks ----------------------------------------------------------------------------------

@@ -64,8 +64,3 @@ def write_json(path: Path | str, data: Any) -> None:
 def read_json(path: Path | str) -> Any:
     return json.loads(Path(path).read_text())
 
-
-def write_npz(path: Path | str, **arrays: np.ndarray) -> None:
-    with atomic_path(path, suffix=".npz") as temporary:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)

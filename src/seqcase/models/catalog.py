@@ -6,7 +6,6 @@ report), so it must not import keras.
 
 from __future__ import annotations
 
-CELLS = ("simple_rnn", "lstm", "gru")
 RECURRENT_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bidirectional")
 ARCHITECTURES = RECURRENT_ARCHITECTURES + ("conv1d", "dense")
 

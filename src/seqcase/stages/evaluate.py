@@ -23,8 +23,11 @@ logger = logging.getLogger(__name__)
 BASELINE_FAMILY = "baseline"
 
 
-def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict) -> tuple[np.ndarray, dict, dict]:
-    """Predict the test windows every model can see, score each against actuals and the naive."""
+def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """Predict the test windows every model can see, score each against actuals and the naive.
+
+    Returns the windows' first-target positions, their actual values, the predictions and scores.
+    """
     longest = max(forecaster.window_length for forecaster in forecasters.values())
     positions = forecasting.window_positions(series, longest, "test")
     if len(positions) < 3:
@@ -48,7 +51,7 @@ def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict) -> tu
             statistic, p_value = diebold_mariano(model_loss, naive_loss, series.horizon)
         result.update(dm_statistic=statistic, dm_pvalue=p_value,
                       rmse_ratio_to_naive=result["rmse"] / scores["naive"]["rmse"])
-    return positions, predictions, scores
+    return positions, actual, predictions, scores
 
 
 def without_nan(value):
@@ -84,7 +87,7 @@ def run(params_path: Path, case_name: str) -> dict:
         for variant, info in training.items()
     }
     baselines = fit_baselines(series, case.baselines.chosen())
-    positions, predictions, scores = score_forecasts(series, {**networks, **baselines})
+    positions, actual, predictions, scores = score_forecasts(series, {**networks, **baselines})
     families = {**{variant: info["family"] for variant, info in training.items()},
                 **{name: BASELINE_FAMILY for name in baselines}}
 
@@ -100,7 +103,6 @@ def run(params_path: Path, case_name: str) -> dict:
                 mlflow.log_metric("test_windows", len(positions))
 
         timestamps = series.timestamps[positions]
-        actual = forecasting.actual_values(series, positions)
         with atomic_directory(paths.reports / "forecasts") as forecasts:
             for name, predicted in predictions.items():
                 write_forecast_csv(forecasts / f"{name}.csv", timestamps, actual[:, 0], predicted[:, 0])
