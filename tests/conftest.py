@@ -71,6 +71,7 @@ BASE_CASE = {
     "tune": {},
     "train": {},
     "baselines": {"naive": {}, "drift": {}, "mean": {}, "linear_lags": {"lags": 5}},
+    "evaluate": {},
 }
 
 BASE_PARAMS = {

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from seqcase.config import LinearLagsOptions, NoOptions
-from seqcase.models.baselines import DriftForecaster, LinearLagsForecaster, MeanForecaster, NaiveForecaster, fit_baselines
+from seqcase.models.baselines import (
+    DriftForecaster,
+    LinearExtrapolationForecaster,
+    LinearLagsForecaster,
+    MeanForecaster,
+    NaiveForecaster,
+    fit_baselines,
+)
 from conftest import series_from
 from seqcase.tasks.forecasting import actual_values, window_positions
 
@@ -46,3 +53,38 @@ def test_fit_baselines_builds_what_params_name():
     series = series_from(np.arange(50.0))
     fitted = fit_baselines(series, {"naive": NoOptions(), "linear_lags": LinearLagsOptions(lags=4)})
     assert set(fitted) == {"naive", "linear_lags"} and fitted["linear_lags"].window_length == 4
+
+
+def test_linear_extrapolation_continues_a_line_and_fits_a_least_squares_slope():
+    series = series_from(3.0 * np.arange(80) + 5, horizon=3)
+    positions = window_positions(series, 5, "test")
+    extrapolated = LinearExtrapolationForecaster(points=5).fit(series).predict(series, positions)
+    np.testing.assert_allclose(extrapolated, actual_values(series, positions), rtol=1e-9)
+    zigzag = series_from(np.tile([0.0, 2.0], 40), horizon=1)
+    # Through (-2, 0), (-1, 2), (0, 0): slope 0, level 2/3; one step ahead stays at 2/3.
+    assert LinearExtrapolationForecaster(points=3).predict(zigzag, np.array([71]))[0, 0] == pytest.approx(2 / 3)
+
+
+def sequences(counts: dict[int, int], seed: int = 0):
+    from seqcase.config import ClassificationPrepare
+    from seqcase.tasks.classification import prepare_sequences
+
+    rng = np.random.default_rng(seed)
+    labels = np.concatenate([[str(label)] * count for label, count in counts.items()])
+    values = labels.astype(float)[:, None] + rng.normal(0, 0.5, (len(labels), 8))
+    prepared, _ = prepare_sequences((values, labels), None, ClassificationPrepare(train_file="x", class_weight="none"))
+    return prepared
+
+
+def test_classifier_baselines_learn_separable_classes_and_majority_does_not():
+    from seqcase.config import LogisticRegressionOptions, RandomForestOptions
+    from seqcase.models.classifiers import fit_classifiers
+
+    prepared = sequences({1: 60, 2: 30, 3: 20})
+    fitted = fit_classifiers(prepared, {"majority": NoOptions(), "logistic_regression": LogisticRegressionOptions(),
+                                        "random_forest": RandomForestOptions(n_estimators=50)}, seed=0)
+    inputs, labels = prepared.part("test")
+    accuracy = {name: (model.predict_proba(inputs).argmax(axis=1) == labels).mean() for name, model in fitted.items()}
+    assert accuracy["logistic_regression"] == 1.0 and accuracy["random_forest"] >= 0.95
+    assert accuracy["majority"] == pytest.approx((labels == 0).mean())
+    assert fitted["random_forest"].predict_proba(inputs).shape == (len(labels), 3)

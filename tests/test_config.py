@@ -84,11 +84,11 @@ def test_bad_gap_and_transform_are_refused(raw_params):
 
 def test_missing_required_key_is_named_without_dumping_the_file(raw_params):
     del raw_params["seed"]
-    del raw_params["cases"]["tiny"]["prepare"]["max_gap"]
+    del raw_params["cases"]["tiny"]["prepare"]["time_column"]
     with pytest.raises(ParamsError) as error:
         parse_params(raw_params)
     assert "  seed: missing, and required" in str(error.value)
-    assert "  cases.tiny.prepare.max_gap: missing, and required" in str(error.value)
+    assert "  cases.tiny.prepare.time_column: missing, and required" in str(error.value)
 
 
 def test_a_misspelt_default_hyperparameter_is_refused_not_dropped(raw_params):
@@ -119,7 +119,7 @@ def test_load_params_names_the_file(tmp_path):
 def test_url_source_takes_its_filename_from_the_url(raw_params):
     raw_params["sources"]["prices"] = {"kind": "url", "url": "http://127.0.0.1:8000/files/prices.csv.gz?x=1",
                                        "sha256": "a" * 64}
-    assert parse_params(raw_params).sources["prices"].filename == "prices.csv.gz"
+    assert list(parse_params(raw_params).sources["prices"].files) == ["prices.csv.gz"]
 
 
 def test_range_is_integer_only_when_written_with_integers():
@@ -148,9 +148,67 @@ def test_yaml_anchors_and_merge_keys_resolve(tmp_path, raw_params):
     tune: {}
     train: {}
     baselines: {naive: {}}
+    evaluate: {}
 """
     path = tmp_path / "params.yaml"
     path.write_text(text)
     cases = load_params(path).cases
     assert (cases["tiny"].prepare.horizon, cases["tiny_week"].prepare.horizon) == (1, 5)
     assert cases["tiny_week"].prepare.max_gap == "5D"
+
+
+def classification_case() -> dict:
+    return {"task": "classification", "source": "prices", "description": "beats",
+            "prepare": {"train_file": "prices.csv"}, "models": {"gru": {}, "dense": {}}, "tune": {}, "train": {},
+            "baselines": {"majority": {}}, "evaluate": {}}
+
+
+def test_a_classification_case_takes_no_window_length_and_no_encoder_decoder(raw_params):
+    raw_params["cases"]["beats"] = classification_case()
+    case = parse_params(raw_params).cases["beats"]
+    assert "window_length" not in case.models["gru"].search_space and case.prepare.validation_fraction == 0.2
+    raw_params["cases"]["beats"]["models"] = {"gru": {"search_space": {"window_length": [5]}}}
+    with pytest.raises(ParamsError, match=r"models.gru.search_space has \['window_length'\], which a classification"):
+        parse_params(raw_params)
+    raw_params["cases"]["beats"]["models"] = {"encoder_decoder": {}}
+    with pytest.raises(ParamsError, match="'encoder_decoder' is for forecasting only"):
+        parse_params(raw_params)
+
+
+def test_a_case_search_space_changes_every_variant_of_that_case(raw_params):
+    raw_params["cases"]["tiny"]["tune"] = {"search_space": {"window_length": 24}, "max_epochs": 4}
+    case = parse_params(raw_params).cases["tiny"]
+    assert case.models["lstm"].search_space["window_length"] == 24 and case.tune.max_epochs == 4
+    raw_params["cases"]["tiny"]["tune"] = {"search_space": {"window_lenght": 24}}
+    with pytest.raises(ParamsError, match=r"cases.tiny.tune.search_space has \['window_lenght'\]"):
+        parse_params(raw_params)
+
+
+@pytest.mark.parametrize(("prepare", "message"), [
+    ({"max_gap": "5D", "frequency": "5min"}, "give exactly one of max_gap"),
+    ({"max_gap": "5D", "interpolate_gap": "30min"}, "interpolate_gap needs frequency"),
+    ({"max_gap": None, "frequency": "5min", "interpolate_gap": "1min"}, r"interpolate_gap \(1min\) is shorter"),
+    ({"max_gap": "soon"}, "must be a positive duration"),
+])
+def test_gap_rules_are_checked(raw_params, prepare, message):
+    raw_params["cases"]["tiny"]["prepare"].update(prepare)
+    with pytest.raises(ParamsError, match=message):
+        parse_params(raw_params)
+
+
+def test_level_metrics_need_an_untransformed_target_and_steps_within_the_horizon(raw_params):
+    raw_params["cases"]["tiny"]["evaluate"] = {"metrics": ["mard"]}
+    with pytest.raises(ParamsError, match=r"\['mard'\] need the target's own level"):
+        parse_params(raw_params)
+    raw_params["cases"]["tiny"]["evaluate"] = {"steps": [3]}
+    with pytest.raises(ParamsError, match=r"evaluate.steps \[3\] must lie in 1..horizon \(1\)"):
+        parse_params(raw_params)
+
+
+def test_a_wheel_source_takes_one_member_or_several(raw_params):
+    raw_params["sources"]["prices"] = {"kind": "wheel", "package": "data==1.0",
+                                       "members": {"d/train.tsv": "a" * 64, "d/test.tsv": "b" * 64}}
+    assert list(parse_params(raw_params).sources["prices"].files) == ["train.tsv", "test.tsv"]
+    raw_params["sources"]["prices"]["member"] = "d/x.csv"
+    with pytest.raises(ParamsError, match="either member and sha256, or members"):
+        parse_params(raw_params)

@@ -158,3 +158,66 @@ def test_prepared_series_round_trips_through_disk(tmp_path):
     np.testing.assert_array_equal(loaded.timestamps, series.timestamps)
     assert loaded.feature_names == series.feature_names and loaded.horizon == 1
     np.testing.assert_allclose(loaded.to_original(loaded.to_scaled([0.01, -0.02])), [0.01, -0.02])
+
+
+def sensor_readings() -> pd.DataFrame:
+    """120 five-minute grid points, glucose = 100 + index; gaps of 15, 30 and 35 minutes.
+
+    Points 30-31 and 60-64 are missing (gaps of 15 and 30 min: filled), 90-95 too (35 min: a
+    segment break). Reading 10 comes a minute late; an extra reading 2 min before point 12.
+    """
+    missing = {30, 31, *range(60, 65), *range(90, 96)}
+    start = pd.Timestamp("2024-01-01 00:00")
+    rows = [(start + pd.Timedelta(minutes=5 * index + (1 if index == 10 else 0)), 100.0 + index)
+            for index in range(120) if index not in missing]
+    rows.append((start + pd.Timedelta(minutes=58), 124.0))  # averaged with point 12's 112 -> 118
+    return pd.DataFrame(rows, columns=["t", "glucose"]).sample(frac=1, random_state=0)
+
+
+def sensor_config(**overrides) -> ForecastingPrepare:
+    return ForecastingPrepare(**{"time_column": "t", "target": {"column": "glucose"}, "horizon": 2,
+                                 "frequency": "5min", "interpolate_gap": "30min", "validation_fraction": 0.2,
+                                 "test_fraction": 0.2, **overrides})
+
+
+def test_short_gaps_are_interpolated_and_long_ones_split_the_series():
+    series, summary = forecasting.prepare_series(sensor_readings(), sensor_config())
+    assert summary["readings_on_the_same_grid_point"] == 1
+    assert (summary["grid_points"], summary["points_interpolated"], summary["short_gaps_interpolated"]) == (120, 7, 2)
+    assert (summary["long_gaps"], summary["points_in_long_gaps"], summary["segments"]) == (1, 6, 2)
+    assert summary["rows"] == 114
+    # On the grid, every kept value is 100 + its index: a late reading lands right, and the filled
+    # points lie on the line between their neighbours; the two readings near point 12 are averaged.
+    index = (series.timestamps - series.timestamps[0]) // np.timedelta64(5, "m")
+    expected = 100.0 + index
+    expected[index == 12] = 118.0
+    np.testing.assert_allclose(series.target_original, expected)
+    assert sorted(index[~series.observed].tolist()) == [30, 31, 60, 61, 62, 63, 64]
+
+
+def test_window_accounting_gives_exact_counts_for_each_rule():
+    series, _ = forecasting.prepare_series(sensor_readings(), sensor_config())
+    counts = forecasting.window_accounting(series, window_length=4)
+    # Windows start at grid points 4..118 (115). Spans [t-4, t+2) touching 90-95: t in 89..99 (11).
+    # Targets filled: t in 29..31 or 59..64 (9). Inputs filled only: t in 32..35 or 65..68 (8).
+    assert counts == {"windows": 115, "dropped_crossing_a_long_gap": 11, "dropped_interpolated_target": 9,
+                      "kept_with_interpolated_inputs": 8, "kept_observed_only": 87}
+
+
+def test_no_window_has_an_interpolated_target_or_crosses_the_long_gap():
+    series, _ = forecasting.prepare_series(sensor_readings(), sensor_config())
+    positions = np.concatenate([forecasting.window_positions(series, 4, name) for name in forecasting.SPLITS])
+    targets = positions[:, None] + np.arange(2)
+    assert series.observed[targets].all()
+    assert (series.segment[positions - 4] == series.segment[positions + 1]).all()
+    without_filling, summary = forecasting.prepare_series(sensor_readings(), sensor_config(interpolate_gap=None))
+    assert (summary["points_interpolated"], summary["segments"]) == (0, 4)
+    assert without_filling.observed.all()
+
+
+def test_a_sensor_series_round_trips_with_its_observed_mask(tmp_path):
+    series, summary = forecasting.prepare_series(sensor_readings(), sensor_config())
+    forecasting.save_prepared(series, summary, tmp_path / "prepared")
+    loaded = forecasting.load_prepared(tmp_path / "prepared")
+    np.testing.assert_array_equal(loaded.observed, series.observed)
+    assert loaded.frequency == "5min"

@@ -16,6 +16,27 @@ def test_every_architecture_builds_and_predicts_the_horizon(keras_seeded, archit
     assert model.loss == "mse"
 
 
+def test_the_encoder_state_starts_a_decoder_that_unrolls_one_step_per_output(keras_seeded):
+    from seqcase.models.networks import build_network, forecasting_head
+
+    model = build_network("encoder_decoder", (6, 1), forecasting_head(5), {**HYPERPARAMETERS, "layers": 2}, cell="lstm")
+    names = [layer.name for layer in model.layers]
+    assert names[1:] == ["encoder_1", "encoder_dropout_1", "encoder_2", "encoder_dropout", "repeat_encoding",
+                         "decoder", "step_output", "output"]
+    assert model.get_layer("decoder").output.shape == (None, 5, 4)
+    assert model.get_layer("step_output").count_params() == 4 + 1
+
+
+def test_a_classification_head_gives_class_probabilities(keras_seeded):
+    from seqcase.models.networks import build_network, classification_head
+
+    model = build_network("gru", (10, 1), classification_head(4), HYPERPARAMETERS)
+    probabilities = model.predict(np.random.default_rng(0).normal(size=(3, 10, 1)), verbose=0)
+    assert probabilities.shape == (3, 4)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert model.loss == "sparse_categorical_crossentropy"
+
+
 def test_recurrent_defaults_keep_the_cudnn_kernel_eligible(keras_seeded):
     from seqcase.models.networks import build_network, forecasting_head
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
@@ -27,6 +28,24 @@ def run(command: list[str], cwd: Path, env: dict) -> str:
     return result.stdout + result.stderr
 
 
+BEATS_CASE = {
+    "task": "classification", "source": "beats", "description": "Three kinds of synthetic beat.",
+    "prepare": {"train_file": "beats.tsv", "class_names": {1: "flat", 2: "rising", 3: "bump"}},
+    "models": {"gru": {}, "dense": {}}, "tune": {}, "train": {},
+    "baselines": {"majority": {}, "logistic_regression": {}}, "evaluate": {},
+}
+
+
+def make_beats(path: Path, per_class: int = 40, steps: int = 16) -> None:
+    """A UCR-style file: label, then the sequence; flat, rising or bumped, with noise."""
+    rng = np.random.default_rng(3)
+    time = np.linspace(0, 1, steps)
+    shapes = {1: np.zeros(steps), 2: 2 * time - 1, 3: np.exp(-((time - 0.5) ** 2) / 0.01)}
+    rows = [np.concatenate([[label], shape + rng.normal(0, 0.3, steps)])
+            for label, shape in shapes.items() for _ in range(per_class)]
+    np.savetxt(path, np.array(rows), delimiter="\t", fmt="%.6g")
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> tuple[Path, dict]:
     """A copy of the repository whose params.yaml holds one tiny case over a CSV made here."""
@@ -36,9 +55,13 @@ def project(tmp_path_factory) -> tuple[Path, dict]:
         (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
          if source.is_dir() else shutil.copy(source, root / name))
     make_prices(260, gap_after=130).to_csv(root / "prices.csv", index=False)
+    make_beats(root / "beats.tsv")
     params = json.loads(json.dumps(BASE_PARAMS))
     params["sources"]["prices"]["sha256"] = sha256_of(root / "prices.csv")
+    params["sources"]["beats"] = {"kind": "file", "path": "beats.tsv", "sha256": sha256_of(root / "beats.tsv")}
     params["cases"]["tiny"]["prepare"]["horizon"] = 2
+    params["cases"]["tiny"]["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
+    params["cases"]["beats"] = BEATS_CASE
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlflow.db", "DVC_NO_ANALYTICS": "1",
@@ -57,7 +80,9 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
         assert f"Running stage '{stage}'" in context["output"]
     metrics = json.loads((root / "reports/tiny/metrics.json").read_text())
     assert set(metrics["models"]) == {"lstm", "dense", "naive", "drift", "mean", "linear_lags"}
-    assert metrics["horizon"] == 2 and metrics["test_windows"] > 20
+    assert metrics["horizon"] == 2 and metrics["test_examples"] > 20
+    assert metrics["models"]["naive"]["per_horizon"]["h2"]["time_lag_steps"] is None  # a zero return never moves
+    assert 0 <= metrics["models"]["linear_lags"]["per_horizon"]["h2"]["time_lag_steps"] <= 4
     lstm = metrics["models"]["lstm"]
     assert lstm["rmse"] > 0 and 0 <= lstm["dm_pvalue"] <= 1 and set(lstm["per_horizon"]) == {"h1", "h2"}
     assert metrics["models"]["naive"]["rmse_ratio_to_naive"] == 1.0
@@ -65,8 +90,38 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
     assert "Diebold-Mariano one-sided p =" in (root / "reports/tiny/report.md").read_text()
     assert "[tiny](tiny/report.md)" in (root / "reports/summary.md").read_text()
-    assert sorted(path.name for path in (root / "reports/tiny/forecasts").iterdir()) == sorted(
+    assert sorted(path.name for path in (root / "reports/tiny/predictions").iterdir()) == sorted(
         f"{name}.csv" for name in metrics["models"])
+
+
+def test_a_classification_case_runs_through_the_same_stages(project):
+    root, context = project
+    for stage in ("fetch@beats", "prepare@beats", "tune@beats", "train@beats", "evaluate@beats", "report@beats"):
+        assert f"Running stage '{stage}'" in context["output"]
+    metrics = json.loads((root / "reports/beats/metrics.json").read_text())
+    assert metrics["task"] == "classification" and metrics["test_examples"] == 24  # stratified 20 % of 120
+    assert metrics["classes"] == ["flat", "rising", "bump"]
+    assert metrics["models"]["logistic_regression"]["accuracy"] >= 0.9
+    assert metrics["models"]["majority"]["accuracy"] == pytest.approx(1 / 3)
+    assert set(metrics["models"]["gru"]["per_class"]) == {"class_1", "class_2", "class_3"}
+    report = (root / "reports/beats/report.md").read_text()
+    assert "Recall per class" in report and "McNemar one-sided p =" in report
+    assert "confusion_" in report
+    assert "[beats](beats/report.md) | classification | 24 | macro-F1" in (root / "reports/summary.md").read_text()
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    experiment = MlflowClient().get_experiment_by_name("beats")
+    runs = mlflow.search_runs([experiment.experiment_id], output_format="list")
+    gru = [run for run in runs if run.info.run_name == "gru" and "test_macro_f1" in run.data.metrics]
+    assert len(gru) == 1 and {"test_accuracy", "test_recall_class_3", "test_roc_auc_ovr"} <= set(gru[0].data.metrics)
+
+
+def test_plots_render_with_each_task_template(project):
+    root, context = project
+    shown = json.loads(run(["dvc", "plots", "show", "--json"], root, context["env"]))["data"]
+    assert "reports/beats/predictions/gru.csv" in shown and "reports/tiny/predictions/lstm.csv" in shown
+    confusion = shown["reports/beats/predictions/gru.csv"][0]["content"]
+    assert confusion["spec"]["encoding"]["x"]["field"] == "predicted"
+    assert shown["reports/tiny/predictions/lstm.csv"][0]["content"]["encoding"]["x"]["field"] == "date"
 
 
 def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
@@ -103,6 +158,7 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
     status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
     assert "train@tiny" in status
     assert not {"fetch@prices", "prepare@tiny", "tune@tiny"} & set(status)
+    assert not any(stage.endswith("@beats") for stage in status)
 
 
 def test_an_experiment_with_one_param_set_runs_and_is_listed(project):

@@ -1,6 +1,7 @@
 import pytest
 
-from seqcase.reporting.report import markdown_report, table_rows, verdict
+from seqcase.reporting.forecasting import step_comparison, table_rows, verdict
+from seqcase.reporting.report import ReportContent, Table, markdown_report
 
 FAMILIES = {"naive": "baseline", "lstm": "recurrent", "gru": "recurrent", "dense": "feed-forward"}
 
@@ -38,7 +39,19 @@ def test_table_is_sorted_by_rmse_and_shows_undefined_as_a_dash():
     rows = table_rows({name: {**value, "mae": 1.0} for name, value in scores(0.9, 0.01).items()}, FAMILIES)
     assert [row[0] for row in rows] == ["dense", "lstm", "naive", "gru"]
     assert rows[2][-1] == "–"
-    context = {"verdict": verdict(scores(0.9, 0.01), FAMILIES, 0.05), "rows": rows, "test_windows": 10, "horizon": 1,
-               "data": {"rows": 100}, "figures": {}, "training": {}}
-    text = markdown_report("tiny", "A test.", context)
-    assert "| dense | feed-forward | 0.5 |" in text and "## Verdict" in text
+    content = ReportContent(verdict=verdict(scores(0.9, 0.01), FAMILIES, 0.05),
+                            tables=[Table("Test metrics", ["model", "family", "rmse"], [row[:3] for row in rows], "a note")],
+                            figures={}, data={"rows": 100}, training={})
+    text = markdown_report("tiny", "A test.", content)
+    assert "| dense | feed-forward | 0.5 |" in text and "## Verdict" in text and "a note" in text
+
+
+def test_step_comparison_names_the_best_recurrent_model_and_the_best_other_baseline():
+    per_step = {"naive": 30.0, "lstm": 22.0, "gru": 24.0, "linear_lags": 25.0, "dense": 20.0}
+    step_scores = {name: {"per_horizon": {"h6": {"rmse": value}}} for name, value in per_step.items()}
+    families = {**FAMILIES, "linear_lags": "baseline"}
+    result = step_comparison(step_scores, families, 6, "5min")
+    assert result["model"] == "lstm" and result["baseline"] == "linear_lags"
+    assert result["ratio"] == pytest.approx(22 / 30)
+    assert result["text"] == ("At step 6 (30 min), the best recurrent model, lstm, has RMSE 22: 0.733 of the naive "
+                              "forecast's 30, below the best other baseline, linear_lags (25, ratio 0.833).")

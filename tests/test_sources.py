@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from seqcase.config import FileSource, UrlSource, WheelSource
-from seqcase.paths import raw_path
+from seqcase.paths import raw_directory
 from seqcase.sources import SourceError, fetch
 
 PAYLOAD = b"Date,Close\n01/02/2020,100\n01/03/2020,101\n" * 2000
@@ -55,7 +55,7 @@ def url_source(url: str, sha: str = PAYLOAD_SHA) -> UrlSource:
 
 def test_url_source_streams_the_file_and_checks_it(server, tmp_path):
     destination = tmp_path / "raw" / "prices.csv"
-    fetch(url_source(f"{server}/prices.csv"), destination)
+    assert fetch(url_source(f"{server}/prices.csv"), destination.parent) == [destination]
     assert destination.read_bytes() == PAYLOAD
     assert sorted(path.name for path in destination.parent.iterdir()) == ["prices.csv"]
 
@@ -63,38 +63,38 @@ def test_url_source_streams_the_file_and_checks_it(server, tmp_path):
 def test_url_checksum_mismatch_leaves_no_file(server, tmp_path):
     destination = tmp_path / "raw" / "prices.csv"
     with pytest.raises(SourceError, match=f"sha256 mismatch: the data has {PAYLOAD_SHA}"):
-        fetch(url_source(f"{server}/prices.csv", "0" * 64), destination)
+        fetch(url_source(f"{server}/prices.csv", "0" * 64), destination.parent)
     assert list(destination.parent.iterdir()) == []
 
 
 def test_url_404_is_a_clear_error(server, tmp_path):
     destination = tmp_path / "raw" / "missing.csv"
     with pytest.raises(SourceError, match=r"missing.csv: HTTP 404"):
-        fetch(url_source(f"{server}/missing.csv"), destination)
+        fetch(url_source(f"{server}/missing.csv"), destination.parent)
     assert not destination.exists()
 
 
 def test_url_cut_connection_leaves_no_file(server, tmp_path):
     destination = tmp_path / "raw" / "cut.csv"
     with pytest.raises(SourceError, match="cut.csv"):
-        fetch(url_source(f"{server}/cut.csv"), destination)
+        fetch(url_source(f"{server}/cut.csv"), destination.parent)
     assert list(destination.parent.iterdir()) == []
 
 
 def test_url_refused_connection_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match="download failed"):
-        fetch(url_source("http://127.0.0.1:9/prices.csv"), tmp_path / "prices.csv")
+        fetch(url_source("http://127.0.0.1:9/prices.csv"), tmp_path)
 
 
 def test_file_source_copies_and_checks(tmp_path):
     original = tmp_path / "prices.csv"
     original.write_bytes(PAYLOAD)
-    destination = raw_path("prices", "prices.csv", tmp_path / "raw")
-    fetch(FileSource(kind="file", path=str(original), sha256=PAYLOAD_SHA), destination)
+    directory = raw_directory("prices", tmp_path / "raw")
+    [destination] = fetch(FileSource(kind="file", path=str(original), sha256=PAYLOAD_SHA), directory)
     assert destination == tmp_path / "raw" / "prices" / "prices.csv"
     assert destination.read_bytes() == PAYLOAD
     with pytest.raises(SourceError, match="no such file"):
-        fetch(FileSource(kind="file", path=str(tmp_path / "absent.csv"), sha256=PAYLOAD_SHA), destination)
+        fetch(FileSource(kind="file", path=str(tmp_path / "absent.csv"), sha256=PAYLOAD_SHA), directory)
 
 
 def build_wheel(directory: Path, name: str = "tinydata", version: str = "1.0") -> Path:
@@ -103,6 +103,7 @@ def build_wheel(directory: Path, name: str = "tinydata", version: str = "1.0") -
     dist_info = f"{name}-{version}.dist-info"
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr(f"{name}/data/prices.csv", PAYLOAD)
+        archive.writestr(f"{name}/data/prices_test.csv", PAYLOAD[::-1])
         archive.writestr(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
         archive.writestr(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: seqcase-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         archive.writestr(f"{dist_info}/RECORD", "")
@@ -123,15 +124,27 @@ def local_index(tmp_path, monkeypatch):
 
 def test_wheel_source_reads_one_member(local_index, tmp_path):
     source = WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/prices.csv", sha256=PAYLOAD_SHA)
-    destination = raw_path("tiny", source.filename, tmp_path / "raw")
-    fetch(source, destination)
+    [destination] = fetch(source, raw_directory("tiny", tmp_path / "raw"))
+    assert destination == tmp_path / "raw" / "tiny" / "prices.csv"
     assert destination.read_bytes() == PAYLOAD
+
+
+def test_wheel_source_reads_several_members_each_checked(local_index, tmp_path):
+    reversed_sha = hashlib.sha256(PAYLOAD[::-1]).hexdigest()
+    members = {"tinydata/data/prices.csv": PAYLOAD_SHA, "tinydata/data/prices_test.csv": reversed_sha}
+    source = WheelSource(kind="wheel", package="tinydata==1.0", members=members)
+    written = fetch(source, tmp_path / "raw")
+    assert [path.name for path in written] == ["prices.csv", "prices_test.csv"]
+    assert written[1].read_bytes() == PAYLOAD[::-1]
+    bad = WheelSource(kind="wheel", package="tinydata==1.0", members={**members, "tinydata/data/prices_test.csv": PAYLOAD_SHA})
+    with pytest.raises(SourceError, match="prices_test.csv: sha256 mismatch"):
+        fetch(bad, tmp_path / "other")
 
 
 def test_wheel_missing_member_suggests_close_ones(local_index, tmp_path):
     source = WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/price.csv", sha256=PAYLOAD_SHA)
     with pytest.raises(SourceError, match=r"no member 'tinydata/data/price.csv'; similar members: tinydata/data/prices.csv"):
-        fetch(source, tmp_path / "raw" / "price.csv")
+        fetch(source, tmp_path / "raw")
     assert not (tmp_path / "raw" / "price.csv").exists()
 
 
@@ -139,8 +152,8 @@ def test_wheel_checksum_mismatch_and_unknown_version(local_index, tmp_path):
     destination = tmp_path / "raw" / "prices.csv"
     with pytest.raises(SourceError, match="sha256 mismatch"):
         fetch(WheelSource(kind="wheel", package="tinydata==1.0", member="tinydata/data/prices.csv", sha256="1" * 64),
-              destination)
+              destination.parent)
     with pytest.raises(SourceError, match=r"pip could not download tinydata==2.0"):
         fetch(WheelSource(kind="wheel", package="tinydata==2.0", member="tinydata/data/prices.csv", sha256=PAYLOAD_SHA),
-              destination)
+              destination.parent)
     assert list(destination.parent.iterdir()) == []

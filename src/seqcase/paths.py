@@ -10,9 +10,9 @@ RAW_ROOT = Path("data/raw")
 SUMMARIES = Path("data/summaries")
 
 
-def raw_path(source_name: str, filename: str, root: Path = RAW_ROOT) -> Path:
-    """The file a source's fetch stage writes, and the prepare stage reads."""
-    return Path(root) / source_name / filename
+def raw_directory(source_name: str, root: Path = RAW_ROOT) -> Path:
+    """Where a source's fetch stage writes its files, and the prepare stage reads them."""
+    return Path(root) / source_name
 
 
 @dataclass(frozen=True)

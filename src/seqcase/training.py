@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import keras
 import mlflow
@@ -10,6 +12,36 @@ import numpy as np
 import tensorflow as tf
 
 from seqcase.config import TrainConfig
+from seqcase.models.networks import Head, classification_head, forecasting_head
+from seqcase.tasks import classification, forecasting
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class LearningProblem:
+    """What tuning and training need from a task: the head, the data for given hyperparameters
+    (a forecast's windows depend on the tuned window length), input shapes and class weights."""
+
+    head: Head
+    datasets: Callable[[dict], tuple[Arrays, Arrays]]
+    input_shape: Callable[[dict], tuple[int, int]]
+    class_weight: dict[int, float] | None = None
+
+
+def learning_problem(prepared: forecasting.PreparedSeries | classification.PreparedSequences) -> LearningProblem:
+    if isinstance(prepared, classification.PreparedSequences):
+        parts = (prepared.part("train"), prepared.part("validation"))
+        return LearningProblem(classification_head(prepared.class_count), lambda hyperparameters: parts,
+                               lambda hyperparameters: prepared.inputs.shape[1:], prepared.class_weight)
+
+    def windows(hyperparameters: dict) -> tuple[Arrays, Arrays]:
+        window_length = int(hyperparameters["window_length"])
+        return (forecasting.split_windows(prepared, window_length, "train"),
+                forecasting.split_windows(prepared, window_length, "validation"))
+
+    return LearningProblem(forecasting_head(prepared.horizon), windows,
+                           lambda hyperparameters: (int(hyperparameters["window_length"]), len(prepared.feature_names)))
 
 
 class EpochMetricsLogger(keras.callbacks.Callback):
@@ -45,6 +77,7 @@ def fit_network(
     validation: tuple[np.ndarray, np.ndarray],
     config: TrainConfig,
     callbacks: list[keras.callbacks.Callback] = (),
+    class_weight: dict[int, float] | None = None,
 ) -> keras.callbacks.History:
     """Fit until validation loss stops improving; the best epoch's weights are kept."""
     schedule = [
@@ -58,5 +91,5 @@ def fit_network(
     ]
     return model.fit(
         *train, validation_data=validation, epochs=config.epochs, batch_size=config.batch_size,
-        callbacks=[*schedule, *callbacks], verbose=2,
+        callbacks=[*schedule, *callbacks], class_weight=class_weight, verbose=2,
     )

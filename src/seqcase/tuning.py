@@ -8,18 +8,16 @@ variant's run. keras-tuner swallows a failing trial; a search in which no trial 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import keras
 import keras_tuner
 import mlflow
-import numpy as np
 from mlflow.tracking import MlflowClient
 
 from seqcase.config import ModelSpec, Range, TuneConfig
-from seqcase.models.networks import Head, build_network
-from seqcase.training import EpochMetricsLogger
+from seqcase.models.networks import build_network
+from seqcase.training import EpochMetricsLogger, LearningProblem
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +26,6 @@ TUNERS = {
     "random_search": keras_tuner.RandomSearch,
     "bayesian": keras_tuner.BayesianOptimization,
 }
-Datasets = Callable[[dict], tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]
 
 
 class TuningError(RuntimeError):
@@ -47,23 +44,21 @@ def register(hp: keras_tuner.HyperParameters, name: str, spec) -> object:
 
 
 class VariantHyperModel(keras_tuner.HyperModel):
-    """Builds a variant from its search space; the data depend on the trial's window length."""
+    """Builds a variant from its search space; the data may depend on the trial (a window length)."""
 
-    def __init__(self, variant: str, spec: ModelSpec, head: Head, feature_count: int,
-                 datasets: Datasets, batch_size: int) -> None:
+    def __init__(self, variant: str, spec: ModelSpec, problem: LearningProblem, batch_size: int) -> None:
         super().__init__(name=variant)
-        self.spec, self.head, self.feature_count = spec, head, feature_count
-        self.datasets, self.batch_size = datasets, batch_size
+        self.spec, self.problem, self.batch_size = spec, problem, batch_size
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         values = {name: register(hp, name, spec) for name, spec in self.spec.search_space.items()}
-        input_shape = (int(values["window_length"]), self.feature_count)
-        return build_network(self.spec.architecture, input_shape, self.head, values, self.spec.cell, self.name)
+        return build_network(self.spec.architecture, self.problem.input_shape(values), self.problem.head, values,
+                             self.spec.cell, self.name)
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
-        (train_x, train_y), validation = self.datasets(hp.values)
+        (train_x, train_y), validation = self.problem.datasets(hp.values)
         return model.fit(train_x, train_y, validation_data=validation, batch_size=self.batch_size,
-                         verbose=0, **kwargs)
+                         class_weight=self.problem.class_weight, verbose=0, **kwargs)
 
 
 def tracked(tuner_class: type) -> type:

@@ -65,6 +65,27 @@ class DriftForecaster:
         return no_change_forecast(series, positions) + self.step_ * steps_ahead[None, :]
 
 
+class LinearExtrapolationForecaster:
+    """A least-squares line through the last `points` values, extended h steps ahead.
+
+    What a patient does reading a CGM trend arrow: where the recent slope leads.
+    """
+
+    def __init__(self, points: int = 7) -> None:
+        self.window_length = points
+
+    def fit(self, series: PreparedSeries) -> LinearExtrapolationForecaster:
+        return self
+
+    def predict(self, series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
+        steps = np.arange(-self.window_length + 1, 1, dtype=np.float64)  # 0 is the last value
+        recent = series.target_original[np.asarray(positions)[:, None] + np.arange(-self.window_length, 0)]
+        centred = steps - steps.mean()
+        slope = (recent - recent.mean(axis=1, keepdims=True)) @ centred / (centred @ centred)
+        at_last = recent.mean(axis=1) - slope * steps.mean()
+        return at_last[:, None] + slope[:, None] * np.arange(1, series.horizon + 1)[None, :]
+
+
 class LinearLagsForecaster:
     """Ridge regression on the flattened window of the last `lags` rows of every input feature."""
 
@@ -89,5 +110,6 @@ def fit_baselines(series: PreparedSeries, chosen: dict) -> dict:
         "drift": lambda options: DriftForecaster(),
         "mean": lambda options: MeanForecaster(),
         "linear_lags": lambda options: LinearLagsForecaster(options.lags),
+        "linear_extrapolation": lambda options: LinearExtrapolationForecaster(options.points),
     }
     return {name: factories[name](options).fit(series) for name, options in chosen.items()}

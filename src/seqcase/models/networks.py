@@ -32,6 +32,12 @@ def forecasting_head(horizon: int) -> Head:
     return Head(units=horizon, activation=None, loss="mse", metrics=("mae",))
 
 
+def classification_head(class_count: int) -> Head:
+    """Softmax over the classes; labels are integers (sparse), so no one-hot copy of the data."""
+    return Head(units=class_count, activation="softmax", loss="sparse_categorical_crossentropy",
+                metrics=("accuracy",))
+
+
 def _recurrent(x, architecture: str, cell: str, units: int, depth: int, dropout: float):
     kind = cell if architecture == "bidirectional" else architecture
     for index in range(depth):
@@ -42,6 +48,20 @@ def _recurrent(x, architecture: str, cell: str, units: int, depth: int, dropout:
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
     return x
+
+
+def _encoder_decoder(x, cell: str, units: int, depth: int, dropout: float, steps_out: int):
+    """Sequence to sequence: the encoder's last state starts a decoder that unrolls one step per output."""
+    layer_class = RECURRENT_LAYERS[cell]
+    for index in range(depth - 1):
+        x = layer_class(units, return_sequences=True, name=f"encoder_{index + 1}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"encoder_dropout_{index + 1}")(x)
+    encoded, *states = layer_class(units, return_state=True, name=f"encoder_{depth}")(x)
+    if dropout:
+        encoded = layers.Dropout(dropout, name="encoder_dropout")(encoded)
+    repeated = layers.RepeatVector(steps_out, name="repeat_encoding")(encoded)
+    return layer_class(units, return_sequences=True, name="decoder")(repeated, initial_state=states)
 
 
 def _convolutional(x, filters: int, kernel_size: int, depth: int, dropout: float):
@@ -75,13 +95,18 @@ def build_network(
     values = {**HYPERPARAMETER_DEFAULTS, **hyperparameters}
     depth, dropout = int(values["layers"]), float(values["dropout"])
     inputs = keras.Input(shape=input_shape, name="window")
-    if architecture in RECURRENT_ARCHITECTURES:
-        features = _recurrent(inputs, architecture, cell, int(values["units"]), depth, dropout)
-    elif architecture == "conv1d":
-        features = _convolutional(inputs, int(values["filters"]), int(values["kernel_size"]), depth, dropout)
+    if architecture == "encoder_decoder":
+        decoded = _encoder_decoder(inputs, cell, int(values["units"]), depth, dropout, head.units)
+        per_step = layers.Dense(1, activation=head.activation, name="step_output")(decoded)
+        outputs = layers.Reshape((head.units,), name="output")(per_step)
     else:
-        features = _feed_forward(inputs, int(values["units"]), depth, dropout)
-    outputs = layers.Dense(head.units, activation=head.activation, name="output")(features)
+        if architecture in RECURRENT_ARCHITECTURES:
+            features = _recurrent(inputs, architecture, cell, int(values["units"]), depth, dropout)
+        elif architecture == "conv1d":
+            features = _convolutional(inputs, int(values["filters"]), int(values["kernel_size"]), depth, dropout)
+        else:
+            features = _feed_forward(inputs, int(values["units"]), depth, dropout)
+        outputs = layers.Dense(head.units, activation=head.activation, name="output")(features)
     model = keras.Model(inputs, outputs, name=name or architecture)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=float(values["learning_rate"])),

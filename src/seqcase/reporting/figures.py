@@ -23,14 +23,14 @@ def _save(figure, path: Path) -> Path:
 
 
 def forecast_figure(path: Path, timestamps: np.ndarray, actual: np.ndarray, forecasts: dict[str, np.ndarray],
-                    last: int = 250) -> Path:
-    """Actual against a few forecasts (first step ahead) over the end of the test part."""
+                    last: int = 250, step: int = 1) -> Path:
+    """Actual against a few forecasts (`step` ahead) over the end of the test part."""
     figure, axis = plt.subplots(figsize=(10, 4))
     dates = pd.to_datetime(timestamps[-last:])
     axis.plot(dates, actual[-last:], color="black", linewidth=1.2, label="actual")
     for name, predicted in forecasts.items():
         axis.plot(dates, predicted[-last:], linewidth=1, label=name)
-    axis.set_title(f"Test part, last {min(last, len(dates))} windows: one step ahead")
+    axis.set_title(f"Test part, last {min(last, len(dates))} windows: {step} step(s) ahead")
     axis.legend(loc="upper left", fontsize=8)
     return _save(figure, path)
 
@@ -41,29 +41,81 @@ def learning_curves_figure(path: Path, curves: dict[str, pd.DataFrame]) -> Path:
         axis.plot(curve["epoch"], curve["val_loss"], label=name)
     axis.set_yscale("log")
     axis.set_xlabel("epoch")
-    axis.set_ylabel("validation loss (MSE, scaled)")
+    axis.set_ylabel("validation loss")
     axis.set_title("Learning curves of the retrained variants")
     axis.legend(fontsize=8)
     return _save(figure, path)
 
 
-def ratio_figure(path: Path, ratios: dict[str, float], colours: dict[str, str]) -> Path:
-    """Test RMSE relative to the naive forecast; below 1 beats the random walk."""
-    names = sorted(ratios, key=ratios.get)
+def bar_figure(path: Path, values: dict[str, float], colours: dict[str, str], xlabel: str,
+               reference: float | None = None, ascending: bool = True) -> Path:
+    """One bar per model, best first; `reference` draws a dashed line (1.0 for a ratio to the naive)."""
+    names = sorted(values, key=values.get, reverse=not ascending)
     figure, axis = plt.subplots(figsize=(7, 0.4 * len(names) + 1.2))
-    axis.barh(names, [ratios[name] for name in names], color=[colours[name] for name in names])
-    axis.axvline(1.0, color="black", linestyle="--", linewidth=1)
-    low, high = min(ratios.values()), max(ratios.values())
-    axis.set_xlim(min(0.95, low - 0.01), max(1.05, high + 0.01))
-    axis.set_xlabel("test RMSE / naive RMSE")
+    axis.barh(names, [values[name] for name in names], color=[colours[name] for name in names])
+    low, high = min(values.values()), max(values.values())
+    if reference is not None:
+        axis.axvline(reference, color="black", linestyle="--", linewidth=1)
+        low, high = min(low, reference), max(high, reference)
+    margin = 0.05 * (high - low or 1)
+    axis.set_xlim(max(0.0, low - margin) if low >= 0 else low - margin, high + margin)
+    axis.invert_yaxis()
+    axis.set_xlabel(xlabel)
     return _save(figure, path)
 
 
-def horizon_figure(path: Path, per_horizon_rmse: dict[str, list[float]]) -> Path:
+def clarke_grid_figure(path: Path, reference: np.ndarray, predicted: np.ndarray, title: str) -> Path:
+    """Predictions against reference glucose on the Clarke error grid (zone boundaries and letters)."""
+    figure, axis = plt.subplots(figsize=(6, 6))
+    axis.scatter(reference, predicted, s=3, alpha=0.35, color="tab:blue", linewidths=0)
+    line = dict(color="black", linewidth=0.8)
+    axis.plot([0, 400], [0, 400], linestyle=":", **line)
+    axis.plot([0, 175 / 3], [70, 70], **line)
+    axis.plot([175 / 3, 400 / 1.2], [70, 400], **line)
+    axis.plot([70, 70], [84, 400], **line)
+    axis.plot([0, 70], [180, 180], **line)
+    axis.plot([70, 290], [180, 400], **line)
+    axis.plot([70, 70], [0, 56], **line)
+    axis.plot([70, 400], [56, 320], **line)
+    axis.plot([180, 180], [0, 70], **line)
+    axis.plot([180, 400], [70, 70], **line)
+    axis.plot([240, 240], [70, 180], **line)
+    axis.plot([240, 400], [180, 180], **line)
+    axis.plot([130, 180], [0, 70], **line)
+    labels = [("A", 30, 15), ("B", 370, 260), ("B", 280, 370), ("C", 160, 370), ("C", 160, 15), ("D", 30, 140),
+              ("D", 370, 120), ("E", 30, 370), ("E", 370, 15)]
+    for letter, x, y in labels:
+        axis.text(x, y, letter, fontsize=14)
+    axis.set_xlim(0, 400)
+    axis.set_ylim(0, 400)
+    axis.set_xlabel("reference glucose (mg/dL)")
+    axis.set_ylabel("predicted glucose (mg/dL)")
+    axis.set_title(title)
+    return _save(figure, path)
+
+
+def confusion_figure(path: Path, matrix: np.ndarray, class_names: list[str], title: str) -> Path:
+    """Counts, coloured by the share of each true class (rows), so rare classes show too."""
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    figure, axis = plt.subplots(figsize=(1.1 * len(class_names) + 2.5, 1.0 * len(class_names) + 2))
+    axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for row in range(matrix.shape[0]):
+        for column in range(matrix.shape[1]):
+            axis.text(column, row, str(matrix[row, column]), ha="center", va="center",
+                      color="white" if shares[row, column] > 0.6 else "black", fontsize=9)
+    axis.set_xticks(range(len(class_names)), class_names, rotation=30, ha="right")
+    axis.set_yticks(range(len(class_names)), class_names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    axis.set_title(title)
+    return _save(figure, path)
+
+
+def horizon_figure(path: Path, per_horizon_rmse: dict[str, list[float]], step_label: str = "steps ahead") -> Path:
     figure, axis = plt.subplots(figsize=(7, 4))
     for name, values in per_horizon_rmse.items():
         axis.plot(range(1, len(values) + 1), values, marker="o", label=name)
-    axis.set_xlabel("steps ahead")
+    axis.set_xlabel(step_label)
     axis.set_ylabel("test RMSE")
     axis.legend(fontsize=8)
     return _save(figure, path)

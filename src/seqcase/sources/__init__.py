@@ -17,7 +17,7 @@ from seqcase.sources.wheel import fetch_wheel
 __all__ = ["SourceError", "fetch"]
 
 
-def fetch(source: WheelSource | UrlSource | FileSource, destination: Path) -> Path:
+def fetch(source: WheelSource | UrlSource | FileSource, directory: Path) -> list[Path]:
+    """The source's files, verified, in `directory`; returns their paths."""
     fetchers = {"wheel": fetch_wheel, "url": fetch_url, "file": fetch_file}
-    fetchers[source.kind](source, destination)
-    return destination
+    return fetchers[source.kind](source, directory)

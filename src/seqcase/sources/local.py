@@ -10,10 +10,11 @@ from seqcase.sources.base import SourceError, copy_verified
 CHUNK_BYTES = 1 << 20
 
 
-def fetch_file(source: FileSource, destination: Path) -> Path:
+def fetch_file(source: FileSource, directory: Path) -> list[Path]:
     path = Path(source.path)
+    destination = Path(directory) / path.name
     if not path.is_file():
         raise SourceError(f"{path}: no such file (sources entry of kind 'file')")
     with open(path, "rb") as handle:
         chunks = iter(lambda: handle.read(CHUNK_BYTES), b"")
-        return copy_verified(chunks, destination, source.sha256, str(path), path.stat().st_size)
+        return [copy_verified(chunks, destination, source.sha256, str(path), path.stat().st_size)]

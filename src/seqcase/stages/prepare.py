@@ -1,24 +1,56 @@
-"""prepare@<case>: raw table to a cleaned, segmented, split and scaled series."""
+"""prepare@<case>: raw files to a cleaned, split and scaled data set the task can learn from."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from seqcase.paths import RAW_ROOT, raw_path
+from seqcase.config import ClassificationCase, ForecastingCase, Params
+from seqcase.paths import RAW_ROOT, raw_directory
 from seqcase.stages import open_case
-from seqcase.tasks import forecasting
+from seqcase.tasks import classification, forecasting
 
 logger = logging.getLogger(__name__)
 
 
+def source_file(params: Params, case_name: str, source_name: str, filename: str | None, raw_root: Path) -> Path:
+    """A fetched file of the case's source; with no name, the source's only file."""
+    files = list(params.sources[source_name].files)
+    if filename is None:
+        if len(files) != 1:
+            raise ValueError(f"cases.{case_name}: source {source_name!r} has files {files}; name the one to read")
+        filename = files[0]
+    elif filename not in files:
+        raise ValueError(f"cases.{case_name}.prepare names {filename!r}, not a file of source {source_name!r}: {files}")
+    path = raw_directory(source_name, raw_root) / filename
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not fetched yet (run `dvc repro fetch@{source_name}`)")
+    return path
+
+
+def prepare_forecasting(params: Params, case_name: str, case: ForecastingCase, directory: Path, raw_root: Path) -> dict:
+    frame = forecasting.read_table(source_file(params, case_name, case.source, None, raw_root), case.prepare)
+    series, summary = forecasting.prepare_series(frame, case.prepare)
+    forecasting.save_prepared(series, summary, directory)
+    return summary
+
+
+def prepare_classification(params: Params, case_name: str, case: ClassificationCase, directory: Path,
+                           raw_root: Path) -> dict:
+    config = case.prepare
+    train = classification.read_sequences(source_file(params, case_name, case.source, config.train_file, raw_root), config)
+    test = None
+    if config.test_file is not None:
+        test = classification.read_sequences(source_file(params, case_name, case.source, config.test_file, raw_root),
+                                             config)
+    prepared, summary = classification.prepare_sequences(train, test, config)
+    classification.save_prepared(prepared, summary, directory)
+    return summary
+
+
 def run(params_path: Path, case_name: str, raw_root: Path = RAW_ROOT) -> dict:
     params, case, paths = open_case(params_path, case_name)
-    source_file = raw_path(case.source, params.sources[case.source].filename, raw_root)
-    if not source_file.is_file():
-        raise FileNotFoundError(f"{source_file}: not fetched yet (run `dvc repro fetch@{case.source}`)")
-    frame = forecasting.read_table(source_file, case.prepare)
-    series, summary = forecasting.prepare_series(frame, case.prepare)
-    forecasting.save_prepared(series, summary, paths.prepared)
+    preparers = {"forecasting": prepare_forecasting, "classification": prepare_classification}
+    summary = preparers[case.task](params, case_name, case, paths.prepared, raw_root)
     logger.info("%s: %s", case_name, summary)
     return summary

@@ -7,22 +7,25 @@ from pathlib import Path
 from seqcase.config import load_params
 from seqcase.io import read_json, write_text
 from seqcase.paths import CasePaths
+from seqcase.reporting.report import cell
 
 
 def summary_markdown(rows: list[dict]) -> str:
+    """Each task judges by its own metric: RMSE against the naive forecast, macro-F1 against the baselines."""
     lines = ["# seqcase: summary across case studies", "",
-             "| case | task | horizon | test windows | best model | best RMSE | naive RMSE | best recurrent | ratio to naive | DM p | recurrent beats naive |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| case | task | test examples | metric | best model | best recurrent | reference | p | recurrent wins | note |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        verdict = row["verdict"]
-        ratio = f"{verdict['rmse'] / verdict['naive_rmse']:.4f}" if verdict.get("model") else "–"
-        p_value = f"{verdict['dm_pvalue']:.3g}" if verdict.get("dm_pvalue") is not None else "–"
+        recurrent = f"{row['recurrent']} ({cell(row['recurrent_value'])})" if row.get("recurrent") else "–"
+        reference = f"{row['reference']} ({cell(row['reference_value'])})" if row.get("reference") else "–"
         lines.append(
-            f"| [{row['case']}]({row['case']}/report.md) | {row['task']} | {row['horizon']} | {row['test_windows']} | "
-            f"{row['best_model']} | {row['best_rmse']:.6g} | {row['naive_rmse']:.6g} | {verdict.get('model') or '–'} | "
-            f"{ratio} | {p_value} | {'yes' if verdict['beaten'] else 'no'} |"
+            f"| [{row['case']}]({row['case']}/report.md) | {row['task']} | {row['test_examples']} | {row['metric']} | "
+            f"{row['best_model']} ({cell(row['best_value'])}) | {recurrent} | {reference} | {cell(row.get('p_value'))} | "
+            f"{'yes' if row['verdict']['beaten'] else 'no'} | {row.get('note') or ''} |"
         )
-    lines += ["", "Each case's verdict:", ""] + [f"- **{row['case']}**: {row['verdict']['text']}" for row in rows]
+    lines += ["", "p: Diebold-Mariano (forecasting, against the naive forecast) or McNemar (classification, against "
+              "the best baseline), one-sided.", "", "Each case's verdict:", ""]
+    lines += [f"- **{row['case']}**: {row['verdict']['text']}" for row in rows]
     return "\n".join(lines) + "\n"
 
 

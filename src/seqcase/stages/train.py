@@ -15,10 +15,10 @@ from seqcase import tracking
 from seqcase.config import ModelSpec, TrainConfig
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.catalog import family
-from seqcase.models.networks import build_network, forecasting_head
+from seqcase.models.networks import build_network
 from seqcase.stages import open_case
-from seqcase.tasks import forecasting
-from seqcase.training import EpochMetricsLogger, fit_network, freeze_imported_heap, set_seed
+from seqcase.tasks import load_prepared
+from seqcase.training import EpochMetricsLogger, LearningProblem, fit_network, freeze_imported_heap, learning_problem, set_seed
 
 logger = logging.getLogger(__name__)
 
@@ -40,19 +40,18 @@ def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
 
 
 def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, hyperparameters: dict,
-                  train_config: TrainConfig, series: forecasting.PreparedSeries, seed: int,
+                  train_config: TrainConfig, problem: LearningProblem, seed: int,
                   model_directory: Path, curves_directory: Path) -> dict:
     """Retrain one variant inside its MLflow run; save the model and its learning curve."""
-    window_length = int(hyperparameters["window_length"])
     set_seed(seed)
-    model = build_network(spec.architecture, (window_length, len(series.feature_names)),
-                          forecasting_head(series.horizon), hyperparameters, spec.cell, variant)
-    train = forecasting.split_windows(series, window_length, "train")
-    validation = forecasting.split_windows(series, window_length, "validation")
+    model = build_network(spec.architecture, problem.input_shape(hyperparameters), problem.head, hyperparameters,
+                          spec.cell, variant)
+    train, validation = problem.datasets(hyperparameters)
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
     with tracking.child_run(book, variant, case_name, "train", tags):
-        mlflow.log_params({**hyperparameters, **train_config.model_dump(), "train_windows": len(train[0])})
-        history = fit_network(model, train, validation, train_config, [EpochMetricsLogger()]).history
+        mlflow.log_params({**hyperparameters, **train_config.model_dump(), "train_examples": len(train[0])})
+        history = fit_network(model, train, validation, train_config, [EpochMetricsLogger()],
+                              problem.class_weight).history
         model.save(model_directory / f"{variant}.keras")
         sample = validation[0][:8]
         mlflow.keras.log_model(model, name=variant, signature=infer_signature(sample, model.predict(sample, verbose=0)),
@@ -62,7 +61,7 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
     write_learning_curve(curves_directory / f"{variant}.csv", history)
     summary = {
         "architecture": spec.architecture, "family": family(spec.architecture), "hyperparameters": hyperparameters,
-        "window_length": window_length, "epochs_run": len(history["loss"]), "best_epoch": best_epoch + 1,
+        "window_length": hyperparameters.get("window_length"), "epochs_run": len(history["loss"]), "best_epoch": best_epoch + 1,
         "best_val_loss": float(history["val_loss"][best_epoch]), "parameters": int(model.count_params()),
         "run_id": book.runs[variant],
     }
@@ -72,7 +71,7 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
 
 def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
-    series = forecasting.load_prepared(paths.prepared)
+    problem = learning_problem(load_prepared(paths.prepared))
     tuned = read_json(paths.tuning / "best_hyperparameters.json")
     tracking.configure()
     freeze_imported_heap()
@@ -81,7 +80,7 @@ def run(params_path: Path, case_name: str) -> dict:
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
         summary = {
             variant: train_variant(book, case_name, variant, spec, tuned[variant]["hyperparameters"], case.train,
-                                   series, params.seed, model_directory, curves_directory)
+                                   problem, params.seed, model_directory, curves_directory)
             for variant, spec in case.models.items()
         }
         write_json(model_directory / "training.json", summary)

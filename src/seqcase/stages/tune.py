@@ -12,28 +12,21 @@ from seqcase import tracking
 from seqcase.config import ModelSpec, TuneConfig
 from seqcase.io import atomic_directory, write_json
 from seqcase.models.catalog import family
-from seqcase.models.networks import forecasting_head
 from seqcase.stages import open_case
-from seqcase.tasks import forecasting
-from seqcase.training import freeze_imported_heap, set_seed
+from seqcase.tasks import load_prepared
+from seqcase.training import LearningProblem, freeze_imported_heap, learning_problem, set_seed
 from seqcase.tuning import VariantHyperModel, make_tuner, run_search
 
 logger = logging.getLogger(__name__)
 
 
 def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig,
-                 series: forecasting.PreparedSeries, seed: int, directory: Path) -> dict:
+                 problem: LearningProblem, seed: int, directory: Path) -> dict:
     """One variant's search, inside its MLflow run; every trial becomes a run nested under it."""
-    def datasets(values: dict):
-        window_length = int(values["window_length"])
-        return (forecasting.split_windows(series, window_length, "train"),
-                forecasting.split_windows(series, window_length, "validation"))
-
     set_seed(seed)
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
     with tracking.child_run(book, variant, case_name, "tune", tags) as run:
-        hypermodel = VariantHyperModel(variant, spec, forecasting_head(series.horizon), len(series.feature_names),
-                                       datasets, tune_config.batch_size)
+        hypermodel = VariantHyperModel(variant, spec, problem, tune_config.batch_size)
         tuner = make_tuner(hypermodel, tune_config, directory, seed, parent_run_id=run.info.run_id,
                            experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"))
         result = run_search(tuner, tune_config)
@@ -50,17 +43,18 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
 
 def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
-    series = forecasting.load_prepared(paths.prepared)
+    prepared = load_prepared(paths.prepared)
+    problem = learning_problem(prepared)
     tracking.configure()
     freeze_imported_heap()
     book = tracking.start_pipeline_run(case_name, "tune")
     with tracking.failing_pipeline_run(book), tempfile.TemporaryDirectory(prefix="seqcase-tune-") as directory:
         client = mlflow.MlflowClient()
-        for key, value in {"task": case.task, "source": case.source, "horizon": series.horizon,
-                           "features": ",".join(series.feature_names), "seed": params.seed}.items():
+        for key, value in {"task": case.task, "source": case.source, "seed": params.seed,
+                           **prepared.describe()}.items():
             client.log_param(book.parent_run_id, key, value)
         results = {
-            variant: tune_variant(book, case_name, variant, spec, case.tune, series, params.seed, Path(directory))
+            variant: tune_variant(book, case_name, variant, spec, case.tune, problem, params.seed, Path(directory))
             for variant, spec in case.models.items()
         }
         with atomic_directory(paths.tuning) as tuning_directory:

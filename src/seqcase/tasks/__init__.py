@@ -1,1 +1,16 @@
 """Tasks: what a case asks of its data, its windows, its metrics and its baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seqcase.io import read_json
+from seqcase.tasks import classification, forecasting
+
+TASKS = {"forecasting": forecasting, "classification": classification}
+
+
+def load_prepared(directory: Path) -> forecasting.PreparedSeries | classification.PreparedSequences:
+    """What a prepare stage wrote, read back by the task it names."""
+    task = read_json(Path(directory) / "meta.json")["task"]
+    return TASKS[task].load_prepared(directory)

@@ -3,6 +3,8 @@
 The prepared series keeps every row; windows are cut later, in the stage that knows the window
 length (a tuned hyperparameter). A window never spans a gap, and its targets lie in one split. Its
 inputs may reach back into an earlier split (the past is known when forecasting), never a later one.
+A sensor on a regular grid may have short gaps filled by interpolation: such values can be inputs,
+never targets, so no score rests on a value nobody measured.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ class PreparedSeries:
     feature_scale: np.ndarray
     horizon: int
     target_transform: str
+    observed: np.ndarray | None = None
+    frequency: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.observed is None:
+            object.__setattr__(self, "observed", np.ones(len(self.timestamps), dtype=bool))
+
+    def describe(self) -> dict[str, str | int]:
+        """The facts an MLflow run of this data records as params."""
+        return {"horizon": self.horizon, "features": ",".join(self.feature_names),
+                "frequency": self.frequency or "irregular", "rows": len(self.timestamps)}
 
     @property
     def target(self) -> np.ndarray:
@@ -71,7 +84,10 @@ def read_table(path: Path, config: ForecastingPrepare) -> pd.DataFrame:
             f"{path}: column {config.time_column!r} does not parse as dates with "
             f"time_format={config.time_format!r}: {error}"
         ) from None
-    return frame[needed]
+    frame = frame[needed].copy()
+    for column in needed[1:]:  # a sensor's "nil" or an empty cell is a missing value, counted by clean_rows
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
 
 
 def clean_rows(frame: pd.DataFrame, time_column: str) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -121,6 +137,42 @@ def transform_column(frame: pd.DataFrame, feature: Feature, segment: np.ndarray)
     return values / previous - 1.0  # pct_change
 
 
+def regular_grid(frame: pd.DataFrame, time_column: str, frequency: str,
+                 interpolate_gap: str | None) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
+    """Readings on a regular grid; gaps up to `interpolate_gap` filled linearly, longer ones left out.
+
+    A reading goes to the nearest grid point (sensor clocks drift); readings sharing one are averaged.
+
+    A gap's length is the time between the readings around it. Returns the rows kept (observed and
+    filled, in time order), whether each was observed, and counts for the report.
+    """
+    step = pd.Timedelta(frequency)
+    on_grid = frame.assign(**{time_column: frame[time_column].dt.round(step)})
+    unique = on_grid.groupby(time_column, sort=True).mean()  # readings a minute apart share a point
+    grid = pd.date_range(unique.index[0], unique.index[-1], freq=step, name=time_column)
+    values = unique.reindex(grid)
+    missing = values.isna().any(axis=1).to_numpy()
+    run_start = missing & ~np.concatenate([[False], missing[:-1]])
+    run_id = np.cumsum(run_start) * missing
+    run_length = np.bincount(run_id)[run_id] * missing
+    limit = pd.Timedelta(interpolate_gap) if interpolate_gap else pd.Timedelta(0)
+    fillable = missing & ((run_length + 1) * step <= limit)
+    filled = values.interpolate(method="linear", limit_area="inside")
+    keep = ~missing | fillable
+    runs = np.bincount(run_id[missing]) if missing.any() else np.zeros(1, dtype=int)
+    short_runs = int(np.unique(run_id[fillable]).size)
+    counts = {
+        "readings_on_the_same_grid_point": len(on_grid) - len(unique),
+        "grid_points": len(grid),
+        "points_interpolated": int(fillable.sum()),
+        "short_gaps_interpolated": short_runs,
+        "long_gaps": int((runs[1:] > 0).sum()) - short_runs,
+        "points_in_long_gaps": int((missing & ~fillable).sum()),
+    }
+    kept = filled[keep].reset_index()
+    return kept, ~missing[keep], counts
+
+
 def chronological_split(row_count: int, validation_fraction: float, test_fraction: float) -> np.ndarray:
     """0 train, 1 validation, 2 test, in time order."""
     train_end = int(round(row_count * (1 - validation_fraction - test_fraction)))
@@ -134,13 +186,17 @@ def chronological_split(row_count: int, validation_fraction: float, test_fractio
 def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[PreparedSeries, dict]:
     """Clean, segment, transform, split and scale; the scaler sees training rows only."""
     frame, counts = clean_rows(frame, config.time_column)
+    observed = np.ones(len(frame), dtype=bool)
+    if config.frequency is not None:
+        frame, observed, grid_counts = regular_grid(frame, config.time_column, config.frequency, config.interpolate_gap)
+        counts.update(grid_counts)
     timestamps = frame[config.time_column].to_numpy(dtype="datetime64[ns]")
-    max_gap = pd.Timedelta(config.max_gap)
+    max_gap = pd.Timedelta(config.max_gap or config.frequency)
     segment = find_segments(timestamps, max_gap)
     features = [config.target, *config.features]
     raw = np.column_stack([transform_column(frame, feature, segment) for feature in features])
     finite = np.isfinite(raw).all(axis=1)
-    timestamps, raw, segment = timestamps[finite], raw[finite], segment[finite]
+    timestamps, raw, segment, observed = timestamps[finite], raw[finite], segment[finite], observed[finite]
     split = chronological_split(len(raw), config.validation_fraction, config.test_fraction)
     if not (split == 0).any():
         raise ValueError("no training rows left after cleaning; the table is too short")
@@ -156,8 +212,10 @@ def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[Pre
         feature_scale=scaler.scale_.astype(np.float64),
         horizon=config.horizon,
         target_transform=config.target.transform,
+        observed=observed,
+        frequency=config.frequency,
     )
-    gap_lengths = np.diff(frame[config.time_column].to_numpy(dtype="datetime64[ns]"))
+    gap_lengths = np.diff(frame[config.time_column].to_numpy(dtype="datetime64[ns]"))  # after any filling
     gaps = gap_lengths[gap_lengths > np.timedelta64(max_gap.value, "ns")]
     summary = {
         **counts,
@@ -183,7 +241,8 @@ def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[Pre
 def window_positions(series: PreparedSeries, window_length: int, split_name: str) -> np.ndarray:
     """Row index of the first target of every window whose targets all lie in `split_name`.
 
-    Inputs are rows [t - window_length, t), targets [t, t + horizon): all in one segment.
+    Inputs are rows [t - window_length, t), targets [t, t + horizon): all in one segment, and
+    every target observed (an interpolated value may be an input only).
     """
     if window_length < 1:
         raise ValueError(f"window_length must be at least 1, got {window_length}")
@@ -192,7 +251,38 @@ def window_positions(series: PreparedSeries, window_length: int, split_name: str
     first_target = np.arange(window_length, len(series.target) - horizon + 1)
     same_segment = series.segment[first_target - window_length] == series.segment[first_target + horizon - 1]
     in_split = (series.split[first_target] == split_index) & (series.split[first_target + horizon - 1] == split_index)
-    return first_target[same_segment & in_split]
+    steps_ahead = first_target[:, None] + np.arange(horizon)
+    targets_observed = series.observed[steps_ahead].all(axis=1)
+    return first_target[same_segment & in_split & targets_observed]
+
+
+def window_accounting(series: PreparedSeries, window_length: int) -> dict[str, int]:
+    """Where every window on a regular grid went: which rule kept or dropped it.
+
+    Windows are counted at every grid position (inputs then targets inside the recorded span);
+    the first rule that applies decides. For irregular rows (no frequency) a gap is a new segment.
+    """
+    horizon = series.horizon
+    if series.frequency is not None:
+        grid_index = ((series.timestamps - series.timestamps[0]) // pd.Timedelta(series.frequency).to_timedelta64())
+        status = np.zeros(int(grid_index[-1]) + 1, dtype=np.int8)  # 0 missing (a long gap)
+        status[grid_index.astype(np.int64)] = np.where(series.observed, 2, 1)  # 1 interpolated, 2 observed
+        starts = np.arange(window_length, len(status) - horizon + 1)
+        spans = status[starts[:, None] + np.arange(-window_length, horizon)]
+        crosses_gap = (spans == 0).any(axis=1)
+    else:
+        starts = np.arange(window_length, len(series.target) - horizon + 1)
+        spans = np.where(series.observed, 2, 1)[starts[:, None] + np.arange(-window_length, horizon)]
+        crosses_gap = series.segment[starts - window_length] != series.segment[starts + horizon - 1]
+    target_filled = ~crosses_gap & (spans[:, window_length:] == 1).any(axis=1)
+    input_filled = ~crosses_gap & ~target_filled & (spans[:, :window_length] == 1).any(axis=1)
+    return {
+        "windows": len(starts),
+        "dropped_crossing_a_long_gap": int(crosses_gap.sum()),
+        "dropped_interpolated_target": int(target_filled.sum()),
+        "kept_with_interpolated_inputs": int(input_filled.sum()),
+        "kept_observed_only": int((~crosses_gap & ~target_filled & ~input_filled).sum()),
+    }
 
 
 def make_windows(series: PreparedSeries, positions: np.ndarray, window_length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -249,6 +339,7 @@ def save_prepared(series: PreparedSeries, summary: dict, directory: Path) -> Non
             split=series.split,
             feature_mean=series.feature_mean,
             feature_scale=series.feature_scale,
+            observed=series.observed,
         )
         write_json(
             temporary / "meta.json",
@@ -257,6 +348,7 @@ def save_prepared(series: PreparedSeries, summary: dict, directory: Path) -> Non
                 "feature_names": list(series.feature_names),
                 "horizon": series.horizon,
                 "target_transform": series.target_transform,
+                "frequency": series.frequency,
                 "summary": summary,
             },
         )
@@ -276,4 +368,6 @@ def load_prepared(directory: Path) -> PreparedSeries:
             feature_scale=arrays["feature_scale"],
             horizon=int(meta["horizon"]),
             target_transform=meta["target_transform"],
+            observed=arrays["observed"],
+            frequency=meta["frequency"],
         )

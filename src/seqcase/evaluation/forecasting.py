@@ -83,3 +83,22 @@ def forecast_scores(
             for step in range(actual.shape[1])
         }
     return scores
+
+
+def time_lag(actual_series: np.ndarray, segment: np.ndarray, rows: np.ndarray, predicted: np.ndarray,
+             max_lag: int) -> int | None:
+    """The delay, in steps, at which a forecast best matches the actual series (cross-correlation).
+
+    `predicted[i]` is the forecast for row `rows[i]`; it is compared with the actual value `lag`
+    rows earlier, within one segment. A persistence forecast h steps ahead lags by exactly h.
+    """
+    rows = np.asarray(rows)
+    correlations = []
+    for lag in range(max_lag + 1):
+        earlier = rows - lag
+        usable = (earlier >= 0) & (segment[np.maximum(earlier, 0)] == segment[rows])
+        if usable.sum() < 3:
+            correlations.append(np.nan)
+            continue
+        correlations.append(np.corrcoef(predicted[usable], actual_series[earlier[usable]])[0, 1])
+    return None if np.isnan(correlations).all() else int(np.nanargmax(correlations))

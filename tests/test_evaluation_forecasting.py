@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from seqcase.evaluation import diebold_mariano, directional_accuracy, forecast_scores, smape
+from seqcase.evaluation.forecasting import diebold_mariano, directional_accuracy, forecast_scores, smape
 
 
 def test_diebold_mariano_matches_the_hand_computation():
@@ -52,3 +52,15 @@ def test_forecast_scores_overall_and_per_horizon():
     # One scale for every step: MAE 0.5 over the in-sample one-step naive MAE of 2.
     assert scores["per_horizon"]["h1"]["mase"] == scores["per_horizon"]["h2"]["mase"] == pytest.approx(0.25)
     assert scores["mase"] == pytest.approx(0.25)
+
+
+def test_time_lag_of_a_persistence_forecast_is_its_horizon():
+    from seqcase.evaluation.forecasting import time_lag
+
+    actual = np.sin(np.arange(300) / 7.0)
+    segment = np.zeros(300, dtype=int)
+    rows = np.arange(20, 300)
+    for steps_ahead in (1, 3, 6):
+        persistence = actual[rows - steps_ahead]
+        assert time_lag(actual, segment, rows, persistence, max_lag=12) == steps_ahead
+    assert time_lag(actual, segment, rows, actual[rows], max_lag=12) == 0

@@ -1,0 +1,1 @@
+"""Scores shared by every model and baseline of a task: forecasting, glucose, classification."""

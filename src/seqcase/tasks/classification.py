@@ -1,0 +1,179 @@
+"""Classification of whole sequences (many-to-one): a table of labelled rows becomes splits.
+
+The archive's own test file is kept as the test part when there is one (results then compare
+with the literature); otherwise a stratified test part is drawn. Validation is always drawn,
+stratified, from the training part, so every rare class has members on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_class_weight
+
+from seqcase.config import ClassificationPrepare
+from seqcase.io import atomic_directory, read_json, write_json
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class PreparedSequences:
+    """One row per sequence: inputs (sequences, steps, channels) scaled with training statistics."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+    split: np.ndarray
+    class_labels: tuple[str, ...]
+    class_names: tuple[str, ...]
+    class_weight: dict[int, float] | None
+
+    @property
+    def class_count(self) -> int:
+        return len(self.class_labels)
+
+    def describe(self) -> dict[str, str | int]:
+        """The facts an MLflow run of this data records as params."""
+        return {"classes": ",".join(self.class_names), "steps": self.inputs.shape[1],
+                "channels": self.inputs.shape[2], "class_weighting": "none" if self.class_weight is None else "yes",
+                "sequences": len(self.labels)}
+
+    def part(self, split_name: str) -> tuple[np.ndarray, np.ndarray]:
+        chosen = self.split == SPLITS.index(split_name)
+        return self.inputs[chosen], self.labels[chosen]
+
+
+def _label_text(value) -> str:
+    """Labels as text: 1, 1.0 and '1' are one class (UCR files write labels either way)."""
+    if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and float(value).is_integer()):
+        return str(int(value))
+    return str(value)
+
+
+def read_sequences(path: Path, config: ClassificationPrepare) -> tuple[np.ndarray, np.ndarray]:
+    """Values (sequences, steps) and text labels from one file."""
+    if config.file_format == "ucr":
+        frame = pd.read_csv(path, sep="\t", header=None)
+        labels, values = frame.iloc[:, 0], frame.iloc[:, 1:]
+    else:
+        frame = pd.read_csv(path)
+        if config.label_column not in frame.columns:
+            raise ValueError(f"{path}: no column {config.label_column!r}; the file has {list(frame.columns)}")
+        labels, values = frame[config.label_column], frame.drop(columns=[config.label_column])
+    if values.shape[1] == 0:
+        raise ValueError(f"{path}: no value columns besides the label")
+    try:
+        numbers = values.to_numpy(dtype=np.float64)
+    except ValueError as error:
+        raise ValueError(f"{path}: sequence values must be numbers: {error}") from None
+    if not np.isfinite(numbers).all():
+        raise ValueError(f"{path}: {int((~np.isfinite(numbers)).sum())} missing or infinite values")
+    return numbers, np.array([_label_text(label) for label in labels])
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """True for the rows drawn into the held-out part, class proportions kept."""
+    classes, counts = np.unique(labels, return_counts=True)
+    if counts.min() < 2:
+        rare = [str(label) for label, count in zip(classes, counts) if count < 2]
+        raise ValueError(f"class(es) {rare} have fewer than 2 sequences: they cannot be on both sides of a split")
+    indices = np.arange(len(labels))
+    _, held_out = train_test_split(indices, test_size=fraction, stratify=labels, random_state=seed)
+    chosen = np.zeros(len(labels), dtype=bool)
+    chosen[held_out] = True
+    return chosen
+
+
+def class_weights(labels: np.ndarray, class_count: int, setting, class_labels: tuple[str, ...]) -> dict[int, float] | None:
+    """Keras class_weight from params: none, balanced (n / (k * count)), or a weight per label."""
+    if setting == "none":
+        return None
+    if setting == "balanced":
+        weights = compute_class_weight("balanced", classes=np.arange(class_count), y=labels)
+        return {index: float(weight) for index, weight in enumerate(weights)}
+    given = {_label_text(label): float(weight) for label, weight in setting.items()}
+    unknown = sorted(set(given) - set(class_labels))
+    if unknown:
+        raise ValueError(f"class_weight names label(s) {unknown} that the data does not have ({list(class_labels)})")
+    return {index: given.get(label, 1.0) for index, label in enumerate(class_labels)}
+
+
+def prepare_sequences(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray] | None,
+                      config: ClassificationPrepare) -> tuple[PreparedSequences, dict]:
+    """Split, encode labels, scale with the training part's mean and spread (one of each: shape kept)."""
+    values, labels = train
+    split = np.zeros(len(labels), dtype=np.int8)
+    if test is None:
+        split[stratified_split(labels, config.test_fraction, config.split_seed)] = 2
+    else:
+        if test[0].shape[1] != values.shape[1]:
+            raise ValueError(f"train sequences have {values.shape[1]} steps, test sequences {test[0].shape[1]}")
+        values = np.concatenate([values, test[0]])
+        labels = np.concatenate([labels, test[1]])
+        split = np.concatenate([split, np.full(len(test[1]), 2, dtype=np.int8)])
+    training_rows = np.flatnonzero(split == 0)
+    validation = stratified_split(labels[training_rows], config.validation_fraction, config.split_seed)
+    split[training_rows[validation]] = 1
+    class_labels = tuple(str(label) for label in sorted(np.unique(labels[split == 0]), key=_sort_key))
+    unseen = sorted(set(labels) - set(class_labels))
+    if unseen:
+        raise ValueError(f"label(s) {unseen} occur outside the training part only")
+    index_of = {label: index for index, label in enumerate(class_labels)}
+    encoded = np.array([index_of[label] for label in labels], dtype=np.int64)
+    mean, scale = values[split == 0].mean(), values[split == 0].std() or 1.0
+    names = {_label_text(label): name for label, name in config.class_names.items()}
+    prepared = PreparedSequences(
+        inputs=((values - mean) / scale).astype(np.float32)[:, :, None],
+        labels=encoded, split=split, class_labels=class_labels,
+        class_names=tuple(names.get(label, label) for label in class_labels),
+        class_weight=class_weights(encoded[split == 0], len(class_labels), config.class_weight, class_labels),
+    )
+    summary = {
+        "sequences": len(labels), "steps": int(values.shape[1]), "classes": len(class_labels),
+        "test_part": "the archive's test file" if test is not None else f"stratified {config.test_fraction:.0%}",
+        "per_split": {name: {label: int(((split == index) & (labels == label)).sum()) for label in class_labels}
+                      for index, name in enumerate(SPLITS)},
+        "class_weight": {label: round(prepared.class_weight[index], 4) for index, label in enumerate(class_labels)}
+        if prepared.class_weight else "none",
+    }
+    return prepared, summary
+
+
+def _sort_key(label: str):
+    return (0, float(label)) if label.lstrip("-").replace(".", "", 1).isdigit() else (1, label)
+
+
+class KerasClassifier:
+    """A trained network behind the baselines' predict_proba(inputs) contract."""
+
+    def __init__(self, model, batch_size: int = 1024) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    def predict_proba(self, inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict(inputs, batch_size=self.batch_size, verbose=0), dtype=np.float64)
+
+
+def save_prepared(prepared: PreparedSequences, summary: dict, directory: Path) -> None:
+    with atomic_directory(directory) as temporary:
+        np.savez(temporary / "sequences.npz", inputs=prepared.inputs, labels=prepared.labels, split=prepared.split)
+        write_json(temporary / "meta.json", {
+            "task": "classification", "class_labels": list(prepared.class_labels),
+            "class_names": list(prepared.class_names),
+            "class_weight": None if prepared.class_weight is None else list(prepared.class_weight.values()),
+            "summary": summary,
+        })
+
+
+def load_prepared(directory: Path) -> PreparedSequences:
+    meta = read_json(Path(directory) / "meta.json")
+    with np.load(Path(directory) / "sequences.npz") as arrays:
+        return PreparedSequences(
+            inputs=arrays["inputs"], labels=arrays["labels"], split=arrays["split"],
+            class_labels=tuple(meta["class_labels"]), class_names=tuple(meta["class_names"]),
+            class_weight=None if meta["class_weight"] is None else dict(enumerate(meta["class_weight"])),
+        )
