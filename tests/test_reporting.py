@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from seqcase.reporting.forecasting import step_comparison, table_rows, verdict
@@ -55,3 +56,34 @@ def test_step_comparison_names_the_best_recurrent_model_and_the_best_other_basel
     assert result["ratio"] == pytest.approx(22 / 30)
     assert result["text"] == ("At step 6 (30 min), the best recurrent model, lstm, has RMSE 22: 0.733 of the naive "
                               "forecast's 30, below the best other baseline, linear_lags (25, ratio 0.833).")
+
+
+def test_classification_verdict_compares_macro_f1_with_the_best_baseline():
+    from seqcase.reporting.classification import verdict as classification_verdict
+
+    scores = {"gru": {"macro_f1": 0.62, "accuracy": 0.94}, "dense": {"macro_f1": 0.70, "accuracy": 0.95},
+              "random_forest": {"macro_f1": 0.58, "accuracy": 0.93}, "majority": {"macro_f1": 0.15, "accuracy": 0.58}}
+    families = {"gru": "recurrent", "dense": "feed-forward", "random_forest": "baseline", "majority": "baseline"}
+    labels = np.zeros(20, dtype=int)
+    predicted = {"gru": np.r_[np.zeros(18), np.ones(2)].astype(int), "random_forest": np.r_[np.zeros(10), np.ones(10)].astype(int)}
+    result = classification_verdict(scores, families, labels, predicted, 0.05)
+    assert result["beaten"] and (result["model"], result["baseline"]) == ("gru", "random_forest")
+    assert result["mcnemar_pvalue"] == pytest.approx(1 / 256)  # 8 beats only gru gets right, none the other way
+    assert result["text"].startswith("Yes: a recurrent model beat the baselines on macro-F1. gru has test macro-F1 "
+                                      "0.6200 and accuracy 0.9400; the best baseline, random_forest, 0.5800 and 0.9300.")
+
+
+def test_the_summary_has_a_row_per_case_whatever_the_task():
+    from seqcase.stages.summary import summary_markdown
+
+    rows = [{"case": "prices", "task": "forecasting", "test_examples": 750, "metric": "RMSE", "best_model": "drift",
+             "best_value": 0.5, "reference": "naive", "reference_value": 0.51, "recurrent": "lstm",
+             "recurrent_value": 0.52, "p_value": 0.6, "note": "", "verdict": {"beaten": False, "text": "No."}},
+            {"case": "beats", "task": "classification", "test_examples": 4500, "metric": "macro-F1",
+             "best_model": "conv1d", "best_value": 0.6, "reference": "random_forest", "reference_value": 0.58,
+             "recurrent": "gru", "recurrent_value": 0.59, "p_value": 0.01, "note": "accuracy 0.94",
+             "verdict": {"beaten": True, "text": "Yes."}}]
+    text = summary_markdown(rows)
+    assert "| [beats](beats/report.md) | classification | 4500 | macro-F1 | conv1d (0.6) | gru (0.59) | " \
+           "random_forest (0.58) | 0.01 | yes | accuracy 0.94 |" in text
+    assert "- **prices**: No." in text

@@ -1,0 +1,35 @@
+"""What each task hands to tuning and training: heads, shapes, data and class weights."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import series_from
+from seqcase.config import ClassificationPrepare
+from seqcase.tasks.classification import prepare_sequences
+
+
+def test_a_forecast_problem_cuts_windows_of_the_tuned_length(keras_seeded):
+    from seqcase.training import learning_problem
+
+    problem = learning_problem(series_from(np.sin(np.arange(100) / 5), horizon=3))
+    (train_inputs, train_targets), (validation_inputs, _) = problem.datasets({"window_length": 7})
+    assert problem.input_shape({"window_length": 7}) == (7, 1) and train_inputs.shape[1:] == (7, 1)
+    assert train_targets.shape[1] == 3 and problem.head.units == 3 and problem.head.loss == "mse"
+    assert len(train_inputs) == 60 - 7 - 3 + 1 and len(validation_inputs) == 20 - 3 + 1
+    assert problem.class_weight is None
+
+
+def test_a_classification_problem_gives_whole_sequences_and_its_class_weights(keras_seeded):
+    from seqcase.training import learning_problem
+
+    rng = np.random.default_rng(0)
+    labels = np.array(["a"] * 30 + ["b"] * 10)
+    prepared, _ = prepare_sequences((rng.normal(size=(40, 9)), labels), None,
+                                    ClassificationPrepare(train_file="x", class_weight="balanced"))
+    problem = learning_problem(prepared)
+    (train_inputs, train_labels), _ = problem.datasets({"units": 4})
+    assert problem.input_shape({}) == (9, 1) and train_inputs.shape[1:] == (9, 1)
+    assert problem.head.units == 2 and problem.head.activation == "softmax"
+    assert problem.class_weight[1] > problem.class_weight[0]
+    assert set(np.unique(train_labels)) == {0, 1}
