@@ -11,7 +11,7 @@ import pandas as pd
 from seqcase.config import ForecastingCase
 from seqcase.reporting import figures
 from seqcase.reporting.report import FAMILY_COLOURS, Table, cell
-from seqcase.tasks.forecasting import window_accounting
+from seqcase.tasks.forecasting import PreparedSeries, window_accounting
 
 TABLE_COLUMNS = ("rmse", "mae", "smape", "mase", "directional_accuracy", "rmse_ratio_to_naive", "dm_pvalue")
 STEP_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "rmse_ratio_to_naive": "ratio to naive", "mard": "MARD %",
@@ -103,7 +103,7 @@ def tables(metrics: dict, families: dict[str, str], steps: list[int], frequency:
     return result
 
 
-def window_table(series, window_lengths: list[int]) -> Table:
+def window_table(series: PreparedSeries, window_lengths: list[int]) -> Table:
     """How many windows each gap rule kept and dropped, for each window length the networks use."""
     counts = {length: window_accounting(series, length) for length in window_lengths}
     rules = list(next(iter(counts.values())))
@@ -114,20 +114,20 @@ def window_table(series, window_lengths: list[int]) -> Table:
 
 
 def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict, families: dict[str, str],
-                 case: ForecastingCase, frequency: str | None) -> dict[str, Path]:
+                 case: ForecastingCase, series: PreparedSeries) -> dict[str, Path]:
     scores = metrics["models"]
+    frequency = series.frequency
     with np.load(evaluation / "predictions.npz") as arrays:
-        timestamps = arrays["timestamps"].astype("datetime64[ns]")
+        positions = arrays["positions"]
         actual = arrays["actual"]
         predictions = {key.removeprefix("model_"): arrays[key] for key in arrays.files if key.startswith("model_")}
     ranked = sorted(scores, key=lambda name: scores[name]["rmse"])
     best_recurrent = [name for name in ranked if families[name] == "recurrent"][:1]
     shown = list(dict.fromkeys(["naive", *best_recurrent, ranked[0]]))
     step = metrics.get("plotted_step", 1)
-    step_offset = pd.Timedelta(frequency) * (step - 1) if frequency else pd.Timedelta(0)
     drawn = {
         "Forecast against actual": figures.forecast_figure(
-            directory / "forecast.png", timestamps + step_offset.to_timedelta64(), actual[:, step - 1],
+            directory / "forecast.png", series.timestamps[positions + step - 1], actual[:, step - 1],
             {name: predictions[name][:, step - 1] for name in shown}, step=step),
         "Test RMSE relative to the naive forecast": figures.bar_figure(
             directory / "rmse_ratio.png", {name: scores[name]["rmse_ratio_to_naive"] for name in scores},

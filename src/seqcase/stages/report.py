@@ -34,7 +34,7 @@ def forecasting_content(case: ForecastingCase, metrics: dict, families: dict, si
         verdict=result, tables=[*forecasting.tables(metrics, families, case.evaluate.steps, frequency),
                                 forecasting.window_table(series, lengths)],
         figures=forecasting.draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, case,
-                                         frequency),
+                                         series),
         data=data, training=training)
     return content, forecasting.summary_row(metrics, result, case.evaluate.steps)
 
