@@ -50,7 +50,7 @@ def make_beats(path: Path, per_class: int = 40, steps: int = 16) -> None:
 def project(tmp_path_factory) -> tuple[Path, dict]:
     """A copy of the repository whose params.yaml holds one tiny case over a CSV made here."""
     root = tmp_path_factory.mktemp("project")
-    for name in ("dvc.yaml", "pipelines", "src", ".dvc"):
+    for name in ("dvc.yaml", ".dvcignore", "pipelines", "src", ".dvc"):
         source = REPOSITORY / name
         (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
          if source.is_dir() else shutil.copy(source, root / name))
@@ -152,6 +152,10 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
     root, context = project
     output = run(["dvc", "repro"], root, context["env"])
     assert "Running stage" not in output
+    # Compiled Python differs with the clone's path and timestamps: it must not count as a change.
+    (root / "src/seqcase/tasks/__pycache__").mkdir(exist_ok=True)
+    (root / "src/seqcase/tasks/__pycache__/stray.cpython-311.pyc").write_bytes(b"\x00" * 64)
+    assert json.loads(run(["dvc", "status", "--json"], root, context["env"])) == {}
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["cases"]["tiny"]["train"] = {"epochs": 4}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
