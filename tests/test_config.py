@@ -212,3 +212,17 @@ def test_a_wheel_source_takes_one_member_or_several(raw_params):
     raw_params["sources"]["prices"]["member"] = "d/x.csv"
     with pytest.raises(ParamsError, match="either member and sha256, or members"):
         parse_params(raw_params)
+
+
+def test_a_url_source_takes_one_url_or_several(raw_params):
+    raw_params["sources"]["prices"] = {"kind": "url", "urls": {"https://example.org/a/TRAIN.tsv": "a" * 64,
+                                                               "https://example.org/a/TEST.tsv?raw=1": "b" * 64}}
+    files = parse_params(raw_params).sources["prices"].files
+    assert files == {"TRAIN.tsv": ("https://example.org/a/TRAIN.tsv", "a" * 64),
+                     "TEST.tsv": ("https://example.org/a/TEST.tsv?raw=1", "b" * 64)}
+    raw_params["sources"]["prices"]["urls"]["ftp://example.org/x.tsv"] = "c" * 64
+    with pytest.raises(ParamsError, match="'ftp://example.org/x.tsv' must be an http:// or https:// URL"):
+        parse_params(raw_params)
+    raw_params["sources"]["prices"] = {"kind": "url", "url": "https://example.org/x.csv"}
+    with pytest.raises(ParamsError, match="give either url and sha256, or urls"):
+        parse_params(raw_params)

@@ -25,6 +25,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(PAYLOAD)))
             self.end_headers()
             self.wfile.write(PAYLOAD)
+        elif self.path == "/data/reversed.csv":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(PAYLOAD[::-1])
         elif self.path == "/cut.csv":
             self.send_response(200)
             self.send_header("Content-Length", str(len(PAYLOAD)))
@@ -157,3 +161,30 @@ def test_wheel_checksum_mismatch_and_unknown_version(local_index, tmp_path):
         fetch(WheelSource(kind="wheel", package="tinydata==2.0", member="tinydata/data/prices.csv", sha256=PAYLOAD_SHA),
               destination.parent)
     assert list(destination.parent.iterdir()) == []
+
+
+def test_a_url_source_may_name_several_files_each_checked(server, tmp_path):
+    reversed_sha = hashlib.sha256(PAYLOAD[::-1]).hexdigest()
+    source = UrlSource(kind="url", urls={f"{server}/prices.csv": PAYLOAD_SHA, f"{server}/data/reversed.csv": reversed_sha})
+    written = fetch(source, tmp_path / "raw")
+    assert [path.name for path in written] == ["prices.csv", "reversed.csv"]
+    assert written[1].read_bytes() == PAYLOAD[::-1]
+
+
+def test_the_fetch_stage_writes_all_of_a_sources_files_or_none(server, tmp_path):
+    import yaml
+
+    from conftest import BASE_PARAMS
+    from seqcase.stages import fetch as fetch_stage
+
+    params = {**BASE_PARAMS, "sources": {"pair": {"kind": "url", "urls": {
+        f"{server}/prices.csv": PAYLOAD_SHA, f"{server}/data/missing.csv": PAYLOAD_SHA}}}}
+    params["cases"] = {"tiny": {**BASE_PARAMS["cases"]["tiny"], "source": "pair"}}
+    params_path = tmp_path / "params.yaml"
+    params_path.write_text(yaml.safe_dump(params))
+    with pytest.raises(SourceError, match="missing.csv: HTTP 404"):
+        fetch_stage.run(params_path, "pair", tmp_path / "raw")
+    assert not (tmp_path / "raw" / "pair").exists()  # prices.csv arrived, but not alone
+    params["sources"]["pair"]["urls"] = {f"{server}/prices.csv": PAYLOAD_SHA}
+    params_path.write_text(yaml.safe_dump(params))
+    assert fetch_stage.run(params_path, "pair", tmp_path / "raw") == [tmp_path / "raw" / "pair" / "prices.csv"]

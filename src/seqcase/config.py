@@ -37,6 +37,18 @@ class StrictModel(BaseModel):
 # --- sources -------------------------------------------------------------------------------------
 
 
+def _one_or_several(single: str | None, digest: str | None, several: dict[str, str] | None,
+                    names: tuple[str, str, str]) -> None:
+    """A source gives one file (a name and its sha256) or several ({name: sha256}), never both."""
+    single_given = single is not None or digest is not None
+    if single_given == (several is not None) or (single_given and (single is None or digest is None)):
+        raise ValueError(f"give either {names[0]} and {names[1]}, or {names[2]} as {{{names[0]}: sha256}}")
+    if several is not None:
+        files = [Path(name.split("?", 1)[0].rstrip("/")).name for name in several]
+        if not files or len(set(files)) != len(files):
+            raise ValueError(f"{names[2]} must be at least one, with distinct file names")
+
+
 class WheelSource(StrictModel):
     """Members of a pinned package file, fetched with pip's own client and configuration.
 
@@ -59,13 +71,7 @@ class WheelSource(StrictModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> WheelSource:
-        single = self.member is not None or self.sha256 is not None
-        if single == (self.members is not None) or (single and (self.member is None or self.sha256 is None)):
-            raise ValueError("give either member and sha256, or members as {member: sha256}")
-        if self.members is not None:
-            names = [Path(member).name for member in self.members]
-            if not names or len(set(names)) != len(names):
-                raise ValueError("members must be at least one, with distinct file names")
+        _one_or_several(self.member, self.sha256, self.members, ("member", "sha256", "members"))
         return self
 
     @property
@@ -75,29 +81,41 @@ class WheelSource(StrictModel):
         return {Path(member).name: (member, digest) for member, digest in members.items()}
 
 
+def _url_filename(url: str) -> str:
+    return Path(url.split("?", 1)[0].rstrip("/")).name or "download"
+
+
+def _check_url(url: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ValueError(f"{url!r} must be an http:// or https:// URL")
+    return url
+
+
 class UrlSource(StrictModel):
-    """A file behind an http(s) URL, streamed to disk."""
+    """Files behind http(s) URLs, streamed to disk: one as `url` + `sha256` (and an optional
+    `filename`), or several as `urls: {url: sha256}` (an archive's train and test files)."""
 
     kind: Literal["url"]
-    url: str
-    sha256: Sha256
+    url: str | None = None
+    sha256: Sha256 | None = None
     filename: str | None = None
+    urls: dict[str, Sha256] | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
-
-    def model_post_init(self, _context: Any) -> None:
-        if self.filename is None:
-            name = Path(self.url.split("?", 1)[0].rstrip("/")).name or "download"
-            object.__setattr__(self, "filename", name)
+    @model_validator(mode="after")
+    def _one_form(self) -> UrlSource:
+        _one_or_several(self.url, self.sha256, self.urls, ("url", "sha256", "urls"))
+        for url in [self.url] if self.url is not None else list(self.urls):
+            _check_url(url)
+        if self.filename is not None and self.urls is not None:
+            raise ValueError("filename names the file of a single url; with urls each file is named by its URL")
+        return self
 
     @property
     def files(self) -> dict[str, tuple[str, str]]:
-        return {self.filename: (self.url, self.sha256)}
+        """File name under data/raw/<source>/ -> (URL, sha256)."""
+        if self.urls is not None:
+            return {_url_filename(url): (url, digest) for url, digest in self.urls.items()}
+        return {self.filename or _url_filename(self.url): (self.url, self.sha256)}
 
 
 class FileSource(StrictModel):

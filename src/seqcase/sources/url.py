@@ -1,4 +1,4 @@
-"""A file behind an http(s) URL, streamed with a progress bar."""
+"""Files behind http(s) URLs, streamed with a progress bar."""
 
 from __future__ import annotations
 
@@ -15,14 +15,19 @@ TIMEOUT_SECONDS = 60
 
 
 def fetch_url(source: UrlSource, directory: Path, timeout: float = TIMEOUT_SECONDS) -> list[Path]:
-    destination = Path(directory) / source.filename
+    """Every file the source names, each into `directory` under its own file name."""
+    return [download(url, Path(directory) / filename, digest, timeout)
+            for filename, (url, digest) in source.files.items()]
+
+
+def download(url: str, destination: Path, sha256: str, timeout: float = TIMEOUT_SECONDS) -> Path:
     try:
-        with requests.get(source.url, stream=True, timeout=timeout) as response:
+        with requests.get(url, stream=True, timeout=timeout) as response:
             if response.status_code != 200:
-                raise SourceError(f"{source.url}: HTTP {response.status_code} {response.reason}")
+                raise SourceError(f"{url}: HTTP {response.status_code} {response.reason}")
             length = response.headers.get("Content-Length")
             # The raw stream, undecoded: the checksum is of the file as published, even a .gz one.
             chunks = response.raw.stream(CHUNK_BYTES, decode_content=False)
-            return [copy_verified(chunks, destination, source.sha256, source.url, int(length) if length else None)]
+            return copy_verified(chunks, destination, sha256, url, int(length) if length else None)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
-        raise SourceError(f"{source.url}: download failed: {error}") from error
+        raise SourceError(f"{url}: download failed: {error}") from error
