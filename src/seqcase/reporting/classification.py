@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from seqcase.evaluation.classification import confusion, mcnemar
 from seqcase.reporting import figures
@@ -86,9 +85,7 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
             matrix = confusion(labels, predicted[name], len(metrics["classes"]))
             drawn[f"Confusion matrix: {name}"] = figures.confusion_figure(
                 directory / f"confusion_{name}.png", matrix, metrics["classes"], f"{name} (test part)")
-    curves = {path.stem: pd.read_csv(path) for path in sorted((reports / "learning_curves").glob("*.csv"))}
-    if curves:
-        drawn["Learning curves"] = figures.learning_curves_figure(directory / "learning_curves.png", curves)
+    drawn.update(figures.learning_curves_section(directory, reports / "learning_curves"))
     return drawn
 
 

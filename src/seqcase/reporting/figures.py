@@ -47,6 +47,14 @@ def learning_curves_figure(path: Path, curves: dict[str, pd.DataFrame]) -> Path:
     return _save(figure, path)
 
 
+def learning_curves_section(directory: Path, curves_directory: Path) -> dict[str, Path]:
+    """The report's learning-curve figure from the train stage's CSVs; none when there are none."""
+    curves = {path.stem: pd.read_csv(path) for path in sorted(Path(curves_directory).glob("*.csv"))}
+    if not curves:
+        return {}
+    return {"Learning curves": learning_curves_figure(directory / "learning_curves.png", curves)}
+
+
 def bar_figure(path: Path, values: dict[str, float], colours: dict[str, str], xlabel: str,
                reference: float | None = None, ascending: bool = True) -> Path:
     """One bar per model, best first; `reference` draws a dashed line (1.0 for a ratio to the naive)."""

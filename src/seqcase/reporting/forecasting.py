@@ -133,9 +133,7 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
             directory / "rmse_ratio.png", {name: scores[name]["rmse_ratio_to_naive"] for name in scores},
             {name: FAMILY_COLOURS[families[name]] for name in scores}, "test RMSE / naive RMSE", reference=1.0),
     }
-    curves = {path.stem: pd.read_csv(path) for path in sorted((reports / "learning_curves").glob("*.csv"))}
-    if curves:
-        drawn["Learning curves"] = figures.learning_curves_figure(directory / "learning_curves.png", curves)
+    drawn.update(figures.learning_curves_section(directory, reports / "learning_curves"))
     if actual.shape[1] > 1:
         per_horizon = {name: [scores[name]["per_horizon"][f"h{h + 1}"]["rmse"] for h in range(actual.shape[1])]
                        for name in shown}
@@ -149,13 +147,13 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
     return drawn
 
 
-def summary_row(metrics: dict, result: dict, steps: list[int]) -> dict:
+def summary_row(metrics: dict, result: dict) -> dict:
     scores = metrics["models"]
     best = min(scores, key=lambda name: scores[name]["rmse"])
     row = {"metric": "RMSE", "best_model": best, "best_value": scores[best]["rmse"], "reference": "naive",
            "reference_value": scores["naive"]["rmse"], "recurrent": result.get("model"),
            "recurrent_value": result.get("rmse"), "p_value": result.get("dm_pvalue")}
-    if steps and result.get("steps"):
+    if result.get("steps"):
         first = result["steps"][0]
         row["note"] = f"step {first['step']}: ratio {first['ratio']:.3f}" if first.get("ratio") else ""
     return row

@@ -36,7 +36,7 @@ def forecasting_content(case: ForecastingCase, metrics: dict, families: dict, si
         figures=forecasting.draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, case,
                                          series),
         data=data, training=training)
-    return content, forecasting.summary_row(metrics, result, case.evaluate.steps)
+    return content, forecasting.summary_row(metrics, result)
 
 
 def classification_content(case: ClassificationCase, metrics: dict, families: dict, significance: float,
