@@ -88,3 +88,40 @@ def test_classifier_baselines_learn_separable_classes_and_majority_does_not():
     assert accuracy["logistic_regression"] == 1.0 and accuracy["random_forest"] >= 0.95
     assert accuracy["majority"] == pytest.approx((labels == 0).mean())
     assert fitted["random_forest"].predict_proba(inputs).shape == (len(labels), 3)
+
+
+def test_binary_baselines_are_tuned_on_validation_and_refit_nothing_on_test():
+    """Each grid point fits on the training part; the best validation score picks one; test is unseen."""
+    from test_events import config as event_config
+    from test_events import make_transactions
+
+    from seqcase.config import TunedLogisticRegressionOptions
+    from seqcase.models.classifiers import fit_binary_baselines
+    from seqcase.tasks.events import prepare_events
+
+    prepared, _ = prepare_events(make_transactions(400), event_config(), seed=0)
+    chosen = {"logistic_regression": TunedLogisticRegressionOptions(C=[0.001, 1.0])}
+    (baseline,) = fit_binary_baselines(prepared, chosen, "average_precision", seed=0).values()
+    assert [point["C"] for point in baseline.search_] == [0.001, 1.0]
+    best = max(baseline.search_, key=lambda point: point["validation_average_precision"])
+    assert baseline.chosen_ == {"C": best["C"], "class_weight": "none", "max_iter": 2000}
+    assert baseline.estimator_[-1].coef_.shape == (1, 2)
+    test_scores = baseline.positive_scores(prepared, "test")
+    labels = prepared.labels[prepared.split == 2]
+    assert len(test_scores) == 80 and test_scores[labels == 1].min() > test_scores[labels == 0].max()
+
+
+def test_tfidf_baseline_reads_the_texts():
+    from test_text import CONFIG, make_reviews
+
+    from seqcase.config import TfidfOptions
+    from seqcase.models.classifiers import fit_binary_baselines
+    from seqcase.tasks.text import prepare_texts
+
+    frame = make_reviews(60).assign(review=lambda table: table["review"] + " " + table["sentiment"].map(
+        {"positive": "wonderful", "negative": "dreadful"}))
+    prepared, _ = prepare_texts(frame, CONFIG)
+    (baseline,) = fit_binary_baselines(prepared, {"tfidf_logistic_regression": TfidfOptions(C=[1.0, 10.0])},
+                                       "accuracy", seed=0).values()
+    labels = prepared.labels[prepared.split == 2]
+    assert ((baseline.positive_scores(prepared, "test") >= 0.5) == labels).mean() == 1.0

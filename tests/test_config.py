@@ -226,3 +226,55 @@ def test_a_url_source_takes_one_url_or_several(raw_params):
     raw_params["sources"]["prices"] = {"kind": "url", "url": "https://example.org/x.csv"}
     with pytest.raises(ParamsError, match="give either url and sha256, or urls"):
         parse_params(raw_params)
+
+
+def event_case() -> dict:
+    return {"task": "event_classification", "source": "prices", "description": "transactions",
+            "prepare": {"time_column": "Time", "label_column": "Class"},
+            "models": {"gru": {}, "dense": {"search_space": {"window_length": 1}}}, "tune": {}, "train": {},
+            "baselines": {"logistic_regression": {"C": [0.1, 1.0]}}, "evaluate": {"threshold": {"recall": 0.8}}}
+
+
+def text_case() -> dict:
+    return {"task": "text_classification", "source": "prices", "description": "reviews",
+            "prepare": {"text_column": "review", "label_column": "sentiment", "positive_label": "positive"},
+            "models": {"gru": {}}, "tune": {"search_space": {"vocabulary_size": 100, "sequence_length": 20,
+                                                             "embedding_dim": 8}},
+            "train": {}, "baselines": {"tfidf_logistic_regression": {}}, "evaluate": {"metric": "accuracy"}}
+
+
+def test_an_event_case_takes_windows_and_a_threshold_rule(raw_params):
+    raw_params["cases"]["events"] = event_case()
+    case = parse_params(raw_params).cases["events"]
+    assert case.models["gru"].search_space["window_length"] == [5]  # from the defaults
+    assert case.models["dense"].search_space["window_length"] == 1  # one-to-one
+    assert case.evaluate.threshold.recall == 0.8 and case.evaluate.metric == "average_precision"
+    assert case.prepare.imbalance.method == "class_weight" and case.baselines.logistic_regression.C == [0.1, 1.0]
+    raw_params["cases"]["events"]["prepare"]["imbalance"] = {"method": "smote"}
+    with pytest.raises(ParamsError, match="cases.events.prepare.imbalance.method = 'smote'"):
+        parse_params(raw_params)
+
+
+def test_a_text_case_needs_its_vocabulary_length_and_embedding(raw_params):
+    raw_params["cases"]["reviews"] = text_case()
+    case = parse_params(raw_params).cases["reviews"]
+    assert case.models["gru"].search_space["sequence_length"] == 20
+    assert "window_length" not in case.models["gru"].search_space
+    del raw_params["cases"]["reviews"]["tune"]["search_space"]["embedding_dim"]
+    with pytest.raises(ParamsError, match="models.gru.search_space must give embedding_dim"):
+        parse_params(raw_params)
+
+
+def test_word_valued_hyperparameters_take_only_their_words(raw_params):
+    raw_params["cases"]["reviews"] = text_case()
+    raw_params["cases"]["reviews"]["tune"]["search_space"].update(kept_words="last", pooling=["last", "mean"])
+    assert parse_params(raw_params).cases["reviews"].models["gru"].search_space["pooling"] == ["last", "mean"]
+    raw_params["cases"]["reviews"]["tune"]["search_space"]["kept_words"] = "middle"
+    with pytest.raises(ParamsError, match=r"kept_words = 'middle': must be one of \['first', 'last'\]"):
+        parse_params(raw_params)
+
+
+def test_gradient_clipping_is_by_norm_or_by_value_not_both(raw_params):
+    raw_params["cases"]["tiny"]["models"] = {"lstm": {"search_space": {"clipnorm": 1.0, "clipvalue": 0.5}}}
+    with pytest.raises(ParamsError, match="gives clipnorm and clipvalue: Keras takes one of them"):
+        parse_params(raw_params)

@@ -67,3 +67,35 @@ def test_unknown_architecture_is_a_value_error(keras_seeded):
 
     with pytest.raises(ValueError, match="unknown architecture 'transformer'"):
         build_network("transformer", (6, 3), forecasting_head(1), HYPERPARAMETERS)
+
+
+def test_token_inputs_are_embedded_and_padding_is_masked(keras_seeded):
+    """A review padded to 8 tokens scores as the same review in a 3-token model: padding is skipped."""
+    from seqcase.models.networks import build_network, classification_head
+
+    text = {**HYPERPARAMETERS, "vocabulary_size": 20, "embedding_dim": 3}
+    for architecture in ("lstm", "bidirectional", "dense"):
+        long = build_network(architecture, (8,), classification_head(2), text, cell="gru")
+        short = build_network(architecture, (3,), classification_head(2), text, cell="gru")
+        short.set_weights(long.get_weights())
+        assert long.get_layer("embedding").input_dim == 20
+        padded = long.predict(np.array([[5, 9, 2, 0, 0, 0, 0, 0]]), verbose=0)
+        np.testing.assert_allclose(padded, short.predict(np.array([[5, 9, 2]]), verbose=0), atol=1e-6)
+
+
+def test_over_a_text_conv1d_pools_the_strongest_response_and_dense_the_mean_embedding(keras_seeded):
+    from seqcase.models.networks import build_network, classification_head
+
+    text = {**HYPERPARAMETERS, "vocabulary_size": 20, "embedding_dim": 3}
+    assert "max_pool" in [layer.name for layer in build_network("conv1d", (8,), classification_head(2), text).layers]
+    assert "mean_embedding" in [layer.name for layer in build_network("dense", (8,), classification_head(2), text).layers]
+
+
+def test_gradient_clipping_is_set_on_the_optimizer_when_asked(keras_seeded):
+    from seqcase.models.networks import build_network, classification_head
+
+    plain = build_network("gru", (6, 3), classification_head(2), HYPERPARAMETERS)
+    by_norm = build_network("gru", (6, 3), classification_head(2), {**HYPERPARAMETERS, "clipnorm": 1.0})
+    by_value = build_network("gru", (6, 3), classification_head(2), {**HYPERPARAMETERS, "clipvalue": 0.5})
+    assert plain.optimizer.clipnorm is None and plain.optimizer.clipvalue is None
+    assert by_norm.optimizer.clipnorm == 1.0 and by_value.optimizer.clipvalue == 0.5

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
@@ -46,6 +47,50 @@ def make_beats(path: Path, per_class: int = 40, steps: int = 16) -> None:
     np.savetxt(path, np.array(rows), delimiter="\t", fmt="%.6g")
 
 
+EVENTS_CASE = {
+    "task": "event_classification", "source": "events", "description": "Synthetic transactions.",
+    "prepare": {"time_column": "Time", "label_column": "Class", "log_columns": ["Amount"],
+                "class_names": ["legitimate", "fraud"], "imbalance": {"method": "undersample", "ratio": 0.25}},
+    "models": {"gru": {}, "dense": {"search_space": {"window_length": 1}}}, "tune": {}, "train": {},
+    "baselines": {"logistic_regression": {"C": [0.1, 1.0]},
+                  "histogram_gradient_boosting": {"max_iter": 20, "min_samples_leaf": 5}},
+    "evaluate": {"threshold": "max_f1", "bootstrap_resamples": 100},
+}
+
+REVIEWS_CASE = {
+    "task": "text_classification", "source": "reviews", "description": "Synthetic reviews.",
+    "prepare": {"text_column": "review", "label_column": "sentiment", "positive_label": "positive",
+                "test_fraction": 0.3},
+    "models": {"gru": {}, "dense": {}},
+    "tune": {"max_train_examples": 60, "search_space": {"vocabulary_size": 50, "sequence_length": 8,
+                                                        "embedding_dim": 4, "kept_words": "last", "pooling": "mean",
+                                                        "clipnorm": 1.0}},
+    "train": {}, "baselines": {"tfidf_logistic_regression": {"C": [1.0, 10.0]}},
+    "evaluate": {"metric": "accuracy", "threshold": 0.5, "bootstrap_resamples": 100, "misclassified_examples": 3},
+}
+
+
+def make_events(path: Path, rows: int = 900) -> None:
+    """Transactions in time order; one in ten is positive and stands out in `signal`, and once in a
+    while a positive follows a burst of `burst` in the events before it."""
+    rng = np.random.default_rng(5)
+    labels = (rng.random(rows) < 0.1).astype(int)
+    signal = labels * 1.5 + rng.normal(0, 1, rows)
+    table = {"Time": np.sort(rng.integers(0, 5000, rows)), "signal": signal, "burst": rng.normal(0, 1, rows),
+             "Amount": rng.exponential(50, rows), "Class": labels}
+    pd.DataFrame(table).to_csv(path, index=False)
+
+
+def make_reviews(path: Path, per_class: int = 100) -> None:
+    """Short reviews whose sentiment is in their words, with HTML breaks and duplicate rows."""
+    rng = np.random.default_rng(6)
+    words = {"positive": ["great", "loved", "superb", "fun"], "negative": ["awful", "boring", "dull", "hated"]}
+    filler = ["the", "film", "plot", "actor", "was", "and", "a", "it"]
+    rows = [(" ".join(rng.choice(filler + words[label] * 2, 7)) + "<br /><br />" + " ".join(rng.choice(filler, 3)),
+             label) for label in words for _ in range(per_class)]
+    pd.DataFrame(rows + rows[:5], columns=["review", "sentiment"]).to_csv(path, index=False)
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> tuple[Path, dict]:
     """A copy of the repository whose params.yaml holds one tiny case over a CSV made here."""
@@ -56,12 +101,17 @@ def project(tmp_path_factory) -> tuple[Path, dict]:
          if source.is_dir() else shutil.copy(source, root / name))
     make_prices(260, gap_after=130).to_csv(root / "prices.csv", index=False)
     make_beats(root / "beats.tsv")
+    make_events(root / "events.csv")
+    make_reviews(root / "reviews.csv")
     params = json.loads(json.dumps(BASE_PARAMS))
     params["sources"]["prices"]["sha256"] = sha256_of(root / "prices.csv")
     params["sources"]["beats"] = {"kind": "file", "path": "beats.tsv", "sha256": sha256_of(root / "beats.tsv")}
     params["cases"]["tiny"]["prepare"]["horizon"] = 2
     params["cases"]["tiny"]["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
     params["cases"]["beats"] = BEATS_CASE
+    for name, case in (("events", EVENTS_CASE), ("reviews", REVIEWS_CASE)):
+        params["sources"][name] = {"kind": "file", "path": f"{name}.csv", "sha256": sha256_of(root / f"{name}.csv")}
+        params["cases"][name] = case
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlflow.db", "DVC_NO_ANALYTICS": "1",
@@ -115,6 +165,46 @@ def test_a_classification_case_runs_through_the_same_stages(project):
     assert len(gru) == 1 and {"test_accuracy", "test_recall_class_3", "test_roc_auc_ovr"} <= set(gru[0].data.metrics)
 
 
+def test_an_event_case_is_split_by_time_and_judged_on_pr_auc(project):
+    root, context = project
+    metrics = json.loads((root / "reports/events/metrics.json").read_text())
+    assert metrics["task"] == "event_classification" and metrics["test_examples"] == 180  # the last 20 % of 900
+    assert set(metrics["models"]) == {"gru", "dense", "logistic_regression", "histogram_gradient_boosting"}
+    assert metrics["baseline_search"]["logistic_regression"]["chosen"]["C"] in (0.1, 1.0)
+    assert len(metrics["baseline_search"]["logistic_regression"]["grid"]) == 2
+    logistic = metrics["models"]["logistic_regression"]
+    assert logistic["average_precision"] > 0.3 and 0 < logistic["threshold"] < 1  # the signal is found
+    assert {"recall_at_precision_0.8", "recall_at_precision_0.9", "true_positives"} <= set(logistic)
+    training = json.loads((root / "data/models/events/training.json").read_text())
+    assert training["dense"]["window_length"] == 1 and training["gru"]["window_length"] == 5
+    report = (root / "reports/events/report.md").read_text()
+    assert "beat gradient boosting" in report and "Decisions at the threshold chosen on validation" in report
+    assert "precision_recall.png" in report
+    assert "[events](events/report.md) | event_classification | 180 | PR-AUC" in (root / "reports/summary.md").read_text()
+
+
+def test_a_text_case_saves_models_that_read_raw_text(project):
+    root, context = project
+    metrics = json.loads((root / "reports/reviews/metrics.json").read_text())
+    prepared = json.loads((root / "data/prepared/reviews/meta.json").read_text())["summary"]
+    assert prepared["dropped_duplicates_after_cleaning"] == prepared["duplicate_rows_in_file"] == 5
+    assert metrics["test_examples"] == 60  # 30 % of 200 distinct reviews
+    assert metrics["models"]["tfidf_logistic_regression"]["accuracy"] >= 0.9
+    report = (root / "reports/reviews/report.md").read_text()
+    assert "Misclassified test texts" in report or metrics["models"]["gru"]["accuracy"] == 1.0
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    experiment = MlflowClient().get_experiment_by_name("reviews")
+    (model,) = [model for model in mlflow.search_logged_models(experiment_ids=[experiment.experiment_id],
+                                                               output_format="list") if model.name == "gru"]
+    import seqcase.models.networks  # noqa: F401  (registers KeepLastTokens, the tokenizer's last-words layer)
+
+    loaded = mlflow.keras.load_model(model.model_uri)
+    assert loaded.get_layer("tokenizer").get_layer("last_words").length == 8
+    probabilities = loaded.predict(np.array(["great superb fun loved", "awful dull boring hated"], dtype=object),
+                                   verbose=0)
+    assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
 def test_plots_render_with_each_task_template(project):
     root, context = project
     shown = json.loads(run(["dvc", "plots", "show", "--json"], root, context["env"]))["data"]
@@ -122,6 +212,7 @@ def test_plots_render_with_each_task_template(project):
     confusion = shown["reports/beats/predictions/gru.csv"][0]["content"]
     assert confusion["spec"]["encoding"]["x"]["field"] == "predicted"
     assert shown["reports/tiny/predictions/lstm.csv"][0]["content"]["encoding"]["x"]["field"] == "date"
+    assert shown["reports/events/predictions/gru.csv"][0]["content"]["encoding"]["x"]["field"] == "recall"
 
 
 def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
@@ -162,7 +253,7 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
     status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
     assert "train@tiny" in status
     assert not {"fetch@prices", "prepare@tiny", "tune@tiny"} & set(status)
-    assert not any(stage.endswith("@beats") for stage in status)
+    assert not any(stage.endswith(("@beats", "@events", "@reviews")) for stage in status)
 
 
 def test_an_experiment_with_one_param_set_runs_and_is_listed(project):

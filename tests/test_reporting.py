@@ -87,3 +87,44 @@ def test_the_summary_has_a_row_per_case_whatever_the_task():
     assert "| [beats](beats/report.md) | classification | 4500 | macro-F1 | conv1d (0.6) | gru (0.59) | " \
            "random_forest (0.58) | 0.01 | yes | accuracy 0.94 |" in text
     assert "- **prices**: No." in text
+
+
+def binary_case_scores() -> tuple[dict, dict, np.ndarray, dict]:
+    rng = np.random.default_rng(0)
+    labels = (rng.random(3000) < 0.05).astype(int)
+    predicted = {"gru": labels * 2 + rng.normal(0, 1, 3000), "dense": labels * 1.5 + rng.normal(0, 1, 3000),
+                 "histogram_gradient_boosting": labels * 1.0 + rng.normal(0, 1, 3000),
+                 "logistic_regression": rng.normal(0, 1, 3000)}
+    from seqcase.evaluation.binary import binary_scores
+
+    scores = {name: binary_scores(labels, values, 1.0) for name, values in predicted.items()}
+    families = {"gru": "recurrent", "dense": "feed-forward", "histogram_gradient_boosting": "baseline",
+                "logistic_regression": "baseline"}
+    return scores, families, labels, predicted
+
+
+def test_binary_verdict_compares_pr_auc_and_says_whether_a_sequence_model_beat_gradient_boosting():
+    from seqcase.reporting.binary import verdict
+
+    scores, families, labels, predicted = binary_case_scores()
+    result = verdict(scores, families, labels, predicted, "average_precision", 0.05, 200, seed=0)
+    assert result["beaten"] and result["model"] == "gru" and result["baseline"] == "histogram_gradient_boosting"
+    assert result["p_value"] < 0.05 and result["interval"][0] > 0
+    assert result["text"].startswith("Yes: a recurrent model beat the baselines on PR-AUC. gru has test PR-AUC")
+    assert "A sequence model (recurrent or convolutional, on windows of past events) beat gradient boosting" \
+        in result["text"]
+    predicted["gru"] = predicted["logistic_regression"]
+    scores["gru"] = scores["logistic_regression"]
+    worse = verdict(scores, families, labels, predicted, "average_precision", 0.05, 200, seed=0)
+    assert not worse["beaten"] and worse["text"].startswith("No: no recurrent model beat the best baseline on PR-AUC")
+    assert "No sequence model" in worse["text"]
+
+
+def test_misclassified_texts_are_the_most_confident_mistakes():
+    from seqcase.reporting.binary import misclassified_table
+
+    texts = np.array(["fine film", "dull | slow", "great", "awful" * 100], dtype=object)
+    table = misclassified_table(texts, np.array([1, 0, 1, 0]), np.array([0.45, 0.99, 0.9, 0.7]), 0.5,
+                                ("negative", "positive"), "gru", count=2, excerpt=20)
+    assert table.title == "Misclassified test texts (gru: 3 of 4 wrong, most confident first)"
+    assert table.rows == [["negative", "0.990", "dull / slow"], ["negative", "0.700", "awful" * 4 + "…"]]

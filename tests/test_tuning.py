@@ -89,3 +89,14 @@ def test_a_search_in_which_every_trial_fails_raises_with_the_cause(tmp_path, mlf
     assert len(runs) == 2
     assert {run.info.status for run in runs} == {"FAILED"}
     assert {run.data.tags["seqcase.trial_status"] for run in runs} == {"failed"}
+
+
+def test_trials_may_fit_on_a_seeded_sample_of_the_training_part():
+    from seqcase.tuning import training_sample
+
+    inputs, labels = np.arange(100)[:, None], np.arange(100) % 2
+    sample, sample_labels = training_sample(inputs, labels, 10, seed=3)
+    assert len(sample) == 10 and np.all(np.diff(sample[:, 0]) > 0)
+    np.testing.assert_array_equal(sample_labels, sample[:, 0] % 2)
+    np.testing.assert_array_equal(training_sample(inputs, labels, 10, seed=3)[0], sample)
+    assert training_sample(inputs, labels, None, seed=3)[0] is inputs

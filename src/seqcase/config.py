@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from seqcase.models.catalog import ARCHITECTURES, FORECASTING_ONLY, hyperparameter_names
+from seqcase.models.catalog import ARCHITECTURES, FORECASTING_ONLY, TASK_HYPERPARAMETERS, hyperparameter_names
 
 DEFAULT_PARAMS_PATH = Path("params.yaml")
 CASE_BLOCKS = ("description", "prepare", "models", "tune", "train", "baselines", "evaluate")
@@ -268,6 +268,9 @@ class TuneConfig(StrictModel):
     executions_per_trial: int = Field(1, ge=1)
     early_stopping_patience: int = Field(3, ge=1)
     batch_size: int = Field(128, ge=1)
+    max_train_examples: int | None = Field(
+        None, ge=1, description="trials fit on a seeded sample of this many training examples (the final "
+                                "model trains on all)")
 
 
 class TrainConfig(StrictModel):
@@ -328,15 +331,28 @@ class ClassificationEvaluate(StrictModel):
     pass
 
 
+# Hyperparameters that take words, not numbers: the first is the default.
+CHOICES = {"kept_words": ("first", "last"), "pooling": ("last", "mean")}
+
+
 def _check_search_spaces(models: dict[str, ModelSpec], task: str) -> None:
     for variant, spec in models.items():
-        if task == "classification" and spec.architecture in FORECASTING_ONLY:
+        if task != "forecasting" and spec.architecture in FORECASTING_ONLY:
             raise ValueError(f"models.{variant}: {spec.architecture!r} is for forecasting only")
         unknown = sorted(set(spec.search_space) - hyperparameter_names(spec.architecture, task))
         if unknown:
             raise ValueError(f"models.{variant}.search_space has {unknown}, which a {task} case does not use")
-        if task == "forecasting" and "window_length" not in spec.search_space:
-            raise ValueError(f"models.{variant}.search_space must give window_length (here or in defaults)")
+        if {"clipnorm", "clipvalue"} <= set(spec.search_space):
+            raise ValueError(f"models.{variant}.search_space gives clipnorm and clipvalue: Keras takes one of them")
+        missing = sorted(TASK_HYPERPARAMETERS[task] - set(spec.search_space))
+        for name, allowed in CHOICES.items():
+            given = spec.search_space.get(name, allowed[0])
+            if not all(value in allowed for value in (given if isinstance(given, list) else [given])):
+                raise ValueError(f"models.{variant}.search_space.{name} = {given!r}: must be one of {list(allowed)} "
+                                 "(or a list of them)")
+        if missing:
+            raise ValueError(f"models.{variant}.search_space must give {', '.join(missing)} (here, in the "
+                             "case's tune.search_space or in defaults)")
 
 
 class CaseBase(StrictModel):
@@ -413,7 +429,132 @@ class ClassificationCase(CaseBase):
     evaluate: ClassificationEvaluate
 
 
-Case = Annotated[Union[ForecastingCase, ClassificationCase], Field(discriminator="task")]
+# --- binary tasks: rare events in a time-ordered table, and texts -------------------------------
+
+
+class Imbalance(StrictModel):
+    """How the training part (never validation or test) is rebalanced for the networks.
+
+    class_weight: the rare class's loss weighted (`positive_weight`, or `balanced`: n / (2 * count));
+    undersample / oversample: training rows drawn until there are `ratio` positives per negative.
+    """
+
+    method: Literal["none", "class_weight", "undersample", "oversample"] = "class_weight"
+    positive_weight: Literal["balanced"] | Annotated[float, Field(gt=0)] = "balanced"
+    ratio: float = Field(0.1, gt=0, le=1)
+
+
+class EventPrepare(StrictModel):
+    """Labelled events (transactions) in a table: ordered by time and split by time, never at random."""
+
+    file: str | None = None
+    time_column: str
+    label_column: str
+    positive_label: int | str = 1
+    feature_columns: list[str] | None = Field(None, description="default: every column but time and label")
+    log_columns: list[str] = Field(default_factory=list, description="log1p before scaling (amounts)")
+    class_names: tuple[str, str] = ("negative", "positive")
+    validation_fraction: float = Field(0.15, gt=0, lt=0.5)
+    test_fraction: float = Field(0.2, gt=0, lt=0.5)
+    imbalance: Imbalance = Field(default_factory=Imbalance)
+
+    @model_validator(mode="after")
+    def _columns(self) -> EventPrepare:
+        used = {self.time_column, self.label_column}
+        if self.feature_columns is not None and used & set(self.feature_columns):
+            raise ValueError(f"feature_columns must not hold the time or label column ({sorted(used)})")
+        if self.feature_columns is not None and not set(self.log_columns) <= set(self.feature_columns):
+            raise ValueError(f"log_columns {sorted(set(self.log_columns) - set(self.feature_columns))} "
+                             "are not in feature_columns")
+        return self
+
+
+class TextPrepare(StrictModel):
+    """Labelled texts in a CSV: cleaned, deduplicated, then split (stratified and seeded)."""
+
+    file: str | None = None
+    text_column: str
+    label_column: str
+    positive_label: int | str
+    validation_fraction: float = Field(0.2, gt=0, lt=0.5, description="of the training part")
+    test_fraction: float = Field(0.5, gt=0, lt=1)
+    split_seed: int = 0
+
+
+class RecallTarget(StrictModel):
+    recall: float = Field(gt=0, le=1)
+
+
+class BinaryEvaluate(StrictModel):
+    """How a binary case's decision threshold is chosen, on validation only, and what it is judged on.
+
+    threshold: a probability, `max_f1` (the validation F1's best), or `{recall: r}` (the highest
+    threshold whose validation recall reaches r).
+    """
+
+    metric: Literal["average_precision", "roc_auc", "accuracy", "f1"] = "average_precision"
+    threshold: Literal["max_f1"] | Annotated[float, Field(gt=0, lt=1)] | RecallTarget = "max_f1"
+    precision_targets: list[Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=lambda: [0.8, 0.9])
+    bootstrap_resamples: int = Field(1000, ge=100)
+    misclassified_examples: int = Field(0, ge=0, le=50)
+
+
+Grid = Union[list[Annotated[float, Field(gt=0)]], Annotated[float, Field(gt=0)]]
+
+
+class TunedLogisticRegressionOptions(StrictModel):
+    """A list of values is searched: the best on the validation part (the case's metric) is kept."""
+
+    C: Grid = 1.0
+    class_weight: Literal["none", "balanced"] = "none"
+    max_iter: int = Field(2000, ge=1)
+
+
+class GradientBoostingOptions(StrictModel):
+    learning_rate: Grid = 0.05
+    max_leaf_nodes: list[Annotated[int, Field(ge=2)]] | Annotated[int, Field(ge=2)] = 15
+    min_samples_leaf: list[Annotated[int, Field(ge=1)]] | Annotated[int, Field(ge=1)] = 50
+    l2_regularization: list[Annotated[float, Field(ge=0)]] | Annotated[float, Field(ge=0)] = 1.0
+    max_iter: int = Field(300, ge=1)
+    class_weight: Literal["none", "balanced"] = "none"
+
+
+class EventBaselines(Baselines):
+    """Classifiers on the single transaction (no window), tuned on validation like the networks."""
+
+    logistic_regression: TunedLogisticRegressionOptions | None = None
+    histogram_gradient_boosting: GradientBoostingOptions | None = None
+    random_forest: RandomForestOptions | None = None
+
+
+class TfidfOptions(StrictModel):
+    ngram_max: int = Field(2, ge=1, le=3, description="word n-grams from 1 to ngram_max")
+    min_df: int = Field(2, ge=1)
+    max_features: int | None = Field(None, ge=1)
+    C: Grid = 1.0
+    max_iter: int = Field(2000, ge=1)
+
+
+class TextBaselines(Baselines):
+    tfidf_logistic_regression: TfidfOptions | None = None
+
+
+class EventCase(CaseBase):
+    task: Literal["event_classification"]
+    prepare: EventPrepare
+    baselines: EventBaselines
+    evaluate: BinaryEvaluate
+
+
+class TextCase(CaseBase):
+    task: Literal["text_classification"]
+    prepare: TextPrepare
+    baselines: TextBaselines
+    evaluate: BinaryEvaluate
+
+
+Case = Annotated[Union[ForecastingCase, ClassificationCase, EventCase, TextCase], Field(discriminator="task")]
+AnyCase = Union[ForecastingCase, ClassificationCase, EventCase, TextCase]
 
 
 class Params(StrictModel):
@@ -458,7 +599,7 @@ def resolve_case(raw_case: Any, defaults: dict, case_name: str) -> Any:
             f"so DVC can track it (blocks: {', '.join(CASE_BLOCKS)})"
         )
     case = copy.deepcopy(raw_case)
-    task = case.get("task") if case.get("task") in ("forecasting", "classification") else None
+    task = case.get("task") if case.get("task") in TASK_HYPERPARAMETERS else None
     for block in ("prepare", "tune", "train"):
         if isinstance(case.get(block, {}), dict):
             case[block] = deep_merge(defaults.get(block, {}), case.get(block, {}))
@@ -494,7 +635,7 @@ def format_validation_error(error: ValidationError, path: Path) -> str:
     lines = [f"{path}: {error.error_count()} invalid value(s)"]
     for item in error.errors():
         location = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union"))]
-        key = ".".join(p for p in location if p not in ("wheel", "url", "file", "forecasting", "classification"))
+        key = ".".join(p for p in location if p not in ("wheel", "url", "file", *TASK_HYPERPARAMETERS))
         key = key or "(top level)"
         if item["type"] == "missing":
             lines.append(f"  {key}: missing, and required")
@@ -553,7 +694,7 @@ def load_params(path: Path | str = DEFAULT_PARAMS_PATH) -> Params:
     return parse_params(raw, path)
 
 
-def get_case(params: Params, case_name: str, path: Path | str = DEFAULT_PARAMS_PATH) -> ForecastingCase | ClassificationCase:
+def get_case(params: Params, case_name: str, path: Path | str = DEFAULT_PARAMS_PATH) -> AnyCase:
     if case_name not in params.cases:
         raise ParamsError(f"{path}: no case {case_name!r} under cases (known: {', '.join(params.cases)})")
     return params.cases[case_name]

@@ -12,8 +12,8 @@ import numpy as np
 import tensorflow as tf
 
 from seqcase.config import TrainConfig
-from seqcase.models.networks import Head, classification_head, forecasting_head
-from seqcase.tasks import classification, forecasting
+from seqcase.models.networks import Head, KeepLastTokens, classification_head, forecasting_head
+from seqcase.tasks import classification, events, forecasting, text
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -21,15 +21,87 @@ Arrays = tuple[np.ndarray, np.ndarray]
 @dataclass(frozen=True)
 class LearningProblem:
     """What tuning and training need from a task: the head, the data for given hyperparameters
-    (a forecast's windows depend on the tuned window length), input shapes and class weights."""
+    (a forecast's windows depend on the tuned window length, a text's tokens on the vocabulary),
+    input shapes, class weights, and the model to save (a text model gets its tokenizer in front)."""
 
     head: Head
     datasets: Callable[[dict], tuple[Arrays, Arrays]]
-    input_shape: Callable[[dict], tuple[int, int]]
+    input_shape: Callable[[dict], tuple[int, ...]]
     class_weight: dict[int, float] | None = None
+    export: Callable[[keras.Model, dict], keras.Model] = lambda model, hyperparameters: model
+    saved_model_examples: np.ndarray | None = None
+
+    def example_inputs(self, hyperparameters: dict) -> np.ndarray:
+        """A few inputs of the saved model, for the signature MLflow logs with it."""
+        if self.saved_model_examples is not None:
+            return self.saved_model_examples
+        return self.datasets(hyperparameters)[1][0][:8]
 
 
-def learning_problem(prepared: forecasting.PreparedSeries | classification.PreparedSequences) -> LearningProblem:
+def event_problem(prepared: events.PreparedEvents) -> LearningProblem:
+    """Windows of the last k events for the (possibly rebalanced) training events and all validation ones."""
+
+    def windows(hyperparameters: dict) -> tuple[Arrays, Arrays]:
+        window_length = int(hyperparameters["window_length"])
+        train = events.with_history(prepared.training_events, window_length)
+        validation = prepared.positions("validation")
+        return ((events.windows(prepared, train, window_length), prepared.labels[train]),
+                (events.windows(prepared, validation, window_length), prepared.labels[validation]))
+
+    return LearningProblem(classification_head(2), windows,
+                           lambda hyperparameters: (int(hyperparameters["window_length"]), len(prepared.feature_names)),
+                           prepared.class_weight)
+
+
+def text_problem(prepared: text.PreparedTexts) -> LearningProblem:
+    """Token ids from a TextVectorization adapted on the training texts (one per vocabulary size).
+
+    `sequence_length` words are kept: the first ones (TextVectorization's cut), or with
+    `kept_words: last` the last ones. Networks fit on the ids; the saved model puts the tokenizer in
+    front, so it reads raw text.
+    """
+    vocabularies: dict[int, keras.layers.TextVectorization] = {}
+    tokens: dict[tuple, tuple[Arrays, Arrays]] = {}
+
+    def tokenizer(hyperparameters: dict) -> keras.Sequential:
+        vocabulary_size, length = int(hyperparameters["vocabulary_size"]), int(hyperparameters["sequence_length"])
+        if vocabulary_size not in vocabularies:
+            layer = keras.layers.TextVectorization(max_tokens=vocabulary_size, name="words")
+            layer.adapt(tf.data.Dataset.from_tensor_slices(prepared.part("train")[0].astype(str)).batch(1024))
+            vocabularies[vocabulary_size] = layer
+        vocabulary = vocabularies[vocabulary_size].get_vocabulary()
+        if hyperparameters.get("kept_words", "first") == "last":
+            return keras.Sequential([keras.layers.TextVectorization(vocabulary=vocabulary, name="words"),
+                                     KeepLastTokens(length, name="last_words")], name="tokenizer")
+        return keras.Sequential([keras.layers.TextVectorization(vocabulary=vocabulary, output_sequence_length=length,
+                                                                name="words")], name="tokenizer")
+
+    def token_ids(layer: keras.Sequential, texts: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.asarray(layer(chunk.astype(str)), dtype=np.int32)
+                               for chunk in np.array_split(texts, max(1, len(texts) // 1000))])
+
+    def datasets(hyperparameters: dict) -> tuple[Arrays, Arrays]:
+        key = tuple(hyperparameters.get(name) for name in ("vocabulary_size", "sequence_length", "kept_words"))
+        if key not in tokens:
+            layer = tokenizer(hyperparameters)
+            tokens[key] = tuple((token_ids(layer, texts), labels.astype(np.int64))
+                                for texts, labels in (prepared.part("train"), prepared.part("validation")))
+        return tokens[key]
+
+    def export(model: keras.Model, hyperparameters: dict) -> keras.Model:
+        raw = keras.Input(shape=(), dtype="string", name="text")
+        return keras.Model(raw, model(tokenizer(hyperparameters)(raw)), name=model.name)
+
+    return LearningProblem(classification_head(2), datasets,
+                           lambda hyperparameters: (int(hyperparameters["sequence_length"]),), None, export,
+                           prepared.part("validation")[0][:8].astype(object))
+
+
+def learning_problem(prepared) -> LearningProblem:
+    if isinstance(prepared, events.PreparedEvents):
+        return event_problem(prepared)
+    if isinstance(prepared, text.PreparedTexts):
+        return text_problem(prepared)
     if isinstance(prepared, classification.PreparedSequences):
         parts = (prepared.part("train"), prepared.part("validation"))
         return LearningProblem(classification_head(prepared.class_count), lambda hyperparameters: parts,

@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 import keras_tuner
 import mlflow
+import numpy as np
 from mlflow.tracking import MlflowClient
 
 from seqcase.config import ModelSpec, Range, TuneConfig
@@ -43,12 +44,22 @@ def register(hp: keras_tuner.HyperParameters, name: str, spec) -> object:
     return hp.Fixed(name, spec)
 
 
+def training_sample(inputs: np.ndarray, labels: np.ndarray, size: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded sample of `size` training examples, in their order (all of them when size is None)."""
+    if size is None or size >= len(labels):
+        return inputs, labels
+    chosen = np.sort(np.random.default_rng(seed).choice(len(labels), size=size, replace=False))
+    return inputs[chosen], labels[chosen]
+
+
 class VariantHyperModel(keras_tuner.HyperModel):
     """Builds a variant from its search space; the data may depend on the trial (a window length)."""
 
-    def __init__(self, variant: str, spec: ModelSpec, problem: LearningProblem, batch_size: int) -> None:
+    def __init__(self, variant: str, spec: ModelSpec, problem: LearningProblem, batch_size: int,
+                 max_train_examples: int | None = None, seed: int = 0) -> None:
         super().__init__(name=variant)
         self.spec, self.problem, self.batch_size = spec, problem, batch_size
+        self.max_train_examples, self.seed = max_train_examples, seed
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         values = {name: register(hp, name, spec) for name, spec in self.spec.search_space.items()}
@@ -57,6 +68,7 @@ class VariantHyperModel(keras_tuner.HyperModel):
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
         (train_x, train_y), validation = self.problem.datasets(hp.values)
+        train_x, train_y = training_sample(train_x, train_y, self.max_train_examples, self.seed)
         return model.fit(train_x, train_y, validation_data=validation, batch_size=self.batch_size,
                          class_weight=self.problem.class_weight, verbose=0, **kwargs)
 

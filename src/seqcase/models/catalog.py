@@ -10,11 +10,22 @@ RECURRENT_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bidirectional", "encode
 ARCHITECTURES = RECURRENT_ARCHITECTURES + ("conv1d", "dense")
 # An encoder-decoder emits one output per step ahead: a forecast, not a class.
 FORECASTING_ONLY = ("encoder_decoder",)
-TASK_HYPERPARAMETERS = {"forecasting": {"window_length"}, "classification": set()}
+# What a task adds to an architecture's hyperparameters: the window of history a forecast or an
+# event sees; a text's vocabulary, length and embedding width.
+TASK_HYPERPARAMETERS = {
+    "forecasting": {"window_length"},
+    "classification": set(),
+    "event_classification": {"window_length"},
+    "text_classification": {"vocabulary_size", "sequence_length", "embedding_dim"},
+}
+# What a task may add but need not: which words of a longer text are kept (first by default).
+TASK_OPTIONAL_HYPERPARAMETERS = {"text_classification": {"kept_words"}}
 
-_COMMON = {"learning_rate", "layers", "dropout"}
+# clipnorm / clipvalue: Adam's gradient clipping (by the gradient's norm, or each value), off unless given.
+_COMMON = {"learning_rate", "layers", "dropout", "clipnorm", "clipvalue"}
 _HYPERPARAMETERS = {
-    **{name: _COMMON | {"units"} for name in RECURRENT_ARCHITECTURES},
+    **{name: _COMMON | {"units", "pooling"} for name in RECURRENT_ARCHITECTURES if name != "encoder_decoder"},
+    "encoder_decoder": _COMMON | {"units"},
     "conv1d": _COMMON | {"filters", "kernel_size"},
     "dense": _COMMON | {"units"},
 }
@@ -25,7 +36,8 @@ def hyperparameter_names(architecture: str, task: str | None = None) -> set[str]
 
     Without a task, every task's additions count: the union a default search space may hold.
     """
-    extra = TASK_HYPERPARAMETERS[task] if task else set().union(*TASK_HYPERPARAMETERS.values())
+    tasks = [task] if task else list(TASK_HYPERPARAMETERS)
+    extra = set().union(*(TASK_HYPERPARAMETERS[name] | TASK_OPTIONAL_HYPERPARAMETERS.get(name, set()) for name in tasks))
     return set(_HYPERPARAMETERS[architecture]) | extra
 
 

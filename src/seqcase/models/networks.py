@@ -15,7 +15,7 @@ from keras import layers
 from seqcase.models.catalog import ARCHITECTURES, RECURRENT_ARCHITECTURES
 
 RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
-HYPERPARAMETER_DEFAULTS = {"units": 32, "layers": 1, "dropout": 0.0, "filters": 32, "kernel_size": 3}
+HYPERPARAMETER_DEFAULTS = {"units": 32, "layers": 1, "dropout": 0.0, "filters": 32, "kernel_size": 3, "pooling": "last"}
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,46 @@ def classification_head(class_count: int) -> Head:
                 metrics=("accuracy",))
 
 
-def _recurrent(x, architecture: str, cell: str, units: int, depth: int, dropout: float):
+@keras.saving.register_keras_serializable(package="seqcase")
+class KeepLastTokens(layers.Layer):
+    """The last `length` token ids of each row (rows padded with 0 at the end), padded again to `length`.
+
+    TextVectorization cuts a long text at its end; a review's verdict is often in its last words.
+    """
+
+    def __init__(self, length: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.length = length
+
+    def call(self, token_ids):
+        token_ids = keras.ops.convert_to_tensor(token_ids)
+        lengths = keras.ops.cast(keras.ops.count_nonzero(token_ids, axis=1), "int32")
+        start = keras.ops.maximum(lengths - self.length, 0)
+        steps = keras.ops.arange(self.length, dtype="int32")
+        padded = keras.ops.pad(token_ids, [[0, 0], [0, self.length]])
+        taken = keras.ops.take_along_axis(padded, start[:, None] + steps[None, :], axis=1)
+        return keras.ops.where(steps[None, :] < lengths[:, None], taken, keras.ops.zeros_like(taken))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.length)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "length": self.length}
+
+
+def _recurrent(x, architecture: str, cell: str, units: int, depth: int, dropout: float, pooling: str = "last"):
+    """Stacked recurrent layers; the head reads the last state, or (`pooling: mean`) the mean of the
+    last layer's states over the unmasked steps, which a long text's opening words still reach."""
     kind = cell if architecture == "bidirectional" else architecture
     for index in range(depth):
-        layer = RECURRENT_LAYERS[kind](units, return_sequences=index < depth - 1, name=f"{kind}_{index + 1}")
+        sequences = index < depth - 1 or pooling == "mean"
+        layer = RECURRENT_LAYERS[kind](units, return_sequences=sequences, name=f"{kind}_{index + 1}")
         if architecture == "bidirectional":
             layer = layers.Bidirectional(layer, name=f"bidirectional_{kind}_{index + 1}")
         x = layer(x)
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
-    return x
+    return layers.GlobalAveragePooling1D(name="mean_state")(x) if pooling == "mean" else x
 
 
 def _encoder_decoder(x, cell: str, units: int, depth: int, dropout: float, steps_out: int):
@@ -64,16 +94,19 @@ def _encoder_decoder(x, cell: str, units: int, depth: int, dropout: float, steps
     return layer_class(units, return_sequences=True, name="decoder")(repeated, initial_state=states)
 
 
-def _convolutional(x, filters: int, kernel_size: int, depth: int, dropout: float):
+def _convolutional(x, filters: int, kernel_size: int, depth: int, dropout: float, pooled: bool = False):
+    """Causal convolutions; over a window every position feeds the head (flatten), over a text the
+    strongest response of each filter anywhere in it (global max pooling)."""
     for index in range(depth):
         x = layers.Conv1D(filters, kernel_size, padding="causal", activation="relu", name=f"conv1d_{index + 1}")(x)
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
-    return layers.Flatten(name="flatten")(x)
+    return layers.GlobalMaxPooling1D(name="max_pool")(x) if pooled else layers.Flatten(name="flatten")(x)
 
 
-def _feed_forward(x, units: int, depth: int, dropout: float):
-    x = layers.Flatten(name="flatten")(x)
+def _feed_forward(x, units: int, depth: int, dropout: float, pooled: bool = False):
+    """Dense layers on the flattened window, or on a text's mean embedding (padding masked out)."""
+    x = layers.GlobalAveragePooling1D(name="mean_embedding")(x) if pooled else layers.Flatten(name="flatten")(x)
     for index in range(depth):
         x = layers.Dense(units, activation="relu", name=f"dense_{index + 1}")(x)
         if dropout:
@@ -89,28 +122,49 @@ def build_network(
     cell: str = "lstm",
     name: str | None = None,
 ) -> keras.Model:
-    """A compiled model; `hyperparameters` needs learning_rate, the rest fall back to defaults."""
+    """A compiled model; `hyperparameters` needs learning_rate, the rest fall back to defaults.
+
+    With `vocabulary_size` among them the input is token ids (0 is padding): an Embedding comes
+    first, and its mask tells the recurrent layers to skip the padding.
+    """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}")
     values = {**HYPERPARAMETER_DEFAULTS, **hyperparameters}
     depth, dropout = int(values["layers"]), float(values["dropout"])
-    inputs = keras.Input(shape=input_shape, name="window")
+    tokens = "vocabulary_size" in values
+    if tokens:
+        inputs = keras.Input(shape=input_shape, dtype="int32", name="token_ids")
+        # Conv1D cannot use a mask (Keras would drop it with a warning): its padding stays visible.
+        sequence = layers.Embedding(int(values["vocabulary_size"]), int(values["embedding_dim"]),
+                                    mask_zero=architecture != "conv1d", name="embedding")(inputs)
+        if dropout:  # word vectors overfit first: 20k reviews, a million embedding weights
+            sequence = layers.Dropout(dropout, name="embedding_dropout")(sequence)
+    else:
+        inputs = sequence = keras.Input(shape=input_shape, name="window")
     if architecture == "encoder_decoder":
-        decoded = _encoder_decoder(inputs, cell, int(values["units"]), depth, dropout, head.units)
+        decoded = _encoder_decoder(sequence, cell, int(values["units"]), depth, dropout, head.units)
         per_step = layers.Dense(1, activation=head.activation, name="step_output")(decoded)
         outputs = layers.Reshape((head.units,), name="output")(per_step)
     else:
         if architecture in RECURRENT_ARCHITECTURES:
-            features = _recurrent(inputs, architecture, cell, int(values["units"]), depth, dropout)
+            features = _recurrent(sequence, architecture, cell, int(values["units"]), depth, dropout,
+                                  str(values["pooling"]))
         elif architecture == "conv1d":
-            features = _convolutional(inputs, int(values["filters"]), int(values["kernel_size"]), depth, dropout)
+            features = _convolutional(sequence, int(values["filters"]), int(values["kernel_size"]), depth, dropout,
+                                      pooled=tokens)
         else:
-            features = _feed_forward(inputs, int(values["units"]), depth, dropout)
+            features = _feed_forward(sequence, int(values["units"]), depth, dropout, pooled=tokens)
         outputs = layers.Dense(head.units, activation=head.activation, name="output")(features)
     model = keras.Model(inputs, outputs, name=name or architecture)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(values["learning_rate"])),
+        optimizer=keras.optimizers.Adam(learning_rate=float(values["learning_rate"]), clipnorm=values.get("clipnorm"),
+                                        clipvalue=values.get("clipvalue")),
         loss=head.loss,
         metrics=list(head.metrics),
     )
     return model
+
+
+def load_network(path) -> keras.Model:
+    """A saved network; importing this module first registers the custom layers it may hold."""
+    return keras.saving.load_model(path)

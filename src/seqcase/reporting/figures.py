@@ -127,3 +127,19 @@ def horizon_figure(path: Path, per_horizon_rmse: dict[str, list[float]], step_la
     axis.set_ylabel("test RMSE")
     axis.legend(fontsize=8)
     return _save(figure, path)
+
+
+def precision_recall_figure(path: Path, curves: dict[str, tuple[np.ndarray, np.ndarray]], colours: dict[str, str],
+                            positive_share: float) -> Path:
+    """Precision against recall per model; the dashed line is a random ranking (the positives' share)."""
+    figure, axis = plt.subplots(figsize=(7, 5))
+    for name, (precision, recall) in curves.items():
+        axis.plot(recall, precision, label=name, linewidth=1.2, color=colours.get(name), drawstyle="steps-post")
+    axis.axhline(positive_share, color="black", linestyle="--", linewidth=0.8, label="random")
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1.02)
+    axis.set_xlabel("recall")
+    axis.set_ylabel("precision")
+    axis.set_title("Precision-recall curves (test part)")
+    axis.legend(fontsize=8, loc="lower left")
+    return _save(figure, path)

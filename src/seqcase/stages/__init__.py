@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from seqcase.config import ClassificationCase, ForecastingCase, Params, get_case, load_params
+from seqcase.config import AnyCase, Params, get_case, load_params
 from seqcase.paths import CasePaths
 
 
@@ -17,7 +17,7 @@ class CaseStage(NamedTuple):
     """What every per-case stage starts from: the validated params, its case, and its paths."""
 
     params: Params
-    case: ForecastingCase | ClassificationCase
+    case: AnyCase
     paths: CasePaths
 
 

@@ -13,15 +13,17 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
-from seqcase.config import ClassificationCase, ForecastingCase
+from seqcase.config import BinaryEvaluate, ClassificationCase, EventCase, ForecastingCase, RecallTarget, TextCase
+from seqcase.evaluation.binary import METRICS, binary_scores, choose_threshold, curve_points
 from seqcase.evaluation.classification import classification_scores
 from seqcase.evaluation.forecasting import diebold_mariano, forecast_scores, time_lag
 from seqcase.evaluation.glucose import clarke_shares, mard
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.baselines import fit_baselines
-from seqcase.models.classifiers import fit_classifiers
+from seqcase.models.classifiers import fit_binary_baselines, fit_classifiers
+from seqcase.models.networks import load_network
 from seqcase.stages import open_case
-from seqcase.tasks import classification, forecasting, load_prepared
+from seqcase.tasks import classification, events, forecasting, load_prepared, text
 
 logger = logging.getLogger(__name__)
 BASELINE_FAMILY = "baseline"
@@ -131,6 +133,53 @@ def evaluate_classification(case: ClassificationCase, prepared: classification.P
     return Evaluation(len(labels), scores, tables, arrays, facts)
 
 
+def score_binary(scorers: dict, prepared, config: BinaryEvaluate) -> tuple[dict, dict[str, np.ndarray], dict]:
+    """Each model's threshold from its validation scores alone (the case's rule), then its test scores.
+
+    A scorer is anything with positive_scores(prepared, split_name): a network or a baseline.
+    Returns the scores, each model's test probabilities and its precision-recall curve table.
+    """
+    validation_labels = prepared.labels[prepared.split == 1].astype(int)
+    test_labels = prepared.labels[prepared.split == 2].astype(int)
+    scores, test_scores, tables = {}, {}, {}
+    for name, scorer in scorers.items():
+        validation_scores = scorer.positive_scores(prepared, "validation")
+        threshold = choose_threshold(validation_labels, validation_scores, config.threshold)
+        test_scores[name] = scorer.positive_scores(prepared, "test")
+        scores[name] = binary_scores(test_labels, test_scores[name], threshold, config.precision_targets)
+        scores[name][f"validation_{config.metric}"] = float(
+            METRICS[config.metric](validation_labels, validation_scores, threshold))
+        precision, recall = curve_points(test_labels, test_scores[name])
+        tables[name] = pd.DataFrame({"recall": recall.round(6), "precision": precision.round(6)})
+    return scores, test_scores, tables
+
+
+def evaluate_binary(case: EventCase | TextCase, prepared: events.PreparedEvents | text.PreparedTexts, networks: dict,
+                    training: dict, seed: int) -> Evaluation:
+    if case.task == "event_classification":
+        scorers = {variant: events.WindowScorer(model, training[variant]["window_length"])
+                   for variant, model in networks.items()}
+        class_names = case.prepare.class_names
+    else:
+        scorers = {variant: text.TextScorer(model) for variant, model in networks.items()}
+        class_names = prepared.class_names
+    baselines = fit_binary_baselines(prepared, case.baselines.chosen(), case.evaluate.metric, seed)
+    scores, test_scores, tables = score_binary({**scorers, **baselines}, prepared, case.evaluate)
+    test_labels = prepared.labels[prepared.split == 2].astype(int)
+    arrays = {"labels": test_labels, **{f"model_{name}": values for name, values in test_scores.items()}}
+    rule = case.evaluate.threshold
+    facts = {"metric": case.evaluate.metric, "positives": int(test_labels.sum()), "class_names": list(class_names),
+             "threshold_rule": rule.model_dump() if isinstance(rule, RecallTarget) else rule,
+             "baselines": list(baselines),
+             "baseline_search": {name: {"chosen": baseline.chosen_, "grid": baseline.search_}
+                                 for name, baseline in baselines.items()}}
+    return Evaluation(len(test_labels), scores, tables, arrays, facts)
+
+
+EVALUATORS = {"forecasting": evaluate_forecasting, "classification": evaluate_classification,
+              "event_classification": evaluate_binary, "text_classification": evaluate_binary}
+
+
 def without_nan(value):
     """JSON for DVC: NaN (undefined, e.g. the naive forecast's DM test) becomes null."""
     if isinstance(value, dict):
@@ -160,9 +209,8 @@ def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
     prepared = load_prepared(paths.prepared)
     training = read_json(paths.models / "training.json")
-    networks = {variant: keras.saving.load_model(paths.models / f"{variant}.keras") for variant in training}
-    evaluator = {"forecasting": evaluate_forecasting, "classification": evaluate_classification}[case.task]
-    result = evaluator(case, prepared, networks, training, params.seed)
+    networks = {variant: load_network(paths.models / f"{variant}.keras") for variant in training}
+    result = EVALUATORS[case.task](case, prepared, networks, training, params.seed)
     families = {name: training[name]["family"] if name in training else BASELINE_FAMILY for name in result.scores}
 
     tracking.configure()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import resource
 from pathlib import Path
 
-from seqcase.config import ClassificationCase, ForecastingCase, Params
+from seqcase.config import ClassificationCase, EventCase, ForecastingCase, Params, TextCase
 from seqcase.paths import RAW_ROOT, raw_directory
 from seqcase.stages import open_case
-from seqcase.tasks import classification, forecasting
+from seqcase.tasks import classification, events, forecasting, text
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,33 @@ def prepare_classification(params: Params, case_name: str, case: ClassificationC
     return summary
 
 
+def prepare_events(params: Params, case_name: str, case: EventCase, directory: Path, raw_root: Path) -> dict:
+    frame = events.read_events(source_file(params, case_name, case.source, case.prepare.file, raw_root), case.prepare)
+    prepared, summary = events.prepare_events(frame, case.prepare, params.seed)
+    del frame  # the sorted float32 features are the one copy kept
+    events.save_prepared(prepared, summary, directory)
+    return summary
+
+
+def prepare_text(params: Params, case_name: str, case: TextCase, directory: Path, raw_root: Path) -> dict:
+    frame = text.read_texts(source_file(params, case_name, case.source, case.prepare.file, raw_root), case.prepare)
+    prepared, summary = text.prepare_texts(frame, case.prepare)
+    text.save_prepared(prepared, summary, directory)
+    return summary
+
+
+PREPARERS = {"forecasting": prepare_forecasting, "classification": prepare_classification,
+             "event_classification": prepare_events, "text_classification": prepare_text}
+
+
+def peak_memory_megabytes() -> float:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run(params_path: Path, case_name: str, raw_root: Path = RAW_ROOT) -> dict:
     params, case, paths = open_case(params_path, case_name)
-    preparers = {"forecasting": prepare_forecasting, "classification": prepare_classification}
-    summary = preparers[case.task](params, case_name, case, paths.prepared, raw_root)
+    summary = PREPARERS[case.task](params, case_name, case, paths.prepared, raw_root)
     logger.info("%s: %s", case_name, summary)
+    logger.info("%s: peak memory of the prepare stage %.0f MB", case_name, peak_memory_megabytes())
     return summary

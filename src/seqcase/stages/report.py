@@ -8,13 +8,14 @@ from pathlib import Path
 import mlflow
 
 from seqcase import tracking
-from seqcase.config import ClassificationCase, ForecastingCase
+from seqcase.config import AnyCase, ClassificationCase, EventCase, ForecastingCase, TextCase
 from seqcase.io import atomic_directory, read_json, write_json, write_text
 from seqcase.paths import CasePaths
-from seqcase.reporting import classification, forecasting
+from seqcase.reporting import binary, classification, forecasting
 from seqcase.reporting.report import ReportContent, html_report, markdown_report
 from seqcase.stages import open_case
 from seqcase.tasks import forecasting as forecasting_task
+from seqcase.tasks import text as text_task
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +56,38 @@ def classification_content(case: ClassificationCase, metrics: dict, families: di
     return content, classification.summary_row(metrics, result)
 
 
-def write_report(case_name: str, case: ForecastingCase | ClassificationCase, significance: float,
-                 paths: CasePaths) -> dict:
+def binary_content(case: EventCase | TextCase, metrics: dict, families: dict, significance: float, paths: CasePaths,
+                   figure_directory: Path, seed: int) -> tuple[ReportContent, dict]:
+    prepared = read_json(paths.prepared / "meta.json")
+    labels, predicted = binary.load_scores(paths.evaluation)
+    result = binary.verdict(metrics["models"], families, labels, predicted, case.evaluate.metric, significance,
+                            case.evaluate.bootstrap_resamples, seed)
+    report_tables = binary.tables(metrics, families, case.evaluate.metric)
+    if case.task == "text_classification" and case.evaluate.misclassified_examples and result.get("model"):
+        texts = text_task.load_prepared(paths.prepared)
+        test_texts, _ = texts.part("test")
+        name = result["model"]
+        report_tables.append(binary.misclassified_table(
+            test_texts, labels, predicted[name], metrics["models"][name]["threshold"], texts.class_names, name,
+            case.evaluate.misclassified_examples))
+    content = ReportContent(
+        verdict=result, tables=report_tables,
+        figures=binary.draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, result),
+        data={"source": case.source, "classes": ", ".join(metrics["class_names"]), **prepared["summary"]},
+        training=read_json(paths.models / "training.json"))
+    return content, binary.summary_row(metrics, result)
+
+
+def write_report(case_name: str, case: AnyCase, significance: float, paths: CasePaths, seed: int = 0) -> dict:
     """Figures, report.md, report.html and the case's summary row; returns the row."""
     metrics = read_json(paths.reports / "metrics.json")
     families = {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
-    builder = {"forecasting": forecasting_content, "classification": classification_content}[case.task]
     with atomic_directory(paths.reports / "figures") as figure_directory:
-        content, row = builder(case, metrics, families, significance, paths, figure_directory)
+        if case.task in ("event_classification", "text_classification"):
+            content, row = binary_content(case, metrics, families, significance, paths, figure_directory, seed)
+        else:
+            builder = {"forecasting": forecasting_content, "classification": classification_content}[case.task]
+            content, row = builder(case, metrics, families, significance, paths, figure_directory)
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
     summary_row = {"case": case_name, "task": case.task, "test_examples": metrics["test_examples"], **row,
@@ -76,7 +101,7 @@ def run(params_path: Path, case_name: str) -> dict:
     tracking.configure()
     book = tracking.RunBook.load(paths.evaluation / "runs.json")
     with tracking.failing_pipeline_run(book):
-        summary_row = write_report(case_name, case, params.evaluate.significance, paths)
+        summary_row = write_report(case_name, case, params.evaluate.significance, paths, params.seed)
     # Leaving this block ends the pipeline run: FINISHED, or FAILED if logging fails.
     with mlflow.start_run(run_id=book.parent_run_id):
         mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": summary_row["best_model"],

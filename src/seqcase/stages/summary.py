@@ -11,7 +11,8 @@ from seqcase.reporting.report import cell
 
 
 def summary_markdown(rows: list[dict]) -> str:
-    """Each task judges by its own metric: RMSE against the naive forecast, macro-F1 against the baselines."""
+    """Each task judges by its own metric: RMSE against the naive forecast, macro-F1, PR-AUC or accuracy
+    against the baselines."""
     lines = ["# seqcase: summary across case studies", "",
              "| case | task | test examples | metric | best model | best recurrent | reference | p | recurrent wins | note |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -23,8 +24,9 @@ def summary_markdown(rows: list[dict]) -> str:
             f"{row['best_model']} ({cell(row['best_value'])}) | {recurrent} | {reference} | {cell(row.get('p_value'))} | "
             f"{'yes' if row['verdict']['beaten'] else 'no'} | {row.get('note') or ''} |"
         )
-    lines += ["", "p: Diebold-Mariano (forecasting, against the naive forecast) or McNemar (classification, against "
-              "the best baseline), one-sided.", "", "Each case's verdict:", ""]
+    lines += ["", "p: Diebold-Mariano (forecasting, against the naive forecast), McNemar (classification, against "
+              "the best baseline) or a paired bootstrap over the test examples (event and text classification, "
+              "against the best baseline), one-sided.", "", "Each case's verdict:", ""]
     lines += [f"- **{row['case']}**: {row['verdict']['text']}" for row in rows]
     return "\n".join(lines) + "\n"
 

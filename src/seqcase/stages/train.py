@@ -52,9 +52,10 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
         mlflow.log_params({**hyperparameters, **train_config.model_dump(), "train_examples": len(train[0])})
         history = fit_network(model, train, validation, train_config, [EpochMetricsLogger()],
                               problem.class_weight).history
-        model.save(model_directory / f"{variant}.keras")
-        sample = validation[0][:8]
-        mlflow.keras.log_model(model, name=variant, signature=infer_signature(sample, model.predict(sample, verbose=0)),
+        saved = problem.export(model, hyperparameters)
+        saved.save(model_directory / f"{variant}.keras")
+        sample = problem.example_inputs(hyperparameters)
+        mlflow.keras.log_model(saved, name=variant, signature=infer_signature(sample, saved.predict(sample, verbose=0)),
                                pip_requirements=model_requirements())
         best_epoch = int(np.argmin(history["val_loss"]))
         mlflow.log_metrics({"best_epoch": best_epoch + 1, "best_val_loss": history["val_loss"][best_epoch]})

@@ -26,7 +26,8 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
     set_seed(seed)
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
     with tracking.child_run(book, variant, case_name, "tune", tags) as run:
-        hypermodel = VariantHyperModel(variant, spec, problem, tune_config.batch_size)
+        hypermodel = VariantHyperModel(variant, spec, problem, tune_config.batch_size,
+                                       tune_config.max_train_examples, seed)
         tuner = make_tuner(hypermodel, tune_config, directory, seed, parent_run_id=run.info.run_id,
                            experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"))
         result = run_search(tuner, tune_config)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqcase.io import read_json
-from seqcase.tasks import classification, forecasting
+from seqcase.tasks import classification, events, forecasting, text
 
-TASKS = {"forecasting": forecasting, "classification": classification}
+TASKS = {"forecasting": forecasting, "classification": classification, "event_classification": events,
+         "text_classification": text}
 
 
-def load_prepared(directory: Path) -> forecasting.PreparedSeries | classification.PreparedSequences:
+def load_prepared(directory: Path):
     """What a prepare stage wrote, read back by the task it names."""
     task = read_json(Path(directory) / "meta.json")["task"]
     return TASKS[task].load_prepared(directory)

@@ -1,0 +1,97 @@
+"""Binary detection scores against hand-computed numbers; the threshold never sees the test part."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqcase.config import BinaryEvaluate, RecallTarget
+from seqcase.evaluation.binary import (
+    binary_scores,
+    choose_threshold,
+    curve_points,
+    paired_bootstrap,
+    recall_at_precision,
+)
+from seqcase.stages.evaluate import score_binary
+
+LABELS = np.array([0, 0, 0, 0, 1, 0, 1, 1])
+SCORES = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+
+
+def test_max_f1_takes_the_threshold_of_the_best_f1():
+    # Thresholds 0.8, 0.7, 0.6, 0.5 give F1 0.5, 0.8, 0.75, 0.857: the best is 0.5 (3 of 3 found, 1 false alarm).
+    assert choose_threshold(LABELS, SCORES, "max_f1") == 0.5
+
+
+def test_a_recall_target_takes_the_highest_threshold_that_reaches_it():
+    assert choose_threshold(LABELS, SCORES, RecallTarget(recall=0.6)) == 0.7  # 2 of 3 found
+    assert choose_threshold(LABELS, SCORES, RecallTarget(recall=1.0)) == 0.5
+    assert choose_threshold(LABELS, SCORES, 0.35) == 0.35
+
+
+def test_no_positive_in_validation_is_refused():
+    with pytest.raises(ValueError, match="no positive example"):
+        choose_threshold(np.zeros(5, dtype=int), np.linspace(0, 1, 5), "max_f1")
+
+
+def test_scores_at_a_threshold_and_over_all_thresholds():
+    result = binary_scores(LABELS, SCORES, 0.65, precision_targets=[0.8, 0.9])
+    assert (result["true_positives"], result["false_positives"], result["false_negatives"], result["true_negatives"]) \
+        == (2, 0, 1, 5)
+    assert result["precision"] == 1.0 and result["recall"] == pytest.approx(2 / 3)
+    assert result["accuracy"] == pytest.approx(7 / 8)
+    # Average precision: positives at ranks 1, 2 and 4 -> (1 + 1 + 3/4) / 3.
+    assert result["average_precision"] == pytest.approx((1 + 1 + 0.75) / 3)
+    assert result["roc_auc"] == pytest.approx(14 / 15)  # one (negative, positive) pair out of 15 misordered
+    # All 3 positives need threshold 0.5, where precision is 3/4 < 0.8: the most found at 0.8 is 2 of 3.
+    assert result["recall_at_precision_0.8"] == pytest.approx(2 / 3)
+    assert result["recall_at_precision_0.9"] == pytest.approx(2 / 3)
+    assert binary_scores(LABELS, SCORES, 0.65, [0.7])["recall_at_precision_0.7"] == 1.0
+
+
+def test_recall_at_precision_is_zero_when_no_threshold_is_precise_enough():
+    assert recall_at_precision(np.array([1, 0, 0, 1]), np.array([0.1, 0.9, 0.8, 0.2]), 0.9) == 0.0
+
+
+def test_the_bootstrap_tells_a_better_ranking_from_an_equal_one():
+    rng = np.random.default_rng(0)
+    labels = (rng.random(2000) < 0.1).astype(int)
+    good = labels + rng.normal(0, 0.5, 2000)
+    poor = labels + rng.normal(0, 1.5, 2000)
+    better = paired_bootstrap(labels, good, poor, "average_precision", 0.5, 0.5, 200, seed=1)
+    assert better["p_value"] < 0.01 and better["difference"] > 0 and better["interval"][0] > 0
+    same = paired_bootstrap(labels, good, good, "accuracy", 0.5, 0.5, 200, seed=1)
+    assert same["difference"] == 0 and same["p_value"] == 1.0
+
+
+def test_curve_points_are_thinned_but_keep_both_ends():
+    precision, recall = curve_points(LABELS, SCORES, points=4)
+    assert len(precision) == 4 and recall[0] == 1.0 and recall[-1] == 0.0
+
+
+class FixedScorer:
+    """Scores given per split: the contract every network and baseline meets."""
+
+    def __init__(self, validation: np.ndarray, test: np.ndarray) -> None:
+        self.by_split = {"validation": validation, "test": test}
+
+    def positive_scores(self, prepared, split_name: str) -> np.ndarray:
+        return self.by_split[split_name]
+
+
+class Split:
+    def __init__(self, labels: np.ndarray, split: np.ndarray) -> None:
+        self.labels, self.split = labels, split
+
+
+def test_each_model_is_scored_at_the_threshold_its_validation_scores_chose():
+    prepared = Split(np.concatenate([LABELS, [0, 1, 0, 1]]), np.array([1] * 8 + [2] * 4))
+    # On test the best threshold would be 0.9, but validation chose 0.5: a test positive at 0.45 is missed.
+    scorer = FixedScorer(SCORES, np.array([0.95, 0.45, 0.2, 0.9]))
+    scores, test_scores, tables = score_binary({"model": scorer}, prepared, BinaryEvaluate(threshold="max_f1"))
+    assert scores["model"]["threshold"] == 0.5
+    assert (scores["model"]["true_positives"], scores["model"]["false_positives"]) == (1, 1)
+    assert scores["model"]["validation_average_precision"] == pytest.approx((1 + 1 + 0.75) / 3)
+    np.testing.assert_array_equal(test_scores["model"], [0.95, 0.45, 0.2, 0.9])
+    assert list(tables["model"].columns) == ["recall", "precision"]
