@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
-import keras
 import mlflow
 import numpy as np
 import pandas as pd

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -82,12 +83,11 @@ def write_report(case_name: str, case: AnyCase, significance: float, paths: Case
     """Figures, report.md, report.html and the case's summary row; returns the row."""
     metrics = read_json(paths.reports / "metrics.json")
     families = {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
+    binary_with_seed = functools.partial(binary_content, seed=seed)  # the bootstrap's resamples
+    builder = {"forecasting": forecasting_content, "classification": classification_content,
+               "event_classification": binary_with_seed, "text_classification": binary_with_seed}[case.task]
     with atomic_directory(paths.reports / "figures") as figure_directory:
-        if case.task in ("event_classification", "text_classification"):
-            content, row = binary_content(case, metrics, families, significance, paths, figure_directory, seed)
-        else:
-            builder = {"forecasting": forecasting_content, "classification": classification_content}[case.task]
-            content, row = builder(case, metrics, families, significance, paths, figure_directory)
+        content, row = builder(case, metrics, families, significance, paths, figure_directory)
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
     summary_row = {"case": case_name, "task": case.task, "test_examples": metrics["test_examples"], **row,
