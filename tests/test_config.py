@@ -278,3 +278,12 @@ def test_gradient_clipping_is_by_norm_or_by_value_not_both(raw_params):
     raw_params["cases"]["tiny"]["models"] = {"lstm": {"search_space": {"clipnorm": 1.0, "clipvalue": 0.5}}}
     with pytest.raises(ParamsError, match="gives clipnorm and clipvalue: Keras takes one of them"):
         parse_params(raw_params)
+
+
+def test_a_forecast_cannot_stop_early_on_accuracy(raw_params):
+    raw_params["cases"]["tiny"]["train"] = {"monitor": "val_accuracy"}
+    with pytest.raises(ParamsError, match="a forecast has no accuracy"):
+        parse_params(raw_params)
+    raw_params["cases"]["tiny"]["train"] = {"monitor": "val_f1"}
+    with pytest.raises(ParamsError, match="train.monitor"):
+        parse_params(raw_params)

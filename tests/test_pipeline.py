@@ -112,6 +112,8 @@ def project(tmp_path_factory) -> tuple[Path, dict]:
     for name, case in (("events", EVENTS_CASE), ("reviews", REVIEWS_CASE)):
         params["sources"][name] = {"kind": "file", "path": f"{name}.csv", "sha256": sha256_of(root / f"{name}.csv")}
         params["cases"][name] = case
+    params["fundamentals"] = {"adding": {"cells": ["simple_rnn", "lstm"], "sequence_lengths": [4, 8], "units": 4,
+                                         "iterations": 30, "batch_size": 8}}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlflow.db", "DVC_NO_ANALYTICS": "1",
@@ -140,8 +142,19 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
     assert "Diebold-Mariano one-sided p =" in (root / "reports/tiny/report.md").read_text()
     assert "[tiny](tiny/report.md)" in (root / "reports/summary.md").read_text()
+    assert "## Gradient diagnostics" in (root / "reports/tiny/report.md").read_text()
+    assert (root / "reports/tiny/figures/input_gradient.png").is_file()
     assert sorted(path.name for path in (root / "reports/tiny/predictions").iterdir()) == sorted(
         f"{name}.csv" for name in metrics["models"])
+
+
+def test_the_fundamentals_stage_reports_the_adding_problem(project):
+    root, context = project
+    assert "Running stage 'fundamentals'" in context["output"]
+    metrics = json.loads((root / "reports/fundamentals/metrics.json").read_text())
+    assert [(run["cell"], run["length"]) for run in metrics["runs"]] == [
+        ("simple_rnn", 4), ("simple_rnn", 8), ("lstm", 4), ("lstm", 8)]
+    assert "Adding problem: test MSE by sequence length" in (root / "reports/fundamentals/report.md").read_text()
 
 
 def test_a_classification_case_runs_through_the_same_stages(project):

@@ -33,3 +33,35 @@ def test_a_classification_problem_gives_whole_sequences_and_its_class_weights(ke
     assert problem.head.units == 2 and problem.head.activation == "softmax"
     assert problem.class_weight[1] > problem.class_weight[0]
     assert set(np.unique(train_labels)) == {0, 1}
+
+
+def test_the_kept_epoch_follows_the_monitored_value():
+    from seqcase.training import best_epoch
+
+    history = {"val_loss": [0.30, 0.31, 0.38], "val_accuracy": [0.874, 0.879, 0.868]}
+    assert best_epoch(history, "val_loss") == 0
+    assert best_epoch(history, "val_accuracy") == 1
+
+
+def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(keras_seeded):
+    import keras
+
+    from seqcase.config import TrainConfig
+    from seqcase.training import fit_network
+
+    class ScriptedAccuracy(keras.callbacks.Callback):
+        """Stands in for a classifier whose accuracy peaks at epoch 2 while its loss rises."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_accuracy"] = [0.80, 0.90, 0.85, 0.84][epoch]
+            logs["val_loss"] = 0.1 * (epoch + 1)
+            self.model.get_layer("scale").set_weights([np.array([[float(epoch + 1)]])])
+
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, keras.layers.Dense(1, use_bias=False, name="scale")(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    data = (np.ones((4, 1)), np.ones((4, 1)))
+    config = TrainConfig(epochs=4, batch_size=4, early_stopping_patience=2, monitor="val_accuracy")
+    history = fit_network(model, data, data, config, [ScriptedAccuracy()]).history
+    assert len(history["loss"]) == 4
+    assert model.get_layer("scale").get_weights()[0][0, 0] == 2.0  # epoch 2's weights restored

@@ -275,6 +275,9 @@ class TuneConfig(StrictModel):
 
 class TrainConfig(StrictModel):
     epochs: int = Field(50, ge=1)
+    # What early stopping, the learning-rate schedule and the kept epoch follow. A classifier judged
+    # on accuracy may gain accuracy in an epoch where its loss (its confidence) already worsens.
+    monitor: Literal["val_loss", "val_accuracy"] = "val_loss"
     batch_size: int = Field(128, ge=1)
     early_stopping_patience: int = Field(8, ge=1)
     reduce_lr_patience: int = Field(4, ge=1)
@@ -367,6 +370,8 @@ class CaseBase(StrictModel):
     @model_validator(mode="after")
     def _search_spaces(self) -> CaseBase:
         _check_search_spaces(self.models, self.task)
+        if self.task == "forecasting" and self.train.monitor == "val_accuracy":
+            raise ValueError("train.monitor = 'val_accuracy': a forecast has no accuracy; use val_loss")
         return self
 
 
@@ -557,11 +562,28 @@ Case = Annotated[Union[ForecastingCase, ClassificationCase, EventCase, TextCase]
 AnyCase = Union[ForecastingCase, ClassificationCase, EventCase, TextCase]
 
 
+class AddingConfig(StrictModel):
+    """The adding problem learnt by the NumPy reference cells, at growing sequence lengths."""
+
+    cells: list[Literal["simple_rnn", "lstm", "gru"]] = Field(["simple_rnn", "lstm", "gru"], min_length=1)
+    sequence_lengths: list[Annotated[int, Field(ge=2)]] = Field([10, 25, 50, 100], min_length=1)
+    units: int = Field(16, ge=1)
+    iterations: int = Field(2000, ge=1)
+    batch_size: int = Field(32, ge=1)
+    learning_rate: float = Field(0.01, gt=0)
+    clipnorm: float | None = Field(1.0, gt=0)
+
+
+class FundamentalsConfig(StrictModel):
+    adding: AddingConfig = AddingConfig()
+
+
 class Params(StrictModel):
     seed: int
     evaluate: EvaluateConfig
     sources: dict[Name, Source]
     cases: dict[Name, Case] = Field(min_length=1)
+    fundamentals: FundamentalsConfig = FundamentalsConfig()
 
     @model_validator(mode="after")
     def _sources_exist(self) -> Params:
@@ -649,10 +671,11 @@ def format_validation_error(error: ValidationError, path: Path) -> str:
 def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH) -> Params:
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - {"seed", "evaluate", "sources", "defaults", "cases"})
+    unknown = sorted(set(raw) - {"seed", "evaluate", "sources", "defaults", "cases", "fundamentals"})
     if unknown:
         raise ParamsError(
-            f"{path}: unknown top-level key(s) {unknown}; allowed: seed, evaluate, sources, defaults, cases"
+            f"{path}: unknown top-level key(s) {unknown}; allowed: seed, evaluate, sources, defaults, cases, "
+            "fundamentals"
         )
     defaults = raw.get("defaults") or {}
     if not isinstance(defaults, dict):

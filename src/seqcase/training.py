@@ -67,7 +67,9 @@ def text_problem(prepared: text.PreparedTexts) -> LearningProblem:
         vocabulary_size, length = int(hyperparameters["vocabulary_size"]), int(hyperparameters["sequence_length"])
         if vocabulary_size not in vocabularies:
             layer = keras.layers.TextVectorization(max_tokens=vocabulary_size, name="words")
-            layer.adapt(tf.data.Dataset.from_tensor_slices(prepared.part("train")[0].astype(str)).batch(1024))
+            # The texts stay Python strings: astype(str) would copy them into a fixed-width array of
+            # the longest review's size (1 GB for 26 MB of IMDB text).
+            layer.adapt(tf.data.Dataset.from_tensor_slices(prepared.part("train")[0].astype(object)).batch(1024))
             vocabularies[vocabulary_size] = layer
         vocabulary = vocabularies[vocabulary_size].get_vocabulary()
         if hyperparameters.get("kept_words", "first") == "last":
@@ -77,7 +79,7 @@ def text_problem(prepared: text.PreparedTexts) -> LearningProblem:
                                                                 name="words")], name="tokenizer")
 
     def token_ids(layer: keras.Sequential, texts: np.ndarray) -> np.ndarray:
-        return np.concatenate([np.asarray(layer(chunk.astype(str)), dtype=np.int32)
+        return np.concatenate([np.asarray(layer(chunk.astype(object)), dtype=np.int32)
                                for chunk in np.array_split(texts, max(1, len(texts) // 1000))])
 
     def datasets(hyperparameters: dict) -> tuple[Arrays, Arrays]:
@@ -125,7 +127,10 @@ class EpochMetricsLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs:
-            mlflow.log_metrics({name: float(value) for name, value in logs.items()}, step=epoch)
+            metrics = {name: float(value) for name, value in logs.items()}
+            # The rate this epoch ran with (a schedule that runs later may lower it for the next).
+            metrics.setdefault("learning_rate", float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+            mlflow.log_metrics(metrics, step=epoch)
 
 
 def freeze_imported_heap() -> None:
@@ -143,6 +148,16 @@ def set_seed(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def monitor_mode(monitor: str) -> str:
+    return "max" if monitor.endswith("accuracy") else "min"
+
+
+def best_epoch(history: dict[str, list[float]], monitor: str) -> int:
+    """The epoch (from 0) whose weights early stopping kept."""
+    values = history[monitor]
+    return int(np.argmax(values) if monitor_mode(monitor) == "max" else np.argmin(values))
+
+
 def fit_network(
     model: keras.Model,
     train: tuple[np.ndarray, np.ndarray],
@@ -151,17 +166,20 @@ def fit_network(
     callbacks: list[keras.callbacks.Callback] = (),
     class_weight: dict[int, float] | None = None,
 ) -> keras.callbacks.History:
-    """Fit until validation loss stops improving; the best epoch's weights are kept."""
+    """Fit until the monitored validation value (`train.monitor`) stops improving; the best
+    epoch's weights are kept."""
+    mode = monitor_mode(config.monitor)
     schedule = [
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True
+            monitor=config.monitor, mode=mode, patience=config.early_stopping_patience, restore_best_weights=True
         ),
         keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=config.reduce_lr_factor, patience=config.reduce_lr_patience,
+            monitor=config.monitor, mode=mode, factor=config.reduce_lr_factor, patience=config.reduce_lr_patience,
             min_lr=config.min_learning_rate,
         ),
     ]
     return model.fit(
         *train, validation_data=validation, epochs=config.epochs, batch_size=config.batch_size,
-        callbacks=[*schedule, *callbacks], class_weight=class_weight, verbose=2,
+        # The caller's callbacks first: they see (and may log) the epoch before the schedule acts on it.
+        callbacks=[*callbacks, *schedule], class_weight=class_weight, verbose=2,
     )

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 from seqcase.io import atomic_path  # noqa: E402
 
 
-def _save(figure, path: Path) -> Path:
+def save_figure(figure, path: Path) -> Path:
     figure.tight_layout()
     with atomic_path(path, suffix=".png") as temporary:
         figure.savefig(temporary, dpi=110, format="png")
@@ -32,7 +32,7 @@ def forecast_figure(path: Path, timestamps: np.ndarray, actual: np.ndarray, fore
         axis.plot(dates, predicted[-last:], linewidth=1, label=name)
     axis.set_title(f"Test part, last {min(last, len(dates))} windows: {step} step(s) ahead")
     axis.legend(loc="upper left", fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def learning_curves_figure(path: Path, curves: dict[str, pd.DataFrame]) -> Path:
@@ -44,7 +44,7 @@ def learning_curves_figure(path: Path, curves: dict[str, pd.DataFrame]) -> Path:
     axis.set_ylabel("validation loss")
     axis.set_title("Learning curves of the retrained variants")
     axis.legend(fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def learning_curves_section(directory: Path, curves_directory: Path) -> dict[str, Path]:
@@ -69,7 +69,7 @@ def bar_figure(path: Path, values: dict[str, float], colours: dict[str, str], xl
     axis.set_xlim(max(0.0, low - margin) if low >= 0 else low - margin, high + margin)
     axis.invert_yaxis()
     axis.set_xlabel(xlabel)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def clarke_grid_figure(path: Path, reference: np.ndarray, predicted: np.ndarray, title: str) -> Path:
@@ -99,7 +99,7 @@ def clarke_grid_figure(path: Path, reference: np.ndarray, predicted: np.ndarray,
     axis.set_xlabel("reference glucose (mg/dL)")
     axis.set_ylabel("predicted glucose (mg/dL)")
     axis.set_title(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def confusion_figure(path: Path, matrix: np.ndarray, class_names: list[str], title: str) -> Path:
@@ -116,7 +116,7 @@ def confusion_figure(path: Path, matrix: np.ndarray, class_names: list[str], tit
     axis.set_xlabel("predicted")
     axis.set_ylabel("true")
     axis.set_title(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def horizon_figure(path: Path, per_horizon_rmse: dict[str, list[float]], step_label: str = "steps ahead") -> Path:
@@ -126,7 +126,7 @@ def horizon_figure(path: Path, per_horizon_rmse: dict[str, list[float]], step_la
     axis.set_xlabel(step_label)
     axis.set_ylabel("test RMSE")
     axis.legend(fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def precision_recall_figure(path: Path, curves: dict[str, tuple[np.ndarray, np.ndarray]], colours: dict[str, str],
@@ -142,4 +142,17 @@ def precision_recall_figure(path: Path, curves: dict[str, tuple[np.ndarray, np.n
     axis.set_ylabel("precision")
     axis.set_title("Precision-recall curves (test part)")
     axis.legend(fontsize=8, loc="lower left")
-    return _save(figure, path)
+    return save_figure(figure, path)
+
+
+def input_gradient_figure(path: Path, curves: dict[str, list[float]], step_label: str) -> Path:
+    """|d loss / d input| by steps before the end, one line per network: the vanishing curve."""
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for name, values in curves.items():
+        axis.plot(np.arange(len(values)), values, label=name, linewidth=1.1)
+    axis.set_yscale("log")
+    axis.set_xlabel(step_label)
+    axis.set_ylabel("mean |d loss / d input|")
+    axis.set_title("Gradient reaching each input step (last epoch, 256 validation examples)")
+    axis.legend(fontsize=8)
+    return save_figure(figure, path)

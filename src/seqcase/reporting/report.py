@@ -54,9 +54,11 @@ def markdown_report(case_name: str, description: str, content: ReportContent) ->
         lines += [f"## {title}", "", *section, ""]
     lines += ["## Data", ""] + [f"- {key}: {value}" for key, value in content.data.items()]
     lines += ["", "## Figures", ""] + [f"![{name}](figures/{Path(path).name})" for name, path in content.figures.items()]
-    lines += ["", "## Training", "", "| variant | hyperparameters | epochs | best epoch | parameters |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {info['hyperparameters']} | {info['epochs_run']} | {info['best_epoch']} | {info['parameters']} |"
-              for name, info in content.training.items()]
+    if content.training:
+        lines += ["", "## Training", "", "| variant | hyperparameters | epochs | best epoch | parameters |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {name} | {info['hyperparameters']} | {info['epochs_run']} | {info['best_epoch']} | "
+                  f"{info['parameters']} |" for name, info in content.training.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -74,9 +76,9 @@ img{max-width:100%}</style></head><body>
 {% if table.note %}<p><small>{{ table.note }}</small></p>{% endif %}{% endfor %}
 {% for title, section in extra_sections.items() %}<h2>{{ title }}</h2>{% for line in section %}<p>{{ line }}</p>{% endfor %}{% endfor %}
 {% for name, image in images.items() %}<h3>{{ name }}</h3><img alt="{{ name }}" src="data:image/png;base64,{{ image }}">{% endfor %}
-<h2>Training</h2><table><tr><th>variant</th><th>hyperparameters</th><th>epochs</th><th>best epoch</th><th>parameters</th></tr>
+{% if training %}<h2>Training</h2><table><tr><th>variant</th><th>hyperparameters</th><th>epochs</th><th>best epoch</th><th>parameters</th></tr>
 {% for name, info in training.items() %}<tr><td>{{ name }}</td><td>{{ info.hyperparameters }}</td><td>{{ info.epochs_run }}</td>
-<td>{{ info.best_epoch }}</td><td>{{ info.parameters }}</td></tr>{% endfor %}</table>
+<td>{{ info.best_epoch }}</td><td>{{ info.parameters }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Data</h2><ul>{% for key, value in data.items() %}<li>{{ key }}: {{ value }}</li>{% endfor %}</ul>
 </body></html>
 """, autoescape=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from pathlib import Path
@@ -13,6 +14,7 @@ from seqcase.config import AnyCase, ClassificationCase, EventCase, ForecastingCa
 from seqcase.io import atomic_directory, read_json, write_json, write_text
 from seqcase.paths import CasePaths
 from seqcase.reporting import binary, classification, forecasting
+from seqcase.reporting.gradients import gradient_section
 from seqcase.reporting.report import ReportContent, html_report, markdown_report
 from seqcase.stages import open_case
 from seqcase.tasks import forecasting as forecasting_task
@@ -88,6 +90,9 @@ def write_report(case_name: str, case: AnyCase, significance: float, paths: Case
                "event_classification": binary_with_seed, "text_classification": binary_with_seed}[case.task]
     with atomic_directory(paths.reports / "figures") as figure_directory:
         content, row = builder(case, metrics, families, significance, paths, figure_directory)
+        step_label = "words before the review's last" if case.task == "text_classification" else "steps before the end"
+        tables, figures = gradient_section(figure_directory, paths.models / "gradients", step_label)
+        content = dataclasses.replace(content, tables=[*content.tables, *tables], figures={**content.figures, **figures})
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
     summary_row = {"case": case_name, "task": case.task, "test_examples": metrics["test_examples"], **row,

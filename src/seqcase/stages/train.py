@@ -8,19 +8,21 @@ from pathlib import Path
 
 import keras
 import mlflow
-import numpy as np
 from mlflow.models import infer_signature
 
 from seqcase import tracking
 from seqcase.config import ModelSpec, TrainConfig
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.catalog import family
+from seqcase.gradients import GradientDiagnostics
 from seqcase.models.networks import build_network
 from seqcase.stages import open_case
 from seqcase.tasks import load_prepared
-from seqcase.training import EpochMetricsLogger, LearningProblem, fit_network, freeze_imported_heap, learning_problem, set_seed
+from seqcase.training import (EpochMetricsLogger, LearningProblem, best_epoch, fit_network, freeze_imported_heap,
+                              learning_problem, set_seed)
 
 logger = logging.getLogger(__name__)
+PROBE_EXAMPLES = 256  # validation examples the gradient diagnostics read each epoch
 
 
 def model_requirements() -> list[str]:
@@ -50,20 +52,24 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
     with tracking.child_run(book, variant, case_name, "train", tags):
         mlflow.log_params({**hyperparameters, **train_config.model_dump(), "train_examples": len(train[0])})
-        history = fit_network(model, train, validation, train_config, [EpochMetricsLogger()],
+        diagnostics = GradientDiagnostics(validation[0][:PROBE_EXAMPLES], validation[1][:PROBE_EXAMPLES])
+        history = fit_network(model, train, validation, train_config, [EpochMetricsLogger(), diagnostics],
                               problem.class_weight).history
+        write_json(model_directory / "gradients" / f"{variant}.json", diagnostics.records)
+        mlflow.log_dict(diagnostics.records, "gradients.json")
         saved = problem.export(model, hyperparameters)
         saved.save(model_directory / f"{variant}.keras")
         sample = problem.example_inputs(hyperparameters)
         mlflow.keras.log_model(saved, name=variant, signature=infer_signature(sample, saved.predict(sample, verbose=0)),
                                pip_requirements=model_requirements())
-        best_epoch = int(np.argmin(history["val_loss"]))
-        mlflow.log_metrics({"best_epoch": best_epoch + 1, "best_val_loss": history["val_loss"][best_epoch]})
+        kept = best_epoch(history, train_config.monitor)
+        mlflow.log_metrics({"best_epoch": kept + 1, "best_val_loss": history["val_loss"][kept],
+                            f"best_{train_config.monitor}": history[train_config.monitor][kept]})
     write_learning_curve(curves_directory / f"{variant}.csv", history)
     summary = {
         "architecture": spec.architecture, "family": family(spec.architecture), "hyperparameters": hyperparameters,
-        "window_length": hyperparameters.get("window_length"), "epochs_run": len(history["loss"]), "best_epoch": best_epoch + 1,
-        "best_val_loss": float(history["val_loss"][best_epoch]), "parameters": int(model.count_params()),
+        "window_length": hyperparameters.get("window_length"), "epochs_run": len(history["loss"]), "best_epoch": kept + 1,
+        "best_val_loss": float(history["val_loss"][kept]), "parameters": int(model.count_params()),
         "run_id": book.runs[variant],
     }
     logger.info("%s/%s: %s", case_name, variant, summary)

@@ -1,0 +1,85 @@
+"""Gradient diagnostics for the Keras networks: how large each layer's gradient is, and how much
+of the loss's gradient reaches each input step (the vanishing curve), epoch by epoch."""
+
+from __future__ import annotations
+
+import keras
+import mlflow
+import numpy as np
+import tensorflow as tf
+
+
+def _input_gradient_by_step(model: keras.Model, inputs: np.ndarray, targets: np.ndarray,
+                            loss_function) -> tuple[np.ndarray, list]:
+    """Mean norm of d loss / d input at each step, last step first, and the weight gradients.
+
+    Token ids have no gradient; for a text the input is the word vector the embedding looks up,
+    whose gradient arrives as one row per (example, step) of the embedding's IndexedSlices.
+    """
+    weights = model.trainable_weights
+    embedding = next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
+    features = tf.constant(inputs, dtype=tf.int32 if embedding is not None else tf.float32)
+    with tf.GradientTape() as tape:
+        if embedding is None:
+            tape.watch(features)
+        loss = tf.reduce_mean(loss_function(targets, model(features, training=False)))
+    sources = [*weights] if embedding is not None else [*weights, features]
+    gradients = tape.gradient(loss, sources)
+    if embedding is None:
+        per_step = tf.norm(gradients[-1], axis=-1).numpy()
+        gradients = gradients[:-1]
+    else:
+        rows = gradients[[id(weight) for weight in weights].index(id(embedding.embeddings))]
+        if not isinstance(rows, tf.IndexedSlices) or rows.values.shape[0] != inputs.size:
+            raise ValueError("the embedding's gradient does not come one row per looked-up word")
+        per_step = tf.norm(rows.values, axis=-1).numpy().reshape(inputs.shape)
+        return _mean_from_each_last_word(per_step, inputs), gradients
+    return per_step.mean(axis=0)[::-1], gradients
+
+
+def _mean_from_each_last_word(per_step: np.ndarray, token_ids: np.ndarray) -> np.ndarray:
+    """Texts end at different steps (padding follows): count each one back from its own last word."""
+    aligned = np.full(per_step.shape, np.nan)
+    for row, (values, ids) in enumerate(zip(per_step, token_ids)):
+        length = int(np.count_nonzero(ids))
+        aligned[row, :length] = values[:length][::-1]
+    present = ~np.isnan(aligned).all(axis=0)
+    return np.nanmean(aligned[:, present], axis=0)
+
+
+def gradient_diagnostics(model: keras.Model, inputs: np.ndarray, targets: np.ndarray) -> dict:
+    """{'layers': {layer name: gradient norm}, 'input_by_step': [norm, last step first]} on a batch."""
+    loss_function = keras.losses.get(model.loss)
+    by_step, gradients = _input_gradient_by_step(model, inputs, targets, loss_function)
+    owner = {id(weight): layer.name for layer in model.layers for weight in layer.trainable_weights}
+    squares: dict[str, float] = {}
+    for weight, gradient in zip(model.trainable_weights, gradients):
+        if gradient is None:
+            continue
+        dense = tf.convert_to_tensor(gradient)  # an embedding's IndexedSlices, summed per word
+        squares[owner[id(weight)]] = squares.get(owner[id(weight)], 0.0) + float(tf.reduce_sum(dense**2))
+    return {"layers": {name: float(np.sqrt(value)) for name, value in squares.items()},
+            "input_by_step": [float(value) for value in by_step]}
+
+
+def first_to_last(by_step: list[float]) -> float:
+    """The share of the last step's input gradient that reaches the first step."""
+    return float(by_step[-1] / by_step[0]) if by_step[0] > 0 else float("nan")
+
+
+class GradientDiagnostics(keras.callbacks.Callback):
+    """At each epoch's end, the diagnostics on a fixed probe batch: to MLflow as
+    `gradient_norm.<layer>` and `input_gradient_first_to_last`, and kept in `records`."""
+
+    def __init__(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        super().__init__()
+        self.inputs, self.targets = inputs, targets
+        self.records: list[dict] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        record = {"epoch": epoch + 1, **gradient_diagnostics(self.model, self.inputs, self.targets)}
+        self.records.append(record)
+        if mlflow.active_run() is not None:
+            metrics = {f"gradient_norm.{name}": value for name, value in record["layers"].items()}
+            metrics["input_gradient_first_to_last"] = first_to_last(record["input_by_step"])
+            mlflow.log_metrics({name: value for name, value in metrics.items() if np.isfinite(value)}, step=epoch)
