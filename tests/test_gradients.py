@@ -50,7 +50,8 @@ def test_callback_records_and_logs_every_epoch(keras_seeded, mlflow_store):
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(32, 6, 2)).astype("float32"), rng.integers(0, 2, size=32)
     callback = GradientDiagnostics(x[:8], y[:8])
-    with mlflow.start_run() as run:
+    experiment = mlflow.set_experiment("gradients")  # not an earlier test's active experiment, from another store
+    with mlflow.start_run(experiment_id=experiment.experiment_id) as run:
         model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[callback])
     assert [record["epoch"] for record in callback.records] == [1, 2]
     assert set(callback.records[0]["layers"]) == {"simple_rnn_1", "output"}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
@@ -17,6 +20,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from conftest import BASE_PARAMS, make_prices, sha256_of
+from servers import mlflow_server, postgres_binary, postgres_database, require_postgres
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -92,9 +96,14 @@ def make_reviews(path: Path, per_class: int = 100) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> tuple[Path, dict]:
-    """A copy of the repository whose params.yaml holds one tiny case over a CSV made here."""
-    root = tmp_path_factory.mktemp("project")
+def project(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
+    """A copy of the repository whose params.yaml holds tiny cases over data made here, run with
+    `dvc repro` against an MLflow tracking server on PostgreSQL (SQLite where PostgreSQL is missing)."""
+    with contextlib.ExitStack() as servers:
+        yield run_project(tmp_path_factory.mktemp("project"), servers)
+
+
+def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
     for name in ("dvc.yaml", ".dvcignore", "pipelines", "src", ".dvc"):
         source = REPOSITORY / name
         (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
@@ -115,15 +124,21 @@ def project(tmp_path_factory) -> tuple[Path, dict]:
     params["fundamentals"] = {"adding": {"cells": ["simple_rnn", "lstm"], "sequence_lengths": [4, 8], "units": 4,
                                          "iterations": 30, "batch_size": 8}}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    database = None
+    if postgres_binary("initdb") or os.environ.get("SEQCASE_REQUIRE_POSTGRES") == "1":
+        database = servers.enter_context(postgres_database())
+        tracking_uri = servers.enter_context(mlflow_server(database, root.parent / "mlflow-artifacts"))
+    else:
+        tracking_uri = f"sqlite:///{root}/mlflow.db"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlflow.db", "DVC_NO_ANALYTICS": "1",
+           "MLFLOW_TRACKING_URI": tracking_uri, "DVC_NO_ANALYTICS": "1",
            "MLFLOW_DISABLE_TELEMETRY": "true", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
     run(["git", "init", "-q"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-qm", "tiny"], root, env)
     output = run(["dvc", "repro"], root, env)
-    return root, {"env": env, "output": output}
+    return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts"}
 
 
 def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
@@ -250,6 +265,9 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert all(model.source_run_id in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
     artifacts = {item.path for item in client.list_artifacts(parent.info.run_id, "report")}
     assert {"report/report.html", "report/report.md", "report/metrics.json"} <= artifacts
+    champion = client.get_model_version_by_alias("seqcase-tiny", "champion")
+    assert champion.tags["seqcase.variant"] in {"lstm", "dense"} and champion.tags["seqcase.metric"] == "rmse"
+    assert parent.data.tags["seqcase.champion_version"] == str(champion.version)
 
 
 def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(project):
@@ -272,11 +290,38 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
 def test_an_experiment_with_one_param_set_runs_and_is_listed(project):
     root, context = project
     run(["git", "checkout", "params.yaml"], root, context["env"])
-    # `+` adds a key to a block written as {}; an existing key is set without it.
-    output = run(["dvc", "exp", "run", "-S", "+cases.tiny.train.epochs=2", "-S", "defaults.train.batch_size=16",
+    # `+` adds a key to a block written as {}; an existing key is set without it. (A key under
+    # `defaults:` would re-run every case that takes it.)
+    output = run(["dvc", "exp", "run", "-S", "+cases.tiny.train.epochs=2", "-S", "cases.tiny.description=Two epochs.",
                   "--name", "two-epochs"], root, context["env"])
     assert "Running stage 'train@tiny'" in output and "Running stage 'tune@tiny'" not in output
+    assert "Running stage 'train@events'" not in output
     assert "two-epochs" in run(["dvc", "exp", "show", "--csv"], root, context["env"])
+
+
+def test_a_queued_sweep_runs_in_two_parallel_workers(project):
+    """`dvc exp run --queue -S ...` twice, then `dvc queue start -j 2`, as the README shows."""
+    root, context = project
+    env = context["env"]
+    run(["git", "checkout", "params.yaml"], root, env)
+    run(["git", "add", "-A"], root, env)
+    run(["git", "commit", "-qm", "baseline"], root, env)
+    for epochs in (2, 4):
+        run(["dvc", "exp", "run", "--queue", "-S", f"+cases.tiny.train.epochs={epochs}", "--name", f"sweep-{epochs}"],
+            root, env)
+    try:
+        run(["dvc", "queue", "start", "-j", "2"], root, env)
+        deadline = time.monotonic() + 600
+        while any(state in (status := run(["dvc", "queue", "status"], root, env)) for state in ("Queued", "Running")):
+            assert time.monotonic() < deadline, status
+            time.sleep(3)
+    finally:
+        run(["dvc", "queue", "stop"], root, env)
+    assert status.count("Success") == 2, status
+    assert {"sweep-2", "sweep-4"} <= set(run(["dvc", "exp", "show", "--csv"], root, env).replace(",", "\n").split())
+    logs = run(["dvc", "queue", "logs", "sweep-4"], root, env)
+    assert "Running stage 'train@tiny'" in logs and "Running stage 'tune@tiny'" not in logs
+    assert "Running stage 'train@events'" not in logs
 
 
 def test_metrics_show_reads_the_metrics_file(project):
@@ -285,3 +330,24 @@ def test_metrics_show_reads_the_metrics_file(project):
     (revision,) = shown.values()
     metrics = revision["data"]["reports/tiny/metrics.json"]["data"]
     assert "lstm" in metrics["models"]
+
+
+def test_runs_reach_a_tracking_server_on_postgresql_with_proxied_artifacts(project):
+    root, context = project
+    if context["database"] is None:
+        require_postgres()  # skips (fails in CI) where PostgreSQL is not installed
+    import psycopg
+
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    assert context["env"]["MLFLOW_TRACKING_URI"].startswith("http://127.0.0.1:")
+    parent = next(run for run in mlflow.search_runs(experiment_names=["reviews"], output_format="list")
+                  if run.data.tags.get("seqcase.kind") == "pipeline")
+    # Artifacts go through the server (mlflow-artifacts:), which keeps them in its own folder.
+    assert parent.info.artifact_uri.startswith("mlflow-artifacts:/")
+    stored = context["artifacts"] / parent.info.experiment_id / parent.info.run_id / "artifacts" / "report"
+    assert (stored / "report.html").is_file() and (stored / "metrics.json").is_file()
+    with psycopg.connect(context["database"]) as connection:
+        rows = connection.execute("select status, count(*) from runs join experiments using (experiment_id) "
+                                  "where experiments.name = 'reviews' group by status").fetchall()
+    runs = mlflow.search_runs(experiment_names=["reviews"], output_format="list")
+    assert dict(rows)["FINISHED"] == sum(run.info.status == "FINISHED" for run in runs) > 5

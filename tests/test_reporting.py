@@ -128,3 +128,15 @@ def test_misclassified_texts_are_the_most_confident_mistakes():
                                 ("negative", "positive"), "gru", count=2, excerpt=20)
     assert table.title == "Misclassified test texts (gru: 3 of 4 wrong, most confident first)"
     assert table.rows == [["negative", "0.990", "dull / slow"], ["negative", "0.700", "awful" * 4 + "…"]]
+
+
+def test_the_registered_model_is_the_best_trained_network_on_the_cases_metric():
+    from seqcase.stages.report import best_network
+
+    training = {"lstm": {}, "dense": {}}
+    forecasts = {"models": {"lstm": {"rmse": 1.2}, "dense": {"rmse": 1.1}, "naive": {"rmse": 1.0}}}
+    assert best_network("forecasting", forecasts, training) == ("dense", "rmse", 1.1, False)
+    reviews = {"metric": "accuracy", "models": {"lstm": {"accuracy": 0.88}, "dense": {"accuracy": 0.87},
+                                                "tfidf_logistic_regression": {"accuracy": 0.90}}}
+    assert best_network("text_classification", reviews, training) == ("lstm", "accuracy", 0.88, True)
+    assert best_network("text_classification", reviews, {}) is None

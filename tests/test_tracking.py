@@ -1,3 +1,4 @@
+import pytest
 import mlflow
 from mlflow.tracking import MlflowClient
 
@@ -59,3 +60,58 @@ def test_a_failing_stage_marks_its_pipeline_run_failed(mlflow_store):
         pass
     assert MlflowClient().get_run(book.parent_run_id).info.status == "FAILED"
     assert tracking.continue_pipeline_run(book, "tiny", "train").parent_run_id != book.parent_run_id
+
+
+def test_an_upstream_run_from_another_store_starts_a_new_pipeline_run(mlflow_store):
+    """Tuned under one MLFLOW_TRACKING_URI, trained under another: a new run, pointing back."""
+    missing = tracking.RunBook("0", "0123456789abcdef0123456789abcdef", {"lstm": "fedcba9876543210fedcba9876543210"})
+    fresh = tracking.continue_pipeline_run(missing, "tiny", "train")
+    parent = MlflowClient().get_run(fresh.parent_run_id)
+    assert fresh.runs == {} and parent.data.tags["seqcase.continues"] == missing.parent_run_id
+
+
+def test_a_relative_sqlite_store_belongs_to_the_repository_even_in_a_queued_experiment(tmp_path):
+    repository = tmp_path / "repo"
+    queued = repository / ".dvc" / "tmp" / "exps" / "tmpab12cd"
+    queued.mkdir(parents=True)
+    assert tracking.project_root(queued) == repository.resolve()
+    assert tracking.project_root(repository) == repository.resolve()
+    assert tracking.resolve_tracking_uri("sqlite:///mlflow.db", queued) == f"sqlite:///{repository.resolve()}/mlflow.db"
+    assert tracking.resolve_tracking_uri("sqlite:////srv/mlflow.db", queued) == "sqlite:////srv/mlflow.db"
+    assert tracking.resolve_tracking_uri("http://127.0.0.1:5000", queued) == "http://127.0.0.1:5000"
+
+
+class _Constant(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return [0.0] * len(model_input)
+
+
+def _logged_model(experiment_id: str, name: str) -> tuple[str, str]:
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        mlflow.pyfunc.log_model(name=name, python_model=_Constant())
+    return run.info.run_id, tracking.logged_model_uri(experiment_id, run.info.run_id, name)
+
+
+def test_the_champion_alias_moves_only_to_a_better_model(mlflow_store):
+    experiment = mlflow.set_experiment("tiny").experiment_id
+    client = MlflowClient()
+    first = tracking.register_champion("tiny", _logged_model(experiment, "lstm")[1], "lstm", "rmse", 1.00, False)
+    assert first == {"name": "seqcase-tiny", "version": 1, "promoted": True, "champion": 1}
+    worse = tracking.register_champion("tiny", _logged_model(experiment, "gru")[1], "gru", "rmse", 1.05, False)
+    assert worse == {"name": "seqcase-tiny", "version": 2, "promoted": False, "champion": 1}
+    better = tracking.register_champion("tiny", _logged_model(experiment, "dense")[1], "dense", "rmse", 0.95, False)
+    assert better["promoted"] and better["champion"] == 3
+    champion = client.get_model_version_by_alias("seqcase-tiny", "champion")
+    assert int(champion.version) == 3 and champion.tags["seqcase.variant"] == "dense"
+    assert champion.tags["seqcase.metric_value"] == "0.95"
+    # Higher is better for accuracy: 0.90 does not displace 0.91.
+    tracking.register_champion("reviews", _logged_model(experiment, "gru")[1], "gru", "accuracy", 0.91, True)
+    kept = tracking.register_champion("reviews", _logged_model(experiment, "lstm")[1], "lstm", "accuracy", 0.90, True)
+    assert not kept["promoted"] and kept["champion"] == 1
+
+
+def test_a_run_without_the_named_model_is_a_clear_error(mlflow_store):
+    experiment = mlflow.set_experiment("tiny").experiment_id
+    run_id, _ = _logged_model(experiment, "lstm")
+    with pytest.raises(LookupError, match="logged no model named 'gru'"):
+        tracking.logged_model_uri(experiment, run_id, "gru")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from seqcase.io import read_json, write_json
@@ -25,10 +26,29 @@ from seqcase.io import read_json, write_json
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
 
+def project_root(directory: Path | None = None) -> Path:
+    """The repository a stage runs for. A queued DVC experiment (`dvc queue start`) runs in a copy
+    under <repository>/.dvc/tmp/exps/; its runs belong in the repository's own store."""
+    directory = (directory or Path.cwd()).resolve()
+    parts = directory.parts
+    for index in range(len(parts) - 2):
+        if parts[index:index + 3] == (".dvc", "tmp", "exps"):
+            return Path(*parts[:index])
+    return directory
+
+
+def resolve_tracking_uri(uri: str, directory: Path | None = None) -> str:
+    """A relative SQLite path is relative to the repository, wherever the stage runs."""
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
+        return f"{prefix}{project_root(directory) / uri[len(prefix):]}"
+    return uri
+
+
 def configure() -> str:
     """Point MLflow at MLFLOW_TRACKING_URI, or at the SQLite file in the repository."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    uri = resolve_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI)
     mlflow.set_tracking_uri(uri)
     return uri
 
@@ -85,7 +105,13 @@ def continue_pipeline_run(upstream: RunBook, case_name: str, stage: str) -> RunB
     that points back: MLflow refuses a param logged twice with different values.
     """
     client = MlflowClient()
-    if client.get_run(upstream.parent_run_id).info.status == "RUNNING":
+    try:
+        status = client.get_run(upstream.parent_run_id).info.status
+    except MlflowException as error:  # the upstream stage logged to another tracking store
+        if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        return start_pipeline_run(case_name, stage, {"seqcase.continues": upstream.parent_run_id})
+    if status == "RUNNING":
         written = any(f"seqcase.stage.{stage}" in client.get_run(run_id).data.tags for run_id in upstream.runs.values())
         if not written:
             return RunBook(upstream.experiment_id, upstream.parent_run_id, dict(upstream.runs))
@@ -121,3 +147,46 @@ def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[st
     ) as run:
         book.runs[key] = run.info.run_id
         yield run
+
+
+CHAMPION = "champion"
+
+
+def registered_model_name(case_name: str) -> str:
+    return f"seqcase-{case_name}"
+
+
+def logged_model_uri(experiment_id: str, run_id: str, name: str) -> str:
+    """The URI of the model a run logged under `name` (MLflow 3 keeps models beside runs)."""
+    models = mlflow.search_logged_models(experiment_ids=[experiment_id], output_format="list",
+                                         filter_string=f"source_run_id = '{run_id}' AND name = '{name}'")
+    if not models:
+        raise LookupError(f"run {run_id} logged no model named {name!r}")
+    return models[-1].model_uri
+
+
+def _beats(value: float, champion: float, higher_is_better: bool) -> bool:
+    return value > champion if higher_is_better else value < champion
+
+
+def register_champion(case_name: str, model_uri: str, variant: str, metric: str, value: float,
+                      higher_is_better: bool) -> dict:
+    """Register a new version of seqcase-<case>; the `champion` alias moves to it only if it beats
+    the current champion on the case's main test metric (or there is none)."""
+    name = registered_model_name(case_name)
+    client = MlflowClient()
+    version = mlflow.register_model(model_uri, name, tags={
+        "seqcase.variant": variant, "seqcase.metric": metric, "seqcase.metric_value": repr(float(value)),
+        "seqcase.higher_is_better": str(higher_is_better).lower(), **git_state()})
+    try:
+        current = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException as error:
+        if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+            raise
+        current = None
+    same_metric = current is not None and current.tags.get("seqcase.metric") == metric
+    promoted = not same_metric or _beats(float(value), float(current.tags["seqcase.metric_value"]), higher_is_better)
+    if promoted:
+        client.set_registered_model_alias(name, CHAMPION, version.version)
+    return {"name": name, "version": int(version.version), "promoted": promoted,
+            "champion": int(version.version) if promoted else int(current.version)}

@@ -101,6 +101,33 @@ def write_report(case_name: str, case: AnyCase, significance: float, paths: Case
     return summary_row
 
 
+def main_metric(task: str, metrics: dict) -> tuple[str, bool]:
+    """The test metric a case is judged on, and whether higher is better."""
+    return {"forecasting": ("rmse", False), "classification": ("macro_f1", True)}.get(task) or (metrics["metric"], True)
+
+
+def best_network(task: str, metrics: dict, training: dict) -> tuple[str, str, float, bool] | None:
+    """(variant, metric, value, higher is better) of the best trained network: the logged models
+    are the networks (the baselines are refitted by the evaluate stage, not logged as models)."""
+    key, higher = main_metric(task, metrics)
+    values = {name: scores[key] for name, scores in metrics["models"].items()
+              if name in training and scores.get(key) is not None}
+    if not values:
+        return None
+    best = (max if higher else min)(values, key=values.get)
+    return best, key, float(values[best]), higher
+
+
+def register_best_network(case_name: str, task: str, paths: CasePaths, experiment_id: str) -> dict | None:
+    training = read_json(paths.models / "training.json")
+    chosen = best_network(task, read_json(paths.reports / "metrics.json"), training)
+    if chosen is None:
+        return None
+    variant, key, value, higher = chosen
+    uri = tracking.logged_model_uri(experiment_id, training[variant]["run_id"], variant)
+    return tracking.register_champion(case_name, uri, variant, key, value, higher)
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
     tracking.configure()
@@ -115,5 +142,12 @@ def run(params_path: Path, case_name: str) -> dict:
         mlflow.log_artifact(str(paths.reports / "report.md"), "report")
         mlflow.log_artifacts(str(paths.reports / "figures"), "report/figures")
         mlflow.log_artifact(str(paths.reports / "metrics.json"), "report")
+        registered = register_best_network(case_name, case.task, paths, book.experiment_id)
+        if registered:
+            mlflow.set_tags({"seqcase.registered_model": registered["name"],
+                             "seqcase.registered_version": str(registered["version"]),
+                             "seqcase.champion_version": str(registered["champion"])})
+            logger.info("%s: registered %s version %d (champion: version %d)", case_name, registered["name"],
+                        registered["version"], registered["champion"])
     logger.info("%s: %s", case_name, summary_row["verdict"]["text"])
     return summary_row
