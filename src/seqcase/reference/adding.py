@@ -8,6 +8,7 @@ half the sequence, which is where the gradient of a plain RNN vanishes.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,8 +121,6 @@ def train_adding(cell: Cell, length: int, units: int, iterations: int, batch_siz
                  learning_rate: float, clipnorm: float | None, seed: int, test_size: int = 1000,
                  curve_points: int = 20) -> AddingRun:
     """Fresh batches every iteration (the task is infinite), one fixed test set per length."""
-    import time
-
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     test_inputs, test_targets = adding_examples(np.random.default_rng([seed, length]), test_size, length)
