@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import subprocess
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -147,6 +149,26 @@ def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[st
     ) as run:
         book.runs[key] = run.info.run_id
         yield run
+
+
+def test_metrics(scores: dict) -> dict[str, float]:
+    """test_<metric>, and test_<metric>_<group> for grouped ones (h6, class_3): one name per task,
+    so MLflow's compare view lines up the cases of a task.
+
+    Undefined values (NaN) are left out rather than logged.
+    """
+    named = [(f"test_{name}", value) for name, value in scores.items()]
+    for group in ("per_horizon", "per_class"):
+        for key, values in scores.get(group, {}).items():
+            named += [(f"test_{name}_{key}", value) for name, value in values.items()]
+    return {name: float(value) for name, value in named
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)}
+
+
+def comparison_frame(models: dict[str, dict], families: dict[str, str]) -> pd.DataFrame:
+    """One row per variant and baseline, one column per test metric (as the runs name them)."""
+    return pd.DataFrame([{"model": name, "family": families.get(name, ""), **test_metrics(scores)}
+                         for name, scores in models.items()])
 
 
 CHAMPION = "champion"

@@ -186,19 +186,6 @@ def without_nan(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def mlflow_metrics(scores: dict) -> dict[str, float]:
-    """test_<metric>, and test_<metric>_<group> for grouped ones (h6, class_3): one name per task.
-
-    Undefined values (NaN) are left out rather than logged.
-    """
-    named = [(f"test_{name}", value) for name, value in scores.items()]
-    for group in ("per_horizon", "per_class"):
-        for key, values in scores.get(group, {}).items():
-            named += [(f"test_{name}_{key}", value) for name, value in values.items()]
-    return {name: float(value) for name, value in named
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)}
-
-
 def write_table(path: Path, table: pd.DataFrame) -> None:
     with atomic_path(path) as temporary:
         table.to_csv(temporary, index=False)
@@ -220,7 +207,7 @@ def run(params_path: Path, case_name: str) -> dict:
             if name in networks:
                 tags["seqcase.trained_in"] = training[name]["run_id"]
             with tracking.child_run(book, name, case_name, "evaluate", tags):
-                mlflow.log_metrics(mlflow_metrics(scores))
+                mlflow.log_metrics(tracking.test_metrics(scores))
                 mlflow.log_metric("test_examples", result.examples)
 
         with atomic_directory(paths.reports / "predictions") as tables:

@@ -15,7 +15,7 @@ from seqcase.io import atomic_directory, read_json, write_json, write_text
 from seqcase.paths import CasePaths
 from seqcase.reporting import binary, classification, forecasting
 from seqcase.reporting.gradients import gradient_section
-from seqcase.reporting.report import ReportContent, html_report, markdown_report
+from seqcase.reporting.report import ReportContent, Table, cell, html_report, markdown_report
 from seqcase.stages import open_case
 from seqcase.tasks import forecasting as forecasting_task
 from seqcase.tasks import text as text_task
@@ -81,10 +81,27 @@ def binary_content(case: EventCase | TextCase, metrics: dict, families: dict, si
     return content, binary.summary_row(metrics, result)
 
 
+def metrics_and_families(paths: CasePaths) -> tuple[dict, dict[str, str]]:
+    """The evaluate stage's test metrics per model, and each model's family."""
+    metrics = read_json(paths.reports / "metrics.json")
+    return metrics["models"], {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
+
+
+def comparison_table(models: dict, families: dict[str, str]) -> Table:
+    """Every model's overall test metrics side by side, the table MLflow also holds (comparison.json)."""
+    frame = tracking.comparison_frame({name: {key: value for key, value in scores.items() if not isinstance(value, dict)}
+                                       for name, scores in models.items()}, families)
+    columns = [column for column in frame.columns if column not in ("model", "family")]
+    rows = [[row["model"], row["family"], *(cell(row[column]) for column in columns)] for _, row in frame.iterrows()]
+    return Table("Every model, every overall test metric", ["model", "family", *columns], rows,
+                 "Logged to MLflow with the pipeline run as the table comparison.json, per-step and per-class "
+                 "metrics included.")
+
+
 def write_report(case_name: str, case: AnyCase, significance: float, paths: CasePaths, seed: int = 0) -> dict:
     """Figures, report.md, report.html and the case's summary row; returns the row."""
     metrics = read_json(paths.reports / "metrics.json")
-    families = {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
+    models, families = metrics_and_families(paths)
     binary_with_seed = functools.partial(binary_content, seed=seed)  # the bootstrap's resamples
     builder = {"forecasting": forecasting_content, "classification": classification_content,
                "event_classification": binary_with_seed, "text_classification": binary_with_seed}[case.task]
@@ -92,7 +109,8 @@ def write_report(case_name: str, case: AnyCase, significance: float, paths: Case
         content, row = builder(case, metrics, families, significance, paths, figure_directory)
         step_label = "words before the review's last" if case.task == "text_classification" else "steps before the end"
         tables, figures = gradient_section(figure_directory, paths.models / "gradients", step_label)
-        content = dataclasses.replace(content, tables=[*content.tables, *tables], figures={**content.figures, **figures})
+        content = dataclasses.replace(content, tables=[*content.tables, *tables, comparison_table(models, families)],
+                                      figures={**content.figures, **figures})
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
     summary_row = {"case": case_name, "task": case.task, "test_examples": metrics["test_examples"], **row,
@@ -142,6 +160,9 @@ def run(params_path: Path, case_name: str) -> dict:
         mlflow.log_artifact(str(paths.reports / "report.md"), "report")
         mlflow.log_artifacts(str(paths.reports / "figures"), "report/figures")
         mlflow.log_artifact(str(paths.reports / "metrics.json"), "report")
+        # Every variant and baseline with every test metric, one table per case (the report shows
+        # the overall metrics; the per-step and per-class ones are here and in each model's run).
+        mlflow.log_table(tracking.comparison_frame(*metrics_and_families(paths)), artifact_file="comparison.json")
         registered = register_best_network(case_name, case.task, paths, book.experiment_id)
         if registered:
             mlflow.set_tags({"seqcase.registered_model": registered["name"],
