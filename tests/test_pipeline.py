@@ -265,6 +265,11 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert all(model.source_run_id in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
     artifacts = {item.path for item in client.list_artifacts(parent.info.run_id, "report")}
     assert {"report/report.html", "report/report.md", "report/metrics.json"} <= artifacts
+    comparison = mlflow.load_table("comparison.json", run_ids=[parent.info.run_id])
+    assert set(comparison["model"]) == set(children)
+    naive = comparison.set_index("model").loc["naive"]
+    assert naive["test_rmse"] == pytest.approx(children["naive"].data.metrics["test_rmse"])
+    assert "## Every model, every overall test metric" in (root / "reports/tiny/report.md").read_text()
     champion = client.get_model_version_by_alias("seqcase-tiny", "champion")
     assert champion.tags["seqcase.variant"] in {"lstm", "dense"} and champion.tags["seqcase.metric"] == "rmse"
     assert parent.data.tags["seqcase.champion_version"] == str(champion.version)

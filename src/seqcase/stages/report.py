@@ -87,12 +87,18 @@ def metrics_and_families(paths: CasePaths) -> tuple[dict, dict[str, str]]:
     return metrics["models"], {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
 
 
+def _whole(value):
+    """Counts (true positives...) arrive as floats from MLflow's naming; show 10990, not 1.099e+04."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) >= 1 else value
+
+
 def comparison_table(models: dict, families: dict[str, str]) -> Table:
     """Every model's overall test metrics side by side, the table MLflow also holds (comparison.json)."""
     frame = tracking.comparison_frame({name: {key: value for key, value in scores.items() if not isinstance(value, dict)}
                                        for name, scores in models.items()}, families)
     columns = [column for column in frame.columns if column not in ("model", "family")]
-    rows = [[row["model"], row["family"], *(cell(row[column]) for column in columns)] for _, row in frame.iterrows()]
+    rows = [[row["model"], row["family"], *(cell(_whole(row[column])) for column in columns)]
+            for _, row in frame.iterrows()]
     return Table("Every model, every overall test metric", ["model", "family", *columns], rows,
                  "Logged to MLflow with the pipeline run as the table comparison.json, per-step and per-class "
                  "metrics included.")
