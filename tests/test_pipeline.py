@@ -233,6 +233,19 @@ def test_a_text_case_saves_models_that_read_raw_text(project):
     assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 
 
+def test_predict_reads_a_csv_of_reviews_with_the_champion(project):
+    root, context = project
+    pd.DataFrame({"review": ["a great and wonderful film", "an awful, boring film"]}).to_csv(root / "new.csv",
+                                                                                           index=False)
+    output = run([sys.executable, "-m", "seqcase", "predict", "--case", "reviews", "--input", "new.csv",
+                  "--output", "predicted.csv"], root, context["env"])
+    assert "2 rows predicted" in output
+    predicted = pd.read_csv(root / "predicted.csv")
+    assert predicted["review"].tolist() == ["a great and wonderful film", "an awful, boring film"]
+    assert predicted["probability_positive"].between(0, 1).all()
+    assert set(predicted["predicted"]) <= {"negative", "positive"}
+
+
 def test_plots_render_with_each_task_template(project):
     root, context = project
     shown = json.loads(run(["dvc", "plots", "show", "--json"], root, context["env"]))["data"]
@@ -265,7 +278,7 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert all(model.source_run_id in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
     artifacts = {item.path for item in client.list_artifacts(parent.info.run_id, "report")}
     assert {"report/report.html", "report/report.md", "report/metrics.json"} <= artifacts
-    comparison = mlflow.load_table("comparison.json", run_ids=[parent.info.run_id])
+    comparison = client.load_table(experiment.experiment_id, "comparison.json", run_ids=[parent.info.run_id])
     assert set(comparison["model"]) == set(children)
     naive = comparison.set_index("model").loc["naive"]
     assert naive["test_rmse"] == pytest.approx(children["naive"].data.metrics["test_rmse"])

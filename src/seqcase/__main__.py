@@ -22,6 +22,18 @@ def validate(params_path: Path) -> int:
     return 0
 
 
+def run_predict(args: argparse.Namespace) -> int:
+    from seqcase.predicting import predict_csv
+
+    try:
+        rows = predict_csv(args.params, args.case, args.input, args.output, args.version)
+    except (ParamsError, FileNotFoundError, LookupError, NotImplementedError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.output}: {rows} rows predicted by {args.case}'s model")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seqcase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -29,7 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--params", type=Path, default=Path("params.yaml"))
     template = commands.add_parser("plots-template", help="build an offline HTML template for `dvc plots show`")
     template.add_argument("--output", type=Path, required=True)
+    predict = commands.add_parser("predict", help="predictions of a case's registered model on a CSV")
+    predict.add_argument("--case", required=True, help="a case in params.yaml (its model seqcase-<case>)")
+    predict.add_argument("--input", type=Path, required=True, help="CSV with the case's input column(s)")
+    predict.add_argument("--output", type=Path, required=True, help="CSV to write: the input and the predictions")
+    predict.add_argument("--version", type=int, help="a registered version (default: the champion)")
+    predict.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = parser.parse_args(argv)
+    if args.command == "predict":
+        return run_predict(args)
     if args.command == "plots-template":
         from seqcase.reporting.offline_plots import build_template
 
