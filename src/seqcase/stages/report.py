@@ -82,9 +82,9 @@ def binary_content(case: EventCase | TextCase, metrics: dict, families: dict, si
 
 
 def metrics_and_families(paths: CasePaths) -> tuple[dict, dict[str, str]]:
-    """The evaluate stage's test metrics per model, and each model's family."""
+    """The evaluate stage's metrics.json, and each model's family."""
     metrics = read_json(paths.reports / "metrics.json")
-    return metrics["models"], {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
+    return metrics, {name: info["family"] for name, info in read_json(paths.evaluation / "models.json").items()}
 
 
 def _whole(value):
@@ -104,10 +104,9 @@ def comparison_table(models: dict, families: dict[str, str]) -> Table:
                  "metrics included.")
 
 
-def write_report(case_name: str, case: AnyCase, significance: float, paths: CasePaths, seed: int = 0) -> dict:
+def write_report(case_name: str, case: AnyCase, metrics: dict, families: dict[str, str], significance: float,
+                 paths: CasePaths, seed: int = 0) -> dict:
     """Figures, report.md, report.html and the case's summary row; returns the row."""
-    metrics = read_json(paths.reports / "metrics.json")
-    models, families = metrics_and_families(paths)
     binary_with_seed = functools.partial(binary_content, seed=seed)  # the bootstrap's resamples
     builder = {"forecasting": forecasting_content, "classification": classification_content,
                "event_classification": binary_with_seed, "text_classification": binary_with_seed}[case.task]
@@ -115,7 +114,7 @@ def write_report(case_name: str, case: AnyCase, significance: float, paths: Case
         content, row = builder(case, metrics, families, significance, paths, figure_directory)
         step_label = "words before the review's last" if case.task == "text_classification" else "steps before the end"
         tables, figures = gradient_section(figure_directory, paths.models / "gradients", step_label)
-        content = dataclasses.replace(content, tables=[*content.tables, *tables, comparison_table(models, families)],
+        content = dataclasses.replace(content, tables=[*content.tables, *tables, comparison_table(metrics["models"], families)],
                                       figures={**content.figures, **figures})
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
@@ -142,9 +141,10 @@ def best_network(task: str, metrics: dict, training: dict) -> tuple[str, str, fl
     return best, key, float(values[best]), higher
 
 
-def register_best_network(case_name: str, task: str, paths: CasePaths, experiment_id: str) -> dict | None:
+def register_best_network(case_name: str, task: str, metrics: dict, paths: CasePaths,
+                          experiment_id: str) -> dict | None:
     training = read_json(paths.models / "training.json")
-    chosen = best_network(task, read_json(paths.reports / "metrics.json"), training)
+    chosen = best_network(task, metrics, training)
     if chosen is None:
         return None
     variant, key, value, higher = chosen
@@ -157,7 +157,9 @@ def run(params_path: Path, case_name: str) -> dict:
     tracking.configure()
     book = tracking.RunBook.load(paths.evaluation / "runs.json")
     with tracking.failing_pipeline_run(book):
-        summary_row = write_report(case_name, case, params.evaluate.significance, paths, params.seed)
+        metrics, families = metrics_and_families(paths)
+        summary_row = write_report(case_name, case, metrics, families, params.evaluate.significance, paths,
+                                   params.seed)
     # Leaving this block ends the pipeline run: FINISHED, or FAILED if logging fails.
     with mlflow.start_run(run_id=book.parent_run_id):
         mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": summary_row["best_model"],
@@ -168,8 +170,8 @@ def run(params_path: Path, case_name: str) -> dict:
         mlflow.log_artifact(str(paths.reports / "metrics.json"), "report")
         # Every variant and baseline with every test metric, one table per case (the report shows
         # the overall metrics; the per-step and per-class ones are here and in each model's run).
-        mlflow.log_table(tracking.comparison_frame(*metrics_and_families(paths)), artifact_file="comparison.json")
-        registered = register_best_network(case_name, case.task, paths, book.experiment_id)
+        mlflow.log_table(tracking.comparison_frame(metrics["models"], families), artifact_file="comparison.json")
+        registered = register_best_network(case_name, case.task, metrics, paths, book.experiment_id)
         if registered:
             mlflow.set_tags({"seqcase.registered_model": registered["name"],
                              "seqcase.registered_version": str(registered["version"]),
