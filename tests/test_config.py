@@ -287,3 +287,26 @@ def test_a_forecast_cannot_stop_early_on_accuracy(raw_params):
     raw_params["cases"]["tiny"]["train"] = {"monitor": "val_f1"}
     with pytest.raises(ParamsError, match="train.monitor"):
         parse_params(raw_params)
+
+
+def generation_case() -> dict:
+    return {"task": "text_generation", "source": "prices", "description": "a play",
+            "prepare": {}, "models": {"lstm": {}, "conv1d": {}},
+            "tune": {"search_space": {"embedding_dim": 8, "window_stride": 4}}, "train": {},
+            "baselines": {"kneser_ney": {"order": [3, 5]}, "add_k": {}}, "evaluate": {"temperatures": [0.7]}}
+
+
+def test_a_generation_case_reads_windows_of_characters_and_refuses_to_look_ahead(raw_params):
+    raw_params["cases"]["play"] = generation_case()
+    case = parse_params(raw_params).cases["play"]
+    assert case.models["lstm"].search_space["window_length"] == [5] and case.prepare.test_fraction == 0.2  # the defaults
+    assert "vocabulary_size" not in case.models["lstm"].search_space  # the corpus' characters
+    assert case.baselines.chosen()["kneser_ney"].order == [3, 5] and case.baselines.add_k.k == 0.1
+    assert case.evaluate.seed_text == "To be" and case.evaluate.sample_length == 300
+    raw_params["cases"]["play"]["models"]["bidirectional_gru"] = {"architecture": "bidirectional", "cell": "gru"}
+    with pytest.raises(ParamsError, match="a bidirectional layer reads the characters a language model must predict"):
+        parse_params(raw_params)
+    raw_params["cases"]["play"] = generation_case()
+    raw_params["cases"]["play"]["evaluate"]["temperatures"] = [0.0]
+    with pytest.raises(ParamsError, match=r"cases.play.evaluate.temperatures.0 = 0.0"):
+        parse_params(raw_params)

@@ -99,3 +99,22 @@ def test_gradient_clipping_is_set_on_the_optimizer_when_asked(keras_seeded):
     by_value = build_network("gru", (6, 3), classification_head(2), {**HYPERPARAMETERS, "clipvalue": 0.5})
     assert plain.optimizer.clipnorm is None and plain.optimizer.clipvalue is None
     assert by_norm.optimizer.clipnorm == 1.0 and by_value.optimizer.clipvalue == 0.5
+
+
+@pytest.mark.parametrize("architecture", ["simple_rnn", "lstm", "gru", "conv1d", "dense"])
+def test_a_language_model_predicts_every_step_from_that_step_and_the_ones_before(keras_seeded, architecture):
+    """Changing a character changes no prediction before it: each step sees only its past (causal)."""
+    from seqcase.models.networks import build_network, language_model_head
+
+    model = build_network(architecture, (None,), language_model_head(9), {**HYPERPARAMETERS, "embedding_dim": 3,
+                                                                          "layers": 2})
+    ids = np.array([[2, 5, 7, 3, 8, 4]])
+    changed = ids.copy()
+    changed[0, 3] = 6
+    before, after = model.predict(ids, verbose=0), model.predict(changed, verbose=0)
+    assert before.shape == (1, 6, 9)
+    np.testing.assert_allclose(before.sum(axis=-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(before[:, :3], after[:, :3], atol=1e-6)
+    assert not np.allclose(before[:, 3], after[:, 3])
+    assert model.predict(ids[:, :2], verbose=0).shape == (1, 2, 9)  # any length: a seed of two characters
+    assert model.get_layer("embedding").input_dim == 9

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -74,6 +75,23 @@ REVIEWS_CASE = {
 }
 
 
+VERSES_CASE = {
+    "task": "text_generation", "source": "verses", "description": "Made-up verses.",
+    "prepare": {"validation_fraction": 0.15, "test_fraction": 0.15}, "models": {"gru": {}},
+    "tune": {"max_trials": 1, "max_epochs": 1, "search_space": {"window_length": 16, "embedding_dim": 4, "units": 16}},
+    "train": {"epochs": 2}, "baselines": {"kneser_ney": {"order": [2, 3]}, "add_k": {"order": 2, "k": [0.1, 1.0]}},
+    "evaluate": {"seed_text": "the ", "sample_length": 40, "temperatures": [0.5, 1.0]},
+}
+
+
+def make_verses(path: Path, lines: int = 150) -> None:
+    """Lines from a tiny grammar: enough structure for an n-gram model to find."""
+    rng = np.random.default_rng(7)
+    subjects, verbs, objects = ["the king", "a ghost", "my lord"], ["sees", "loves", "fears"], ["the night", "a sword"]
+    path.write_text("\n".join(f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}."
+                              for _ in range(lines)) + "\n")
+
+
 def make_events(path: Path, rows: int = 900) -> None:
     """Transactions in time order; one in ten is positive and stands out in `signal`, and once in a
     while a positive follows a burst of `burst` in the events before it."""
@@ -112,6 +130,7 @@ def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
     make_beats(root / "beats.tsv")
     make_events(root / "events.csv")
     make_reviews(root / "reviews.csv")
+    make_verses(root / "verses.txt")
     params = json.loads(json.dumps(BASE_PARAMS))
     params["sources"]["prices"]["sha256"] = sha256_of(root / "prices.csv")
     params["sources"]["beats"] = {"kind": "file", "path": "beats.tsv", "sha256": sha256_of(root / "beats.tsv")}
@@ -121,6 +140,8 @@ def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
     for name, case in (("events", EVENTS_CASE), ("reviews", REVIEWS_CASE)):
         params["sources"][name] = {"kind": "file", "path": f"{name}.csv", "sha256": sha256_of(root / f"{name}.csv")}
         params["cases"][name] = case
+    params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": sha256_of(root / "verses.txt")}
+    params["cases"]["verses"] = VERSES_CASE
     params["fundamentals"] = {"adding": {"cells": ["simple_rnn", "lstm"], "sequence_lengths": [4, 8], "units": 4,
                                          "iterations": 30, "batch_size": 8}}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
@@ -246,6 +267,39 @@ def test_predict_reads_a_csv_of_reviews_with_the_champion(project):
     assert set(predicted["predicted"]) <= {"negative", "positive"}
 
 
+def test_a_generation_case_scores_bits_per_character_and_writes_samples(project):
+    root, context = project
+    metrics = json.loads((root / "reports/verses/metrics.json").read_text())
+    assert metrics["task"] == "text_generation" and set(metrics["models"]) == {"gru", "kneser_ney", "add_k"}
+    characters = len((root / "verses.txt").read_text())
+    assert metrics["test_examples"] == characters - round(characters * 0.85) - 1
+    for scores in metrics["models"].values():
+        assert 0 < scores["bits_per_character"] < 6.1  # below log2(vocabulary) unless a model learnt nothing
+        assert scores["perplexity"] == pytest.approx(2 ** scores["bits_per_character"])
+    assert metrics["models"]["kneser_ney"]["bits_per_character"] < 2.0  # the grammar is easy to count
+    assert metrics["baseline_search"]["kneser_ney"]["chosen"]["order"] in (2, 3)
+    samples = json.loads((root / "data/evaluation/verses/samples.json").read_text())
+    assert set(samples) == set(metrics["models"]) and set(samples["gru"]) == {"0.5", "1.0"}
+    assert all(text.startswith("the ") and len(text) == 44 for texts in samples.values() for text in texts.values())
+    report = (root / "reports/verses/report.md").read_text()
+    assert "## Samples: the seed 'the ' continued one character at a time" in report
+    assert "over resampled 500-character blocks" in report
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name("verses")
+    gru = next(run for run in mlflow.search_runs([experiment.experiment_id], output_format="list")
+               if run.info.run_name == "gru" and "test_bits_per_character" in run.data.metrics)
+    assert {item.path for item in client.list_artifacts(gru.info.run_id, "samples")} == {
+        "samples/temperature_0.5.txt", "samples/temperature_1.0.txt"}
+    champion = client.get_model_version_by_alias("seqcase-verses", "champion")
+    assert champion.tags["seqcase.metric"] == "bits_per_character" and champion.tags["seqcase.higher_is_better"] == "false"
+    generated = subprocess.run([sys.executable, "-m", "seqcase", "generate", "--case", "verses", "--seed", "a ghost",
+                                "--length", "25", "--temperature", "0.7", "--random-seed", "3"],
+                               cwd=root, env=context["env"], capture_output=True, text=True, check=True)
+    assert generated.stdout.startswith("a ghost") and len(generated.stdout.rstrip("\n")) >= 25
+    assert "verses/gru, temperature 0.7" in generated.stderr
+
+
 def test_plots_render_with_each_task_template(project):
     root, context = project
     shown = json.loads(run(["dvc", "plots", "show", "--json"], root, context["env"]))["data"]
@@ -302,7 +356,7 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
     status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
     assert "train@tiny" in status
     assert not {"fetch@prices", "prepare@tiny", "tune@tiny"} & set(status)
-    assert not any(stage.endswith(("@beats", "@events", "@reviews")) for stage in status)
+    assert not any(stage.endswith(("@beats", "@events", "@reviews", "@verses")) for stage in status)
 
 
 def test_an_experiment_with_one_param_set_runs_and_is_listed(project):
@@ -369,3 +423,54 @@ def test_runs_reach_a_tracking_server_on_postgresql_with_proxied_artifacts(proje
                                   "where experiments.name = 'reviews' group by status").fetchall()
     runs = mlflow.search_runs(experiment_names=["reviews"], output_format="list")
     assert dict(rows)["FINISHED"] == sum(run.info.status == "FINISHED" for run in runs) > 5
+
+
+def completed_trials(state: Path) -> set[str]:
+    """(variant/trial id) of the trials keras-tuner finished in a search's state directory."""
+    done = set()
+    for path in state.glob("*/trial_*/trial.json"):
+        with contextlib.suppress(ValueError, OSError):  # a file being written
+            if json.loads(path.read_text())["status"] == "COMPLETED":
+                done.add(f"{path.parent.parent.name}/{path.parent.name}")
+    return done
+
+
+def test_a_killed_tune_stage_continues_from_its_finished_trials(project):
+    """SIGKILL `dvc repro` in the middle of a search, run it again: the finished trials are not run
+    again, and MLflow holds each trial once, in one pipeline run."""
+    root, context = project
+    env = context["env"]
+    run(["git", "checkout", "params.yaml"], root, env)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["cases"]["tiny"]["tune"] = {"max_trials": 3, "search_space": {"units": [2, 3, 4, 5, 6, 7]}}
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    state = root / "data/tuning_state/tiny"
+    process = subprocess.Popen(["dvc", "repro", "tune@tiny"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not completed_trials(state):
+        assert process.poll() is None, "the search ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    before = completed_trials(state)
+    runs_before = json.loads((state / "runs.json").read_text())
+    output = run(["dvc", "repro", "tune@tiny"], root, env)
+    assert "continuing the search a killed run left" in output
+    assert not state.exists()  # a completed search leaves no state behind
+    book = json.loads((root / "data/tuning/tiny/runs.json").read_text())
+    assert book["parent_run_id"] == runs_before["parent_run_id"]
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    client = MlflowClient()
+    assert client.get_run(book["parent_run_id"]).data.tags["seqcase.tuning_resumed"] == "true"
+    for variant in ("lstm", "dense"):
+        trials = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs'][variant]}'")
+        assert sorted(run.data.tags["seqcase.trial_id"] for run in trials) == ["0", "1", "2"], variant
+        assert all(run.data.tags["seqcase.trial_status"] == "completed" for run in trials)
+    finished_first = [trial for trial in before if trial.startswith("lstm/")]
+    assert finished_first  # the first variant's first trial finished before the kill...
+    assert "lstm/trial_0" in before
+    kept = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs']['lstm']}' "
+                                                       "and tags.`seqcase.trial_id` = '0'")
+    assert "seqcase.trial_retried" not in kept[0].data.tags  # ...and was not run again

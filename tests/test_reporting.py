@@ -140,3 +140,23 @@ def test_the_registered_model_is_the_best_trained_network_on_the_cases_metric():
                                                 "tfidf_logistic_regression": {"accuracy": 0.90}}}
     assert best_network("text_classification", reviews, training) == ("lstm", "accuracy", 0.88, True)
     assert best_network("text_classification", reviews, {}) is None
+
+
+def test_a_language_model_verdict_compares_the_best_recurrent_model_with_the_best_ngram():
+    from seqcase.reporting.generation import verdict as generation_verdict
+
+    rng = np.random.default_rng(0)
+    kneser_ney = rng.gamma(2.0, 1.2, 4000)
+    bits = {"kneser_ney": kneser_ney, "add_k": kneser_ney + 0.5, "lstm": kneser_ney - 0.2 + rng.normal(0, 0.3, 4000),
+            "gru": kneser_ney + 0.1, "conv1d": kneser_ney - 1.0}
+    families = {"kneser_ney": "baseline", "add_k": "baseline", "lstm": "recurrent", "gru": "recurrent",
+                "conv1d": "convolutional"}
+    scores = {name: {"bits_per_character": float(values.mean())} for name, values in bits.items()}
+    result = generation_verdict(scores, families, bits, 500, 0.05, seed=0)
+    assert result["beaten"] and result["model"] == "lstm" and result["baseline"] == "kneser_ney"
+    assert result["p_value"] < 0.01 and result["interval"][1] < 0
+    assert result["text"].startswith("Yes: a recurrent language model beat the n-gram baselines. lstm needs")
+    bits["lstm"] = kneser_ney + 0.05
+    scores["lstm"]["bits_per_character"] = float(bits["lstm"].mean())
+    worse = generation_verdict(scores, families, bits, 500, 0.05, seed=0)
+    assert not worse["beaten"] and worse["text"].startswith("No: no recurrent language model beat")

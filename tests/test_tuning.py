@@ -100,3 +100,52 @@ def test_trials_may_fit_on_a_seeded_sample_of_the_training_part():
     np.testing.assert_array_equal(sample_labels, sample[:, 0] % 2)
     np.testing.assert_array_equal(training_sample(inputs, labels, 10, seed=3)[0], sample)
     assert training_sample(inputs, labels, None, seed=3)[0] is inputs
+
+
+def test_a_search_interrupted_mid_trial_continues_from_its_finished_trials(tmp_path, mlflow_store, keras_seeded):
+    """The second trial dies (as under SIGKILL, nothing is caught); a tuner on the same directory
+    keeps the first trial, runs the second again and the third, and each trial stays one run."""
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    series = series_from(np.sin(np.arange(160) / 4), horizon=1)
+    problem = problem_for(series)
+    config = TuneConfig(algorithm="random_search", max_trials=3, max_epochs=1, batch_size=16)
+    spec = ModelSpec(architecture="gru", search_space={**SPACE, "units": [2, 3, 4, 5, 6]})
+    fitted = []
+
+    class Killed(VariantHyperModel):
+        def fit(self, hp, model, *args, **kwargs):
+            fitted.append(hp.values["units"])
+            if len(fitted) == 2:
+                raise KeyboardInterrupt  # not an Exception: keras-tuner does not record it as a failure
+            return super().fit(hp, model, *args, **kwargs)
+
+    book = tracking.start_pipeline_run("tiny", "tune")
+    with tracking.child_run(book, "gru", "tiny", "tune") as run:
+        variant_run = run.info.run_id
+    arguments = (config, tmp_path / "tuner", 1, variant_run, book.experiment_id, tracking.stage_tags("tiny", "tune"))
+    with pytest.raises(KeyboardInterrupt):
+        run_search(make_tuner(Killed("gru", spec, problem, 16), *arguments, overwrite=False), config)
+    first = {run.data.tags["seqcase.trial_id"]: run.info.run_id for run in trial_runs(book)}
+    assert len(first) == 2
+    result = run_search(make_tuner(Killed("gru", spec, problem, 16), *arguments, overwrite=False), config)
+    assert len(fitted) == 4 and fitted[2] == fitted[1]  # the killed trial again (same values), then the third
+    runs = trial_runs(book)
+    assert sorted(run.data.tags["seqcase.trial_id"] for run in runs) == ["0", "1", "2"]
+    by_trial = {run.data.tags["seqcase.trial_id"]: run for run in runs}
+    assert by_trial["0"].info.run_id == first["0"]  # kept, not logged again
+    assert by_trial["1"].info.run_id != first["1"] and by_trial["1"].data.tags["seqcase.trial_retried"] == "true"
+    assert MlflowClient().get_run(first["1"]).info.lifecycle_stage == "deleted"
+    assert result["trials"] == result["completed_trials"] == 3
+
+
+def test_a_search_fingerprint_changes_with_its_settings_and_the_bytes_it_reads(tmp_path):
+    from seqcase.tuning import search_fingerprint
+
+    data = tmp_path / "ids.npy"
+    data.write_bytes(b"abc")
+    base = search_fingerprint({"max_trials": 3}, [data])
+    assert search_fingerprint({"max_trials": 3}, [data]) == base
+    assert search_fingerprint({"max_trials": 4}, [data]) != base
+    data.write_bytes(b"abd")
+    assert search_fingerprint({"max_trials": 3}, [data]) != base

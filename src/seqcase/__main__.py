@@ -34,6 +34,20 @@ def run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_generate(args: argparse.Namespace) -> int:
+    from seqcase.generating import generate
+
+    try:
+        variant, text = generate(args.params, args.case, args.seed, args.length, args.temperature, args.variant,
+                                 args.random_seed)
+    except (ParamsError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"# {args.case}/{variant}, temperature {args.temperature}", file=sys.stderr)
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seqcase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,7 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--output", type=Path, required=True, help="CSV to write: the input and the predictions")
     predict.add_argument("--version", type=int, help="a registered version (default: the champion)")
     predict.add_argument("--params", type=Path, default=Path("params.yaml"))
+    generate = commands.add_parser("generate", help="a sample from a text generation case's trained model")
+    generate.add_argument("--case", required=True, help="a text_generation case in params.yaml")
+    generate.add_argument("--seed", default="To be", help="the text to continue (default: %(default)r)")
+    generate.add_argument("--length", type=int, default=300, help="characters to add (default: %(default)s)")
+    generate.add_argument("--temperature", type=float, default=0.8,
+                          help="below 1 safer, above 1 wilder (default: %(default)s)")
+    generate.add_argument("--variant", help="a trained variant (default: the fewest test bits per character)")
+    generate.add_argument("--random-seed", type=int, help="make the sample repeatable")
+    generate.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = parser.parse_args(argv)
+    if args.command == "generate":
+        return run_generate(args)
     if args.command == "predict":
         return run_predict(args)
     if args.command == "plots-template":

@@ -14,7 +14,8 @@ def _input_gradient_by_step(model: keras.Model, inputs: np.ndarray, targets: np.
     """Mean norm of d loss / d input at each step, last step first, and the weight gradients.
 
     Token ids have no gradient; for a text the input is the word vector the embedding looks up,
-    whose gradient arrives as one row per (example, step) of the embedding's IndexedSlices.
+    whose gradient arrives as one row per (example, step) of the embedding's IndexedSlices. A
+    language model predicts at every step; the loss here is its last step's alone.
     """
     weights = model.trainable_weights
     embedding = next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
@@ -22,7 +23,10 @@ def _input_gradient_by_step(model: keras.Model, inputs: np.ndarray, targets: np.
     with tf.GradientTape() as tape:
         if embedding is None:
             tape.watch(features)
-        loss = tf.reduce_mean(loss_function(targets, model(features, training=False)))
+        outputs = model(features, training=False)
+        if len(outputs.shape) == 3:  # a language model: the last step's prediction, and how far back it reaches
+            outputs, targets = outputs[:, -1], targets[:, -1]
+        loss = tf.reduce_mean(loss_function(targets, outputs))
     sources = [*weights] if embedding is not None else [*weights, features]
     gradients = tape.gradient(loss, sources)
     if embedding is None:

@@ -29,6 +29,13 @@ class CasePaths:
         return self.root / "data" / "tuning" / self.case
 
     @property
+    def tuning_state(self) -> Path:
+        """keras-tuner's trials and the MLflow run book of a search under way: not a DVC output (DVC
+        would delete it before the stage re-runs), kept after a killed search so that the next run
+        continues it, removed when the search completes."""
+        return self.root / "data" / "tuning_state" / self.case
+
+    @property
     def models(self) -> Path:
         return self.root / "data" / "models" / self.case
 

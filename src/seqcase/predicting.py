@@ -59,6 +59,9 @@ def predict_csv(params_path: Path, case_name: str, input_path: Path, output_path
 
     params = load_params(params_path)
     case = get_case(params, case_name, params_path)
+    if case.task == "text_generation":
+        raise NotImplementedError(f"{case_name} is a language model: `python -m seqcase generate --case {case_name}` "
+                                  "samples text from it")
     if not isinstance(case, TextCase):
         raise NotImplementedError(f"predict reads raw rows for text cases only; {case_name} is a {case.task} case, "
                                   f"whose model reads windows the prepare stage builds")

@@ -12,8 +12,8 @@ import numpy as np
 import tensorflow as tf
 
 from seqcase.config import TrainConfig
-from seqcase.models.networks import Head, KeepLastTokens, classification_head, forecasting_head
-from seqcase.tasks import classification, events, forecasting, text
+from seqcase.models.networks import Head, KeepLastTokens, classification_head, forecasting_head, language_model_head
+from seqcase.tasks import classification, events, forecasting, generation, text
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -99,7 +99,23 @@ def text_problem(prepared: text.PreparedTexts) -> LearningProblem:
                            prepared.part("validation")[0][:8].astype(object))
 
 
+def generation_problem(prepared: generation.PreparedCorpus) -> LearningProblem:
+    """Windows of the training characters every `window_stride` (a quarter window unless tuned),
+    each step's target the next character; validation windows do not overlap. Any window length
+    runs through the saved model (its input length is free), so sampling can start from a short seed."""
+
+    def windows(hyperparameters: dict) -> tuple[Arrays, Arrays]:
+        window_length = int(hyperparameters["window_length"])
+        stride = int(hyperparameters.get("window_stride") or max(1, window_length // 4))
+        return (generation.training_windows(prepared.part("train"), window_length, stride),
+                generation.training_windows(prepared.part("validation"), window_length, window_length))
+
+    return LearningProblem(language_model_head(prepared.vocabulary_size), windows, lambda hyperparameters: (None,))
+
+
 def learning_problem(prepared) -> LearningProblem:
+    if isinstance(prepared, generation.PreparedCorpus):
+        return generation_problem(prepared)
     if isinstance(prepared, events.PreparedEvents):
         return event_problem(prepared)
     if isinstance(prepared, text.PreparedTexts):

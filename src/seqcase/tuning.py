@@ -3,10 +3,14 @@
 keras-tuner has no tracking hook of its own; the tuner class is wrapped so that each trial runs
 inside its own MLflow run (hyperparameters, per-epoch metrics, status, score), nested under the
 variant's run. keras-tuner swallows a failing trial; a search in which no trial completed raises.
+A search keeps its trials in a directory; a tuner made on that directory again continues where
+a killed search stopped, and finds the MLflow runs of the trials it already ran.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -78,12 +82,19 @@ def tracked(tuner_class: type) -> type:
 
     class TrackedTuner(tuner_class):
         def __init__(self, *args, parent_run_id: str, experiment_id: str, tags: dict[str, str], **kwargs):
-            super().__init__(*args, **kwargs)
             self.parent_run_id, self.experiment_id, self.run_tags = parent_run_id, experiment_id, tags
-            self.trial_runs: dict[str, str] = {}
+            # A resumed search (its trials reloaded from the tuner's directory) finds its trials' runs.
+            self.trial_runs = existing_trial_runs(experiment_id, parent_run_id)
+            super().__init__(*args, **kwargs)
 
         def run_trial(self, trial, *args, **kwargs):
             tags = {**self.run_tags, "seqcase.kind": "trial", "seqcase.trial_id": trial.trial_id}
+            interrupted = self.trial_runs.pop(trial.trial_id, None)
+            if interrupted is not None:
+                # keras-tuner runs a trial that a killed search left unfinished again, from its start:
+                # the half-logged run goes, so that each trial is one run.
+                MlflowClient().delete_run(interrupted)
+                tags["seqcase.trial_retried"] = "true"
             with mlflow.start_run(experiment_id=self.experiment_id, run_name=f"trial {trial.trial_id}",
                                   parent_run_id=self.parent_run_id, nested=True, tags=tags) as run:
                 self.trial_runs[trial.trial_id] = run.info.run_id
@@ -107,11 +118,31 @@ def tracked(tuner_class: type) -> type:
     return TrackedTuner
 
 
+def existing_trial_runs(experiment_id: str, parent_run_id: str) -> dict[str, str]:
+    """trial id -> run id of the trials already logged under a variant's run."""
+    runs = MlflowClient().search_runs(
+        [experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`seqcase.kind` = 'trial'")
+    return {run.data.tags["seqcase.trial_id"]: run.info.run_id for run in runs}
+
+
+def search_fingerprint(settings: dict, files: list[Path]) -> str:
+    """What a search depends on (its settings and the bytes of its data and code), as one digest:
+    a search left by a killed run is continued only when nothing it depends on changed."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in sorted(files):
+        digest.update(str(path.name).encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 def make_tuner(hypermodel: VariantHyperModel, config: TuneConfig, directory: Path, seed: int,
-               parent_run_id: str, experiment_id: str, tags: dict[str, str]):
+               parent_run_id: str, experiment_id: str, tags: dict[str, str], overwrite: bool = True):
+    """A tracked tuner; with overwrite=False one that finds its trials in `directory` continues them."""
     common = dict(
         hypermodel=hypermodel, objective="val_loss", seed=seed, directory=str(directory),
-        project_name=hypermodel.name, overwrite=True, executions_per_trial=config.executions_per_trial,
+        project_name=hypermodel.name, overwrite=overwrite, executions_per_trial=config.executions_per_trial,
         parent_run_id=parent_run_id, experiment_id=experiment_id, tags=tags,
     )
     tuner_class = tracked(TUNERS[config.algorithm])

@@ -17,9 +17,12 @@ TASK_HYPERPARAMETERS = {
     "classification": set(),
     "event_classification": {"window_length"},
     "text_classification": {"vocabulary_size", "sequence_length", "embedding_dim"},
+    # A language model's vocabulary is the corpus' characters; it reads windows of window_length.
+    "text_generation": {"window_length", "embedding_dim"},
 }
-# What a task may add but need not: which words of a longer text are kept (first by default).
-TASK_OPTIONAL_HYPERPARAMETERS = {"text_classification": {"kept_words"}}
+# What a task may add but need not: which words of a longer text are kept (first by default); how
+# far apart a language model's training windows start (a quarter window by default).
+TASK_OPTIONAL_HYPERPARAMETERS = {"text_classification": {"kept_words"}, "text_generation": {"window_stride"}}
 
 # clipnorm / clipvalue: Adam's gradient clipping (by the gradient's norm, or each value), off unless given.
 _COMMON = {"learning_rate", "layers", "dropout", "clipnorm", "clipvalue"}

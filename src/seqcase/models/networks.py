@@ -26,10 +26,17 @@ class Head:
     activation: str | None
     loss: str
     metrics: tuple[str, ...]
+    per_step: bool = False  # an output at every step (a language model), not one per sequence
 
 
 def forecasting_head(horizon: int) -> Head:
     return Head(units=horizon, activation=None, loss="mse", metrics=("mae",))
+
+
+def language_model_head(vocabulary_size: int) -> Head:
+    """The next character's distribution at every step of the window (many-to-many)."""
+    return Head(units=vocabulary_size, activation="softmax", loss="sparse_categorical_crossentropy",
+                metrics=("accuracy",), per_step=True)
 
 
 def classification_head(class_count: int) -> Head:
@@ -67,10 +74,11 @@ class KeepLastTokens(layers.Layer):
 
 def _recurrent(x, architecture: str, cell: str, units: int, depth: int, dropout: float, pooling: str = "last"):
     """Stacked recurrent layers; the head reads the last state, or (`pooling: mean`) the mean of the
-    last layer's states over the unmasked steps, which a long text's opening words still reach."""
+    last layer's states over the unmasked steps, which a long text's opening words still reach, or
+    (`pooling: none`) every step's state."""
     kind = cell if architecture == "bidirectional" else architecture
     for index in range(depth):
-        sequences = index < depth - 1 or pooling == "mean"
+        sequences = index < depth - 1 or pooling in ("mean", "none")
         layer = RECURRENT_LAYERS[kind](units, return_sequences=sequences, name=f"{kind}_{index + 1}")
         if architecture == "bidirectional":
             layer = layers.Bidirectional(layer, name=f"bidirectional_{kind}_{index + 1}")
@@ -94,19 +102,24 @@ def _encoder_decoder(x, cell: str, units: int, depth: int, dropout: float, steps
     return layer_class(units, return_sequences=True, name="decoder")(repeated, initial_state=states)
 
 
-def _convolutional(x, filters: int, kernel_size: int, depth: int, dropout: float, pooled: bool = False):
+def _convolutional(x, filters: int, kernel_size: int, depth: int, dropout: float, reduce: str = "flatten"):
     """Causal convolutions; over a window every position feeds the head (flatten), over a text the
-    strongest response of each filter anywhere in it (global max pooling)."""
+    strongest response of each filter anywhere in it (max), for a language model each step's
+    response, which sees only that step and the ones before (none)."""
     for index in range(depth):
         x = layers.Conv1D(filters, kernel_size, padding="causal", activation="relu", name=f"conv1d_{index + 1}")(x)
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
-    return layers.GlobalMaxPooling1D(name="max_pool")(x) if pooled else layers.Flatten(name="flatten")(x)
+    if reduce == "none":
+        return x
+    return layers.GlobalMaxPooling1D(name="max_pool")(x) if reduce == "max" else layers.Flatten(name="flatten")(x)
 
 
-def _feed_forward(x, units: int, depth: int, dropout: float, pooled: bool = False):
-    """Dense layers on the flattened window, or on a text's mean embedding (padding masked out)."""
-    x = layers.GlobalAveragePooling1D(name="mean_embedding")(x) if pooled else layers.Flatten(name="flatten")(x)
+def _feed_forward(x, units: int, depth: int, dropout: float, reduce: str = "flatten"):
+    """Dense layers on the flattened window, on a text's mean embedding (padding masked out), or on
+    each step alone (a language model that sees one character: a bigram model)."""
+    if reduce != "none":
+        x = layers.GlobalAveragePooling1D(name="mean_embedding")(x) if reduce == "mean" else layers.Flatten(name="flatten")(x)
     for index in range(depth):
         x = layers.Dense(units, activation="relu", name=f"dense_{index + 1}")(x)
         if dropout:
@@ -125,18 +138,19 @@ def build_network(
     """A compiled model; `hyperparameters` needs learning_rate, the rest fall back to defaults.
 
     With `vocabulary_size` among them the input is token ids (0 is padding): an Embedding comes
-    first, and its mask tells the recurrent layers to skip the padding.
+    first, and its mask tells the recurrent layers to skip the padding. A per-step head (a language
+    model) reads character ids of the head's vocabulary, unpadded, and gets an output at every step.
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}")
     values = {**HYPERPARAMETER_DEFAULTS, **hyperparameters}
     depth, dropout = int(values["layers"]), float(values["dropout"])
-    tokens = "vocabulary_size" in values
+    tokens = "vocabulary_size" in values or head.per_step
     if tokens:
         inputs = keras.Input(shape=input_shape, dtype="int32", name="token_ids")
         # Conv1D cannot use a mask (Keras would drop it with a warning): its padding stays visible.
-        sequence = layers.Embedding(int(values["vocabulary_size"]), int(values["embedding_dim"]),
-                                    mask_zero=architecture != "conv1d", name="embedding")(inputs)
+        sequence = layers.Embedding(int(values.get("vocabulary_size", head.units)), int(values["embedding_dim"]),
+                                    mask_zero=architecture != "conv1d" and not head.per_step, name="embedding")(inputs)
         if dropout:  # word vectors overfit first: 20k reviews, a million embedding weights
             sequence = layers.Dropout(dropout, name="embedding_dropout")(sequence)
     else:
@@ -148,12 +162,13 @@ def build_network(
     else:
         if architecture in RECURRENT_ARCHITECTURES:
             features = _recurrent(sequence, architecture, cell, int(values["units"]), depth, dropout,
-                                  str(values["pooling"]))
+                                  "none" if head.per_step else str(values["pooling"]))
         elif architecture == "conv1d":
             features = _convolutional(sequence, int(values["filters"]), int(values["kernel_size"]), depth, dropout,
-                                      pooled=tokens)
+                                      "none" if head.per_step else "max" if tokens else "flatten")
         else:
-            features = _feed_forward(sequence, int(values["units"]), depth, dropout, pooled=tokens)
+            features = _feed_forward(sequence, int(values["units"]), depth, dropout,
+                                     "none" if head.per_step else "mean" if tokens else "flatten")
         outputs = layers.Dense(head.units, activation=head.activation, name="output")(features)
     model = keras.Model(inputs, outputs, name=name or architecture)
     model.compile(

@@ -12,7 +12,7 @@ import numpy as np
 
 from seqcase.evaluation.binary import curve_points, paired_bootstrap
 from seqcase.reporting import figures
-from seqcase.reporting.report import FAMILY_COLOURS, Table, cell
+from seqcase.reporting.report import FAMILY_COLOURS, NO_CONTEST, Table, cell, contenders, verdict_text
 
 METRIC_NAMES = {"average_precision": "PR-AUC", "roc_auc": "ROC-AUC", "accuracy": "accuracy", "f1": "F1"}
 GRADIENT_BOOSTING = "histogram_gradient_boosting"
@@ -33,23 +33,18 @@ def _comparison(metric: str, scores: dict, name: str, rival: str, labels: np.nda
 
 def verdict(scores: dict, families: dict[str, str], labels: np.ndarray, predicted: dict[str, np.ndarray],
             metric: str, significance: float, resamples: int, seed: int) -> dict:
-    recurrent = [name for name in scores if families[name] == "recurrent"]
-    baselines = [name for name in scores if families[name] == "baseline"]
     label = METRIC_NAMES[metric]
-    if not recurrent or not baselines:
-        return {"beaten": False, "model": None, "metric": metric, "text": "No recurrent model or no baseline in this case."}
-    best = max(recurrent, key=lambda name: scores[name][metric])
-    rival = max(baselines, key=lambda name: scores[name][metric])
+    pair = contenders(scores, families, metric, higher_is_better=True)
+    if pair is None:
+        return {"beaten": False, "model": None, "metric": metric, "text": NO_CONTEST}
+    best, rival = pair
     test = _comparison(metric, scores, best, rival, labels, predicted, resamples, seed)
     beaten = scores[best][metric] > scores[rival][metric]
     numbers = (f"{best} has test {label} {scores[best][metric]:.4f}; the best baseline, {rival}, "
                f"{scores[rival][metric]:.4f} (difference {test['difference']:+.4f}, 95 % bootstrap interval "
                f"{test['interval'][0]:+.4f} to {test['interval'][1]:+.4f}, one-sided p = {test['p_value']:.3g})")
-    if beaten:
-        significant = "significant" if test["p_value"] < significance else "not significant"
-        text = f"Yes: a recurrent model beat the baselines on {label}. {numbers}: {significant} at {significance}."
-    else:
-        text = f"No: no recurrent model beat the best baseline on {label}. {numbers}."
+    text = verdict_text(beaten, f"a recurrent model beat the baselines on {label}",
+                        f"no recurrent model beat the best baseline on {label}", numbers, test["p_value"], significance)
     result = {"beaten": beaten, "model": best, "metric": metric, "value": scores[best][metric], "baseline": rival,
               "baseline_value": scores[rival][metric], "p_value": test["p_value"], "interval": test["interval"]}
     sequence_models = [name for name in scores if families[name] in ("recurrent", "convolutional")]

@@ -35,6 +35,28 @@ class ReportContent:
     extra_sections: dict[str, list[str]] = field(default_factory=dict)
 
 
+NO_CONTEST = "No recurrent model or no baseline in this case."
+
+
+def contenders(scores: dict, families: dict[str, str], metric: str, higher_is_better: bool) -> tuple[str, str] | None:
+    """The best recurrent model and the best baseline on `metric`; None when a case lacks either."""
+    recurrent = [name for name in scores if families[name] == "recurrent"]
+    baselines = [name for name in scores if families[name] == "baseline"]
+    if not recurrent or not baselines:
+        return None
+    pick = max if higher_is_better else min
+    return (pick(recurrent, key=lambda name: scores[name][metric]),
+            pick(baselines, key=lambda name: scores[name][metric]))
+
+
+def verdict_text(beaten: bool, yes: str, no: str, numbers: str, p_value: float, significance: float) -> str:
+    """"Yes: ... significant at 0.05." or "No: ...", with the comparison's numbers in between."""
+    if beaten:
+        significant = "significant" if p_value < significance else "not significant"
+        return f"Yes: {yes}. {numbers}: {significant} at {significance}."
+    return f"No: {no}. {numbers}."
+
+
 def cell(value) -> str:
     """A number as the tables show it; undefined (None, NaN) as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -12,17 +12,20 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
-from seqcase.config import BinaryEvaluate, ClassificationCase, EventCase, ForecastingCase, RecallTarget, TextCase
+from seqcase.config import (BinaryEvaluate, ClassificationCase, EventCase, ForecastingCase, GenerationCase,
+                            RecallTarget, TextCase)
 from seqcase.evaluation.binary import METRICS, binary_scores, choose_threshold, curve_points
 from seqcase.evaluation.classification import classification_scores
 from seqcase.evaluation.forecasting import diebold_mariano, forecast_scores, time_lag
 from seqcase.evaluation.glucose import clarke_shares, mard
+from seqcase.evaluation.language import block_bits
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.baselines import fit_baselines
 from seqcase.models.classifiers import fit_binary_baselines, fit_classifiers
 from seqcase.models.networks import load_network
+from seqcase.models.ngram import bits_per_character, fit_ngram_baselines
 from seqcase.stages import open_case
-from seqcase.tasks import classification, events, forecasting, load_prepared, text
+from seqcase.tasks import classification, events, forecasting, generation, load_prepared, text
 
 logger = logging.getLogger(__name__)
 BASELINE_FAMILY = "baseline"
@@ -36,6 +39,7 @@ class Evaluation(NamedTuple):
     plot_tables: dict[str, pd.DataFrame]
     arrays: dict[str, np.ndarray]
     facts: dict
+    samples: dict[str, dict[str, str]] = {}  # a language model's generated texts, by temperature
 
 
 def score_forecasts(series: forecasting.PreparedSeries, forecasters: dict,
@@ -175,8 +179,53 @@ def evaluate_binary(case: EventCase | TextCase, prepared: events.PreparedEvents 
     return Evaluation(len(test_labels), scores, tables, arrays, facts)
 
 
+PLOTTED_BLOCK = 500  # characters per point of the bits-along-the-text plot (and per bootstrap block)
+
+
+def evaluate_generation(case: GenerationCase, prepared: generation.PreparedCorpus, networks: dict,
+                        training: dict, seed: int) -> Evaluation:
+    """Bits per character on the test text for every network and n-gram baseline (the same
+    characters, each predicted from the test text before it), and samples from each model."""
+    validation, test = prepared.part("validation"), prepared.part("test")
+    fitted = fit_ngram_baselines(prepared.part("train"), validation, prepared.vocabulary_size, case.baselines.chosen())
+    log2, validation_bits, sources, contexts = {}, {}, {}, {}
+    for variant, model in networks.items():
+        window_length = int(training[variant]["window_length"])
+
+        def predict(windows: np.ndarray, model=model) -> np.ndarray:
+            return model.predict(windows, batch_size=256, verbose=0)
+
+        validation_bits[variant] = bits_per_character(
+            generation.model_log2_probabilities(predict, validation, window_length))
+        log2[variant] = generation.model_log2_probabilities(predict, test, window_length)
+        sources[variant], contexts[variant] = generation.network_next_distribution(model), window_length
+    for name, (model, _, search) in fitted.items():
+        validation_bits[name] = min(entry["validation_bits_per_character"] for entry in search)
+        log2[name] = model.log2_probabilities(test)
+        sources[name], contexts[name] = model.distribution, max(1, model.order - 1)
+    scores = {name: {"bits_per_character": bits_per_character(values), "perplexity": 2 ** bits_per_character(values),
+                     "validation_bits_per_character": validation_bits[name]} for name, values in log2.items()}
+    settings = case.evaluate
+    seed_ids = generation.encode(settings.seed_text, prepared.vocabulary)
+    samples = {}
+    for name, next_distribution in sources.items():
+        texts = generation.sample_texts(next_distribution, seed_ids, settings.sample_length, settings.temperatures,
+                                        contexts[name], np.random.default_rng(settings.sample_seed))
+        samples[name] = {str(temperature): settings.seed_text + generation.decode(ids, prepared.vocabulary)
+                         for temperature, ids in zip(settings.temperatures, texts)}
+    positions = np.arange(0, len(test) - 1, PLOTTED_BLOCK)
+    tables = {name: pd.DataFrame({"character": positions + 1, "bits_per_character": block_bits(-values, PLOTTED_BLOCK).round(5)})
+              for name, values in log2.items()}
+    arrays = {f"model_{name}": -values for name, values in log2.items()}
+    facts = {"baselines": list(fitted), "block_characters": PLOTTED_BLOCK, "vocabulary_size": prepared.vocabulary_size,
+             "seed_text": settings.seed_text, "temperatures": settings.temperatures,
+             "baseline_search": {name: {"chosen": setting, "grid": search} for name, (_, setting, search) in fitted.items()}}
+    return Evaluation(len(test) - 1, scores, tables, arrays, facts, samples)
+
+
 EVALUATORS = {"forecasting": evaluate_forecasting, "classification": evaluate_classification,
-              "event_classification": evaluate_binary, "text_classification": evaluate_binary}
+              "event_classification": evaluate_binary, "text_classification": evaluate_binary,
+              "text_generation": evaluate_generation}
 
 
 def without_nan(value):
@@ -209,6 +258,8 @@ def run(params_path: Path, case_name: str) -> dict:
             with tracking.child_run(book, name, case_name, "evaluate", tags):
                 mlflow.log_metrics(tracking.test_metrics(scores))
                 mlflow.log_metric("test_examples", result.examples)
+                for temperature, sample in result.samples.get(name, {}).items():
+                    mlflow.log_text(sample, f"samples/temperature_{temperature}.txt")
 
         with atomic_directory(paths.reports / "predictions") as tables:
             for name, table in result.plot_tables.items():
@@ -219,6 +270,8 @@ def run(params_path: Path, case_name: str) -> dict:
         with atomic_directory(paths.evaluation) as evaluation:
             np.savez(evaluation / "predictions.npz", **result.arrays)
             write_json(evaluation / "models.json", {name: {"family": families[name]} for name in result.scores})
+            if result.samples:
+                write_json(evaluation / "samples.json", result.samples)
             book.save(evaluation / "runs.json")
         logger.info("%s: %d test examples", case_name, result.examples)
         return metrics

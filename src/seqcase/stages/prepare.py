@@ -6,10 +6,10 @@ import logging
 import resource
 from pathlib import Path
 
-from seqcase.config import ClassificationCase, EventCase, ForecastingCase, Params, TextCase
+from seqcase.config import ClassificationCase, EventCase, ForecastingCase, GenerationCase, Params, TextCase
 from seqcase.paths import RAW_ROOT, raw_directory
 from seqcase.stages import open_case
-from seqcase.tasks import classification, events, forecasting, text
+from seqcase.tasks import classification, events, forecasting, generation, text
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,16 @@ def prepare_text(params: Params, case_name: str, case: TextCase, directory: Path
     return summary
 
 
+def prepare_generation(params: Params, case_name: str, case: GenerationCase, directory: Path, raw_root: Path) -> dict:
+    text = generation.read_corpus(source_file(params, case_name, case.source, case.prepare.file, raw_root), case.prepare)
+    prepared, summary = generation.prepare_corpus(text, case.prepare)
+    generation.save_prepared(prepared, summary, directory)
+    return summary
+
+
 PREPARERS = {"forecasting": prepare_forecasting, "classification": prepare_classification,
-             "event_classification": prepare_events, "text_classification": prepare_text}
+             "event_classification": prepare_events, "text_classification": prepare_text,
+             "text_generation": prepare_generation}
 
 
 def peak_memory_megabytes() -> float:

@@ -10,10 +10,10 @@ from pathlib import Path
 import mlflow
 
 from seqcase import tracking
-from seqcase.config import AnyCase, ClassificationCase, EventCase, ForecastingCase, TextCase
+from seqcase.config import AnyCase, ClassificationCase, EventCase, ForecastingCase, GenerationCase, TextCase
 from seqcase.io import atomic_directory, read_json, write_json, write_text
 from seqcase.paths import CasePaths
-from seqcase.reporting import binary, classification, forecasting
+from seqcase.reporting import binary, classification, forecasting, generation
 from seqcase.reporting.gradients import gradient_section
 from seqcase.reporting.report import ReportContent, Table, cell, html_report, markdown_report
 from seqcase.stages import open_case
@@ -81,6 +81,20 @@ def binary_content(case: EventCase | TextCase, metrics: dict, families: dict, si
     return content, binary.summary_row(metrics, result)
 
 
+def generation_content(case: GenerationCase, metrics: dict, families: dict, significance: float, paths: CasePaths,
+                       figure_directory: Path, seed: int) -> tuple[ReportContent, dict]:
+    prepared = read_json(paths.prepared / "meta.json")
+    result = generation.verdict(metrics["models"], families, generation.load_bits(paths.evaluation), metrics["block_characters"],
+                                significance, seed)
+    content = ReportContent(
+        verdict=result, tables=generation.tables(metrics, families, generation.load_samples(paths.evaluation)),
+        figures=generation.draw_figures(figure_directory, paths.reports, metrics, families),
+        data={"source": case.source, "vocabulary": "".join(prepared["vocabulary"]).replace("\n", "⏎"),
+              **prepared["summary"]},
+        training=read_json(paths.models / "training.json"))
+    return content, generation.summary_row(metrics, result)
+
+
 def metrics_and_families(paths: CasePaths) -> tuple[dict, dict[str, str]]:
     """The evaluate stage's metrics.json, and each model's family."""
     metrics = read_json(paths.reports / "metrics.json")
@@ -109,10 +123,12 @@ def write_report(case_name: str, case: AnyCase, metrics: dict, families: dict[st
     """Figures, report.md, report.html and the case's summary row; returns the row."""
     binary_with_seed = functools.partial(binary_content, seed=seed)  # the bootstrap's resamples
     builder = {"forecasting": forecasting_content, "classification": classification_content,
-               "event_classification": binary_with_seed, "text_classification": binary_with_seed}[case.task]
+               "event_classification": binary_with_seed, "text_classification": binary_with_seed,
+               "text_generation": functools.partial(generation_content, seed=seed)}[case.task]
     with atomic_directory(paths.reports / "figures") as figure_directory:
         content, row = builder(case, metrics, families, significance, paths, figure_directory)
-        step_label = "words before the review's last" if case.task == "text_classification" else "steps before the end"
+        step_label = {"text_classification": "words before the review's last",
+                      "text_generation": "characters before the predicted one"}.get(case.task, "steps before the end")
         tables, figures = gradient_section(figure_directory, paths.models / "gradients", step_label)
         content = dataclasses.replace(content, tables=[*content.tables, *tables, comparison_table(metrics["models"], families)],
                                       figures={**content.figures, **figures})
@@ -126,7 +142,8 @@ def write_report(case_name: str, case: AnyCase, metrics: dict, families: dict[st
 
 def main_metric(task: str, metrics: dict) -> tuple[str, bool]:
     """The test metric a case is judged on, and whether higher is better."""
-    return {"forecasting": ("rmse", False), "classification": ("macro_f1", True)}.get(task) or (metrics["metric"], True)
+    return {"forecasting": ("rmse", False), "classification": ("macro_f1", True),
+            "text_generation": ("bits_per_character", False)}.get(task) or (metrics["metric"], True)
 
 
 def best_network(task: str, metrics: dict, training: dict) -> tuple[str, str, float, bool] | None:

@@ -25,8 +25,9 @@ def summary_markdown(rows: list[dict]) -> str:
             f"{'yes' if row['verdict']['beaten'] else 'no'} | {row.get('note') or ''} |"
         )
     lines += ["", "p: Diebold-Mariano (forecasting, against the naive forecast), McNemar (classification, against "
-              "the best baseline) or a paired bootstrap over the test examples (event and text classification, "
-              "against the best baseline), one-sided.", "", "Each case's verdict:", ""]
+              "the best baseline), a paired bootstrap over the test examples (event and text classification, "
+              "against the best baseline) or over blocks of test characters (text generation, against the best "
+              "n-gram model), one-sided.", "", "Each case's verdict:", ""]
     lines += [f"- **{row['case']}**: {row['verdict']['text']}" for row in rows]
     return "\n".join(lines) + "\n"
 

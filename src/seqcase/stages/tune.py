@@ -1,23 +1,32 @@
-"""tune@<case>: keras-tuner search per variant; best hyperparameters and the MLflow run book."""
+"""tune@<case>: keras-tuner search per variant; best hyperparameters and the MLflow run book.
+
+A search is resumable: keras-tuner's trials and the run book live in data/tuning_state/<case>/
+while it runs. If the stage is killed, the next `dvc repro` finds them and, when the case's
+settings, data and code are unchanged, continues the same pipeline run from the finished trials
+(each trial stays one MLflow run); otherwise it starts afresh. A completed search removes them.
+"""
 
 from __future__ import annotations
 
 import logging
-import tempfile
+import shutil
 from pathlib import Path
 
 import mlflow
+from mlflow.exceptions import MlflowException
 
+import seqcase
 from seqcase import tracking
-from seqcase.config import ModelSpec, TuneConfig
-from seqcase.io import atomic_directory, write_json
+from seqcase.config import AnyCase, ModelSpec, TuneConfig
+from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.models.catalog import family
 from seqcase.stages import open_case
 from seqcase.tasks import load_prepared
 from seqcase.training import LearningProblem, freeze_imported_heap, learning_problem, set_seed
-from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+from seqcase.tuning import VariantHyperModel, make_tuner, run_search, search_fingerprint
 
 logger = logging.getLogger(__name__)
+RUN_BOOK = "runs.json"
 
 
 def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig,
@@ -26,10 +35,12 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
     set_seed(seed)
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
     with tracking.child_run(book, variant, case_name, "tune", tags) as run:
+        book.save(directory / RUN_BOOK)  # a killed search finds this variant's run again
         hypermodel = VariantHyperModel(variant, spec, problem, tune_config.batch_size,
                                        tune_config.max_train_examples, seed)
         tuner = make_tuner(hypermodel, tune_config, directory, seed, parent_run_id=run.info.run_id,
-                           experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"))
+                           experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"),
+                           overwrite=False)
         result = run_search(tuner, tune_config)
         mlflow.log_params({**result["hyperparameters"], "tuner": tune_config.algorithm})
         mlflow.log_metrics({"tuning_best_val_loss": result["score"], "tuning_trials": result["trials"],
@@ -42,23 +53,60 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
     return result
 
 
+def fingerprint(case: AnyCase, seed: int, prepared_directory: Path) -> str:
+    """The settings, the prepared data and the package's code a search depends on."""
+    code = sorted(Path(seqcase.__file__).parent.rglob("*.py"))
+    data = sorted(path for path in Path(prepared_directory).rglob("*") if path.is_file())
+    settings = {"models": {name: spec.model_dump() for name, spec in case.models.items()},
+                "tune": case.tune.model_dump(), "seed": seed}
+    return search_fingerprint(settings, data + code)
+
+
+def resume_or_start(state: Path, digest: str, case_name: str) -> tracking.RunBook:
+    """The run book of a search a killed run left with the same fingerprint, reopened; else a fresh
+    state directory and a new pipeline run."""
+    marker, saved = state / "fingerprint", state / RUN_BOOK
+    if marker.is_file() and marker.read_text() == digest and saved.is_file():
+        book = tracking.RunBook.load(saved)
+        client = mlflow.MlflowClient()
+        try:
+            client.update_run(book.parent_run_id, status="RUNNING")
+        except MlflowException as error:  # the earlier run logged to another tracking store
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
+        else:
+            for run_id in book.runs.values():
+                client.update_run(run_id, status="RUNNING")
+            client.set_tag(book.parent_run_id, "seqcase.tuning_resumed", "true")
+            logger.info("%s: continuing the search a killed run left (pipeline run %s)", case_name, book.parent_run_id)
+            return book
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    book = tracking.start_pipeline_run(case_name, "tune")
+    book.save(saved)
+    write_text(marker, digest)
+    return book
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
     prepared = load_prepared(paths.prepared)
     problem = learning_problem(prepared)
     tracking.configure()
     freeze_imported_heap()
-    book = tracking.start_pipeline_run(case_name, "tune")
-    with tracking.failing_pipeline_run(book), tempfile.TemporaryDirectory(prefix="seqcase-tune-") as directory:
+    state = paths.tuning_state
+    book = resume_or_start(state, fingerprint(case, params.seed, paths.prepared), case_name)
+    with tracking.failing_pipeline_run(book):
         client = mlflow.MlflowClient()
         for key, value in {"task": case.task, "source": case.source, "seed": params.seed,
                            **prepared.describe()}.items():
             client.log_param(book.parent_run_id, key, value)
         results = {
-            variant: tune_variant(book, case_name, variant, spec, case.tune, problem, params.seed, Path(directory))
+            variant: tune_variant(book, case_name, variant, spec, case.tune, problem, params.seed, state)
             for variant, spec in case.models.items()
         }
         with atomic_directory(paths.tuning) as tuning_directory:
             write_json(tuning_directory / "best_hyperparameters.json", results)
-            book.save(tuning_directory / "runs.json")
+            book.save(tuning_directory / RUN_BOOK)
+    shutil.rmtree(state, ignore_errors=True)
     return results

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqcase.io import read_json
-from seqcase.tasks import classification, events, forecasting, text
+from seqcase.tasks import classification, events, forecasting, generation, text
 
 TASKS = {"forecasting": forecasting, "classification": classification, "event_classification": events,
-         "text_classification": text}
+         "text_classification": text, "text_generation": generation}
 
 
 def load_prepared(directory: Path):

@@ -1,0 +1,51 @@
+"""`python -m seqcase generate`: a sample from a case's trained language model, one character at a time.
+
+It reads what `dvc repro` left: the networks under data/models/<case>/, the vocabulary the prepare
+stage built, and (to pick the best network) the evaluate stage's metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from seqcase.config import GenerationCase, get_case, load_params
+from seqcase.io import read_json
+from seqcase.paths import CasePaths
+
+
+def best_variant(paths: CasePaths, training: dict) -> str:
+    """The network with the fewest test bits per character; without an evaluation yet, refuse."""
+    metrics_path = paths.reports / "metrics.json"
+    if not metrics_path.is_file():
+        raise FileNotFoundError(f"{metrics_path}: not evaluated yet; run `dvc repro` or name a --variant")
+    scores = read_json(metrics_path)["models"]
+    return min((name for name in scores if name in training), key=lambda name: scores[name]["bits_per_character"])
+
+
+def generate(params_path: Path, case_name: str, seed_text: str, length: int, temperature: float,
+             variant: str | None = None, random_seed: int | None = None) -> tuple[str, str]:
+    """(variant, the seed text and its continuation)."""
+    from seqcase.models.networks import load_network
+    from seqcase.tasks import generation
+
+    case = get_case(load_params(params_path), case_name, params_path)
+    if not isinstance(case, GenerationCase):
+        raise ValueError(f"{case_name} is a {case.task} case; generate needs a text_generation case")
+    if temperature <= 0 or length < 1 or not seed_text:
+        raise ValueError("the temperature must be positive, the length at least 1 and the seed text not empty")
+    paths = CasePaths(case_name)
+    training_path = paths.models / "training.json"
+    if not training_path.is_file():
+        raise FileNotFoundError(f"{training_path}: no trained models yet; run `dvc repro train@{case_name}`")
+    training = read_json(training_path)
+    variant = variant or best_variant(paths, training)
+    if variant not in training:
+        raise ValueError(f"{case_name} has no trained variant {variant!r} (trained: {', '.join(training)})")
+    vocabulary = tuple(read_json(paths.prepared / "meta.json")["vocabulary"])
+    model = load_network(paths.models / f"{variant}.keras")
+    [ids] = generation.sample_texts(generation.network_next_distribution(model),
+                                    generation.encode(seed_text, vocabulary), length, [temperature],
+                                    int(training[variant]["window_length"]), np.random.default_rng(random_seed))
+    return variant, seed_text + generation.decode(ids, vocabulary)

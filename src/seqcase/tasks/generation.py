@@ -1,0 +1,201 @@
+"""A corpus read as one stream of characters, for language models that generate text (one-to-many).
+
+The stream is split by position, never at random: neighbouring windows share characters, so a
+random split would put the test text inside the training windows. The vocabulary comes from the
+training part alone; id 0 is never a character (it stays free as padding) and id 1 stands for any
+character the training part lacks or holds too rarely.
+
+Held-out text is scored by windows of the tuned length that overlap by half: every character is
+predicted once, from at least half a window of context (the first ones of the part from what
+precedes them), the way the networks were trained.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seqcase.config import GenerationPrepare
+from seqcase.io import atomic_directory, read_json, write_json
+
+SPLITS = ("train", "validation", "test")
+PADDING_ID, UNKNOWN_ID, FIRST_CHARACTER_ID = 0, 1, 2
+UNKNOWN_CHARACTER = "\ufffd"
+
+
+@dataclass(frozen=True)
+class PreparedCorpus:
+    ids: np.ndarray
+    boundaries: tuple[int, int]  # where validation starts, where test starts
+    vocabulary: tuple[str, ...]  # the character of id FIRST_CHARACTER_ID + i
+
+    @property
+    def vocabulary_size(self) -> int:
+        """The width of a model's softmax: the characters plus the padding and unknown ids."""
+        return len(self.vocabulary) + FIRST_CHARACTER_ID
+
+    def part(self, split_name: str) -> np.ndarray:
+        edges = (0, *self.boundaries, len(self.ids))
+        index = SPLITS.index(split_name)
+        return self.ids[edges[index]:edges[index + 1]]
+
+    def describe(self) -> dict[str, str | int]:
+        """The facts an MLflow run of this data records as params."""
+        return {"characters": len(self.ids), "vocabulary_size": self.vocabulary_size,
+                "training_characters": self.boundaries[0]}
+
+
+def read_corpus(path: Path, config: GenerationPrepare) -> str:
+    """A plain-text file, or a CSV whose `text_column` rows are joined, one per line."""
+    if config.text_column is None:
+        text = path.read_text(encoding="utf-8")
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if config.text_column not in frame.columns:
+            raise ValueError(f"{path}: no column {config.text_column!r}; the file has {list(frame.columns)}")
+        text = "\n".join(frame[config.text_column])
+    return text
+
+
+def clean_corpus(text: str, config: GenerationPrepare) -> str:
+    """Line ends unified, HTML line breaks (reviews) as new lines, optionally lower case, cut to size."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for line_break in ("<br />", "<br/>", "<br>"):
+        text = text.replace(line_break, "\n")
+    if config.lowercase:
+        text = text.lower()
+    return text if config.max_characters is None else text[:config.max_characters]
+
+
+def build_vocabulary(training_text: str, min_count: int) -> tuple[str, ...]:
+    """Characters seen at least `min_count` times in the training part, most frequent first
+    (ties in code-point order, so the ids do not depend on a dictionary's order)."""
+    counts = Counter(training_text)
+    return tuple(sorted((character for character, count in counts.items() if count >= min_count),
+                        key=lambda character: (-counts[character], character)))
+
+
+def encode(text: str, vocabulary: tuple[str, ...]) -> np.ndarray:
+    index = {character: FIRST_CHARACTER_ID + position for position, character in enumerate(vocabulary)}
+    return np.fromiter((index.get(character, UNKNOWN_ID) for character in text), dtype=np.int32, count=len(text))
+
+
+def decode(ids: np.ndarray, vocabulary: tuple[str, ...]) -> str:
+    characters = ("", UNKNOWN_CHARACTER, *vocabulary)
+    return "".join(characters[int(i)] for i in ids)
+
+
+def prepare_corpus(text: str, config: GenerationPrepare) -> tuple[PreparedCorpus, dict]:
+    """Split by position (test last), the vocabulary from the training part, the ids of all of it."""
+    text = clean_corpus(text, config)
+    test_start = int(round(len(text) * (1 - config.test_fraction)))
+    validation_start = int(round(test_start * (1 - config.validation_fraction)))
+    if min(validation_start, test_start - validation_start, len(text) - test_start) < 2:
+        raise ValueError(f"the corpus has {len(text)} characters: too few for a training, a validation and a "
+                         "test part of at least two each")
+    vocabulary = build_vocabulary(text[:validation_start], config.min_character_count)
+    ids = encode(text, vocabulary)
+    unknown = ids == UNKNOWN_ID
+    summary = {
+        "characters": len(text), "vocabulary_size": len(vocabulary) + FIRST_CHARACTER_ID,
+        "per_split": {name: {"characters": int(size)} for name, size in
+                      zip(SPLITS, (validation_start, test_start - validation_start, len(text) - test_start))},
+        "unknown_characters": {name: int(unknown[start:end].sum()) for name, start, end in
+                               zip(SPLITS, (0, validation_start, test_start), (validation_start, test_start, len(text)))},
+        "lines": text.count("\n") + 1,
+    }
+    return PreparedCorpus(ids, (validation_start, test_start), vocabulary), summary
+
+
+def training_windows(ids: np.ndarray, window_length: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of `window_length` characters every `stride`, and the same windows one character on:
+    the target at each step is the next character (many-to-many)."""
+    starts = np.arange(0, len(ids) - window_length, stride)
+    if len(starts) == 0:
+        raise ValueError(f"{len(ids)} characters hold no window of {window_length} plus the next character")
+    steps = np.arange(window_length)
+    return ids[starts[:, None] + steps], ids[starts[:, None] + steps + 1]
+
+
+def scoring_windows(length: int, window_length: int) -> list[tuple[int, int]]:
+    """(start, first scored offset) of windows that predict characters 1 .. length - 1 exactly once.
+
+    Windows overlap by half: a window scores its second half, where each character has at least
+    half a window of context; the first window scores all of its steps (there is no context before).
+    """
+    if length < 2:
+        raise ValueError("a held-out part needs at least two characters")
+    steps = min(window_length, length - 1)
+    half = max(1, steps // 2)
+    windows, scored_until = [(0, 0)], steps  # window at start s predicts characters s+1 .. s+steps
+    while scored_until < length - 1:
+        start = min(scored_until - half + 1, length - 1 - steps)
+        windows.append((start, scored_until - start))
+        scored_until = start + steps
+    return windows
+
+
+def model_log2_probabilities(predict: Callable[[np.ndarray], np.ndarray], ids: np.ndarray,
+                             window_length: int) -> np.ndarray:
+    """log2 P of characters 1 .. n-1 of `ids` under a network; `predict` maps a batch of windows to
+    per-step distributions over the vocabulary."""
+    windows = scoring_windows(len(ids), window_length)
+    steps = min(window_length, len(ids) - 1)
+    inputs = np.stack([ids[start:start + steps] for start, _ in windows])
+    targets = np.stack([ids[start + 1:start + steps + 1] for start, _ in windows])
+    probabilities = predict(inputs)
+    chosen = np.take_along_axis(probabilities, targets[..., None], axis=-1)[..., 0]
+    pieces = [chosen[row, first:] for row, (_, first) in enumerate(windows)]
+    return np.log2(np.maximum(np.concatenate(pieces).astype(np.float64), np.finfo(np.float64).tiny))
+
+
+def sample_texts(next_distribution: Callable[[np.ndarray], np.ndarray], seed_ids: np.ndarray, length: int,
+                 temperatures: list[float], context_length: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One continuation of the seed per temperature, generated one character at a time (one-to-many).
+
+    `next_distribution` maps a batch of histories (the last `context_length` ids) to the next
+    character's probabilities; a temperature below 1 sharpens them, above 1 flattens them. The
+    padding and unknown ids are never drawn.
+    """
+    if len(seed_ids) == 0:
+        raise ValueError("the seed text must hold at least one character")
+    rows = np.repeat(np.asarray(seed_ids, dtype=np.int32)[None, :], len(temperatures), axis=0)
+    inverse_temperature = 1.0 / np.asarray(temperatures, dtype=np.float64)[:, None]
+    generated = []
+    for _ in range(length):
+        probabilities = np.asarray(next_distribution(rows[:, -context_length:]), dtype=np.float64)
+        probabilities[:, :FIRST_CHARACTER_ID] = 0.0
+        logits = np.log(np.maximum(probabilities, 1e-300)) * inverse_temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=1, keepdims=True)
+        chosen = np.array([rng.choice(len(row), p=row) for row in weights], dtype=np.int32)
+        generated.append(chosen)
+        rows = np.concatenate([rows, chosen[:, None]], axis=1)
+    return list(np.stack(generated, axis=1)) if generated else [np.zeros(0, np.int32)] * len(temperatures)
+
+
+def network_next_distribution(model) -> Callable[[np.ndarray], np.ndarray]:
+    """The next character's distribution from a Keras language model: its output at the last step."""
+
+    def next_distribution(histories: np.ndarray) -> np.ndarray:
+        return np.asarray(model(histories, training=False))[:, -1, :]
+
+    return next_distribution
+
+
+def save_prepared(prepared: PreparedCorpus, summary: dict, directory: Path) -> None:
+    with atomic_directory(directory) as temporary:
+        np.save(temporary / "ids.npy", prepared.ids)
+        write_json(temporary / "meta.json", {"task": "text_generation", "vocabulary": list(prepared.vocabulary),
+                                             "boundaries": list(prepared.boundaries), "summary": summary})
+
+
+def load_prepared(directory: Path) -> PreparedCorpus:
+    meta = read_json(Path(directory) / "meta.json")
+    return PreparedCorpus(np.load(Path(directory) / "ids.npy"), tuple(meta["boundaries"]), tuple(meta["vocabulary"]))
