@@ -12,7 +12,8 @@ import numpy as np
 
 from seqcase.evaluation.binary import curve_points, paired_bootstrap
 from seqcase.reporting import figures
-from seqcase.reporting.report import FAMILY_COLOURS, NO_CONTEST, Table, cell, contenders, verdict_text
+from seqcase.reporting.report import (FAMILY_COLOURS, NO_CONTEST, Table, cell, contenders, load_predictions_file,
+                                     verdict_text)
 
 METRIC_NAMES = {"average_precision": "PR-AUC", "roc_auc": "ROC-AUC", "accuracy": "accuracy", "f1": "F1"}
 GRADIENT_BOOSTING = "histogram_gradient_boosting"
@@ -20,9 +21,8 @@ GRADIENT_BOOSTING = "histogram_gradient_boosting"
 
 def load_scores(evaluation: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Test labels, and each model's probability of the positive class."""
-    with np.load(evaluation / "predictions.npz") as arrays:
-        return arrays["labels"], {key.removeprefix("model_"): arrays[key] for key in arrays.files
-                                  if key.startswith("model_")}
+    shared, scores = load_predictions_file(evaluation)
+    return shared["labels"], scores
 
 
 def _comparison(metric: str, scores: dict, name: str, rival: str, labels: np.ndarray, predicted: dict,

@@ -12,18 +12,15 @@ import numpy as np
 
 from seqcase.evaluation.classification import confusion, mcnemar
 from seqcase.reporting import figures
-from seqcase.reporting.report import FAMILY_COLOURS, Table, cell
+from seqcase.reporting.report import FAMILY_COLOURS, Table, cell, load_predictions_file
 
 TABLE_COLUMNS = ("accuracy", "macro_f1", "balanced_accuracy", "roc_auc_ovr")
 
 
 def load_predictions(evaluation: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Test labels, and each model's predicted class."""
-    with np.load(evaluation / "predictions.npz") as arrays:
-        labels = arrays["labels"]
-        predicted = {key.removeprefix("model_"): arrays[key].argmax(axis=1) for key in arrays.files
-                     if key.startswith("model_")}
-    return labels, predicted
+    shared, probabilities = load_predictions_file(evaluation)
+    return shared["labels"], {name: values.argmax(axis=1) for name, values in probabilities.items()}
 
 
 def verdict(scores: dict, families: dict[str, str], labels: np.ndarray, predicted: dict[str, np.ndarray],

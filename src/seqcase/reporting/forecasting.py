@@ -10,7 +10,7 @@ import pandas as pd
 
 from seqcase.config import ForecastingCase
 from seqcase.reporting import figures
-from seqcase.reporting.report import FAMILY_COLOURS, Table, cell
+from seqcase.reporting.report import FAMILY_COLOURS, Table, cell, load_predictions_file
 from seqcase.tasks.forecasting import PreparedSeries, window_accounting
 
 TABLE_COLUMNS = ("rmse", "mae", "smape", "mase", "directional_accuracy", "rmse_ratio_to_naive", "dm_pvalue")
@@ -117,10 +117,8 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
                  case: ForecastingCase, series: PreparedSeries) -> dict[str, Path]:
     scores = metrics["models"]
     frequency = series.frequency
-    with np.load(evaluation / "predictions.npz") as arrays:
-        positions = arrays["positions"]
-        actual = arrays["actual"]
-        predictions = {key.removeprefix("model_"): arrays[key] for key in arrays.files if key.startswith("model_")}
+    shared, predictions = load_predictions_file(evaluation)
+    positions, actual = shared["positions"], shared["actual"]
     ranked = sorted(scores, key=lambda name: scores[name]["rmse"])
     best_recurrent = [name for name in ranked if families[name] == "recurrent"][:1]
     shown = list(dict.fromkeys(["naive", *best_recurrent, ranked[0]]))

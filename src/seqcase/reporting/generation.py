@@ -11,7 +11,8 @@ import pandas as pd
 from seqcase.evaluation.language import paired_block_bootstrap
 from seqcase.io import read_json
 from seqcase.reporting import figures
-from seqcase.reporting.report import FAMILY_COLOURS, NO_CONTEST, Table, cell, contenders, verdict_text
+from seqcase.reporting.report import (FAMILY_COLOURS, NO_CONTEST, Table, cell, contenders, load_predictions_file,
+                                     verdict_text)
 
 METRIC = "bits_per_character"
 BOOTSTRAP_RESAMPLES = 1000
@@ -19,8 +20,7 @@ BOOTSTRAP_RESAMPLES = 1000
 
 def load_bits(evaluation: Path) -> dict[str, np.ndarray]:
     """Each model's bits for every scored test character."""
-    with np.load(evaluation / "predictions.npz") as arrays:
-        return {key.removeprefix("model_"): arrays[key] for key in arrays.files if key.startswith("model_")}
+    return load_predictions_file(evaluation)[1]
 
 
 def verdict(scores: dict, families: dict[str, str], bits: dict[str, np.ndarray], block: int, significance: float,

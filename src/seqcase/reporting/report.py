@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import numpy as np
 
 FAMILY_COLOURS = {"recurrent": "tab:blue", "convolutional": "tab:orange", "feed-forward": "tab:green",
                   "baseline": "tab:gray"}
@@ -33,6 +34,18 @@ class ReportContent:
     data: dict
     training: dict
     extra_sections: dict[str, list[str]] = field(default_factory=dict)
+
+
+MODEL_PREFIX = "model_"
+
+
+def load_predictions_file(evaluation: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The evaluate stage's predictions.npz: the arrays every model shares (labels, positions...),
+    and each model's own (stored as model_<name>)."""
+    with np.load(Path(evaluation) / "predictions.npz") as arrays:
+        shared = {key: arrays[key] for key in arrays.files if not key.startswith(MODEL_PREFIX)}
+        models = {key.removeprefix(MODEL_PREFIX): arrays[key] for key in arrays.files if key.startswith(MODEL_PREFIX)}
+    return shared, models
 
 
 NO_CONTEST = "No recurrent model or no baseline in this case."
