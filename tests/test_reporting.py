@@ -131,7 +131,7 @@ def test_misclassified_texts_are_the_most_confident_mistakes():
 
 
 def test_the_registered_model_is_the_best_trained_network_on_the_cases_metric():
-    from seqcase.stages.report import best_network
+    from seqcase.tracking import best_network
 
     training = {"lstm": {}, "dense": {}}
     forecasts = {"models": {"lstm": {"rmse": 1.2}, "dense": {"rmse": 1.1}, "naive": {"rmse": 1.0}}}

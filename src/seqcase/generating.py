@@ -13,6 +13,7 @@ import numpy as np
 from seqcase.config import GenerationCase, get_case, load_params
 from seqcase.io import read_json
 from seqcase.paths import CasePaths
+from seqcase.tracking import best_network
 
 
 def best_variant(paths: CasePaths, training: dict) -> str:
@@ -20,8 +21,10 @@ def best_variant(paths: CasePaths, training: dict) -> str:
     metrics_path = paths.reports / "metrics.json"
     if not metrics_path.is_file():
         raise FileNotFoundError(f"{metrics_path}: not evaluated yet; run `dvc repro` or name a --variant")
-    scores = read_json(metrics_path)["models"]
-    return min((name for name in scores if name in training), key=lambda name: scores[name]["bits_per_character"])
+    chosen = best_network("text_generation", read_json(metrics_path), training)
+    if chosen is None:
+        raise FileNotFoundError(f"{metrics_path}: no trained network was evaluated; run `dvc repro`")
+    return chosen[0]  # the network the report stage registers as this run's version
 
 
 def generate(params_path: Path, case_name: str, seed_text: str, length: int, temperature: float,

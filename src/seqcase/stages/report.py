@@ -140,28 +140,10 @@ def write_report(case_name: str, case: AnyCase, metrics: dict, families: dict[st
     return summary_row
 
 
-def main_metric(task: str, metrics: dict) -> tuple[str, bool]:
-    """The test metric a case is judged on, and whether higher is better."""
-    return {"forecasting": ("rmse", False), "classification": ("macro_f1", True),
-            "text_generation": ("bits_per_character", False)}.get(task) or (metrics["metric"], True)
-
-
-def best_network(task: str, metrics: dict, training: dict) -> tuple[str, str, float, bool] | None:
-    """(variant, metric, value, higher is better) of the best trained network: the logged models
-    are the networks (the baselines are refitted by the evaluate stage, not logged as models)."""
-    key, higher = main_metric(task, metrics)
-    values = {name: scores[key] for name, scores in metrics["models"].items()
-              if name in training and scores.get(key) is not None}
-    if not values:
-        return None
-    best = (max if higher else min)(values, key=values.get)
-    return best, key, float(values[best]), higher
-
-
 def register_best_network(case_name: str, task: str, metrics: dict, paths: CasePaths,
                           experiment_id: str) -> dict | None:
     training = read_json(paths.models / "training.json")
-    chosen = best_network(task, metrics, training)
+    chosen = tracking.best_network(task, metrics, training)
     if chosen is None:
         return None
     variant, key, value, higher = chosen
