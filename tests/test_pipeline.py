@@ -414,6 +414,14 @@ def test_runs_reach_a_tracking_server_on_postgresql_with_proxied_artifacts(proje
     assert dict(rows)["FINISHED"] == sum(run.info.status == "FINISHED" for run in runs) > 5
 
 
+def search_tiny_with(root: Path, env: dict, max_trials: int) -> None:
+    """params.yaml as committed, but the tiny case searches `max_trials` trials over six unit counts."""
+    run(["git", "checkout", "params.yaml"], root, env)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["cases"]["tiny"]["tune"] = {"max_trials": max_trials, "search_space": {"units": [2, 3, 4, 5, 6, 7]}}
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 def completed_trials(state: Path) -> set[str]:
     """(variant/trial id) of the trials keras-tuner finished in a search's state directory."""
     done = set()
@@ -429,10 +437,7 @@ def test_a_killed_tune_stage_continues_from_its_finished_trials(project):
     again, and MLflow holds each trial once, in one pipeline run."""
     root, context = project
     env = context["env"]
-    run(["git", "checkout", "params.yaml"], root, env)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["cases"]["tiny"]["tune"] = {"max_trials": 3, "search_space": {"units": [2, 3, 4, 5, 6, 7]}}
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    search_tiny_with(root, env, max_trials=3)
     state = root / "data/tuning_state/tiny"
     process = subprocess.Popen(["dvc", "repro", "tune@tiny"], cwd=root, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -463,3 +468,31 @@ def test_a_killed_tune_stage_continues_from_its_finished_trials(project):
     kept = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs']['lstm']}' "
                                                        "and tags.`seqcase.trial_id` = '0'")
     assert "seqcase.trial_retried" not in kept[0].data.tags  # ...and was not run again
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_chief_and_two_workers_share_out_the_trials_and_log_each_once(project):
+    root, context = project
+    env = context["env"]
+    search_tiny_with(root, env, max_trials=4)
+    base = free_port()
+    output = run([sys.executable, "-m", "seqcase", "tune-distributed", "--case", "tiny", "--workers", "2",
+                  "--port", str(base)], root, env)
+    assert "Running stage 'tune@tiny'" in output
+    book = json.loads((root / "data/tuning/tiny/runs.json").read_text())
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    client = MlflowClient()
+    for variant in ("lstm", "dense"):
+        trials = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs'][variant]}'")
+        assert sorted(run.data.tags["seqcase.trial_id"] for run in trials) == ["0", "1", "2", "3"], variant
+        assert {run.data.tags["seqcase.tuner_id"] for run in trials} == {"tuner0", "tuner1"}, variant
+        assert all(run.data.tags["seqcase.trial_status"] == "completed" for run in trials)
+    best = json.loads((root / "data/tuning/tiny/best_hyperparameters.json").read_text())
+    assert best["lstm"]["trials"] == 4 and best["lstm"]["best_trial_run_id"]

@@ -48,6 +48,12 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_distributed(args: argparse.Namespace) -> int:
+    from seqcase.distributed import run_cluster
+
+    return run_cluster(args.case, args.workers, args.port, args.host, args.params)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seqcase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -70,7 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--variant", help="a trained variant (default: the fewest test bits per character)")
     generate.add_argument("--random-seed", type=int, help="make the sample repeatable")
     generate.add_argument("--params", type=Path, default=Path("params.yaml"))
+    distributed = commands.add_parser("tune-distributed", help="a case's tune stage with a keras-tuner chief and workers")
+    distributed.add_argument("--case", required=True)
+    distributed.add_argument("--workers", type=int, default=2)
+    distributed.add_argument("--port", type=int, default=8000,
+                             help="the first variant's oracle port; variant i uses port + i (default: %(default)s)")
+    distributed.add_argument("--host", default="127.0.0.1")
+    distributed.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = parser.parse_args(argv)
+    if args.command == "tune-distributed":
+        return run_distributed(args)
     if args.command == "generate":
         return run_generate(args)
     if args.command == "predict":

@@ -88,7 +88,8 @@ def tracked(tuner_class: type) -> type:
             super().__init__(*args, **kwargs)
 
         def run_trial(self, trial, *args, **kwargs):
-            tags = {**self.run_tags, "seqcase.kind": "trial", "seqcase.trial_id": trial.trial_id}
+            tags = {**self.run_tags, "seqcase.kind": "trial", "seqcase.trial_id": trial.trial_id,
+                    "seqcase.tuner_id": self.tuner_id}
             interrupted = self.trial_runs.pop(trial.trial_id, None)
             if interrupted is not None:
                 # keras-tuner runs a trial that a killed search left unfinished again, from its start:
@@ -152,13 +153,20 @@ def make_tuner(hypermodel: VariantHyperModel, config: TuneConfig, directory: Pat
     return tuner_class(max_trials=config.max_trials, **common)
 
 
-def run_search(tuner, config: TuneConfig) -> dict:
-    """Search, check that trials completed, and return the best trial's hyperparameters and score."""
-    stop_early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience)
-    search_arguments = {"callbacks": [stop_early]}
+def search_arguments(config: TuneConfig) -> dict:
+    """What tuner.search() passes on to each trial's fit: early stopping, and the epochs (Hyperband sets its own)."""
+    arguments = {"callbacks": [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience)]}
     if config.algorithm != "hyperband":
-        search_arguments["epochs"] = config.max_epochs
-    tuner.search(**search_arguments)
+        arguments["epochs"] = config.max_epochs
+    return arguments
+
+
+def run_search(tuner, config: TuneConfig) -> dict:
+    """Search, check that trials completed, and return the best trial's hyperparameters and score.
+
+    A chief (distributed tuning) serves the oracle while workers run the trials; it finds the
+    trials' runs in MLflow afterwards."""
+    tuner.search(**search_arguments(config))
     trials = list(tuner.oracle.trials.values())
     completed = [trial for trial in trials if str(trial.status) == "COMPLETED" and trial.score is not None]
     failed = [trial for trial in trials if str(trial.status) == "FAILED"]
@@ -173,7 +181,8 @@ def run_search(tuner, config: TuneConfig) -> dict:
         "hyperparameters": hyperparameters,
         "score": float(best.score),
         "best_trial_id": best.trial_id,
-        "best_trial_run_id": tuner.trial_runs.get(best.trial_id),
+        "best_trial_run_id": tuner.trial_runs.get(best.trial_id)
+        or existing_trial_runs(tuner.experiment_id, tuner.parent_run_id).get(best.trial_id),
         "trials": len(trials),
         "completed_trials": len(completed),
         "failed_trials": len(failed),
