@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from seqcase.config import ClassificationPrepare
@@ -80,3 +81,16 @@ def test_prepared_sequences_round_trip(tmp_path):
     loaded = classification.load_prepared(tmp_path / "prepared")
     assert loaded.class_names == ("normal", "odd") and loaded.class_weight == prepared.class_weight
     np.testing.assert_array_equal(loaded.inputs, prepared.inputs)
+
+
+def test_new_sequences_are_scaled_with_the_training_parts_statistics():
+    values, labels = make_beats({1: 20, 2: 10})
+    config = ClassificationPrepare(train_file="x", label_column="label")
+    prepared, _ = classification.prepare_sequences((values, labels.astype(int).astype(str)), None, config)
+    frame = pd.DataFrame(values, columns=[f"step_{index}" for index in range(values.shape[1])])
+    inputs = classification.inference_inputs(frame.assign(label=labels), config, prepared.serving_facts())
+    np.testing.assert_allclose(inputs, prepared.inputs, atol=1e-6)
+    facts = prepared.serving_facts()
+    assert facts["value_mean"] == pytest.approx(values[prepared.split == 0].mean())
+    with pytest.raises(ValueError, match="rows have 11 values; the model reads sequences of 12"):
+        classification.inference_inputs(frame.iloc[:, :11], config, facts)

@@ -9,6 +9,7 @@ import pytest
 from seqcase.config import EventPrepare, Imbalance
 from seqcase.tasks.events import (
     chronological_split,
+    inference_windows,
     load_prepared,
     positive_class_weight,
     prepare_events,
@@ -117,3 +118,20 @@ def test_prepared_events_round_trip(tmp_path):
     loaded = load_prepared(tmp_path / "prepared")
     np.testing.assert_array_equal(loaded.features, prepared.features)
     assert loaded.class_weight == prepared.class_weight and loaded.feature_names == prepared.feature_names
+
+
+def test_new_events_are_sorted_and_windowed_as_in_training_and_scaled_with_its_statistics():
+    frame = make_transactions()
+    prepared, _ = prepare_events(frame, config(), seed=0)
+    rows, found = inference_windows(frame.drop(columns=["Class"]), config(), prepared.serving_facts(), 3)
+    positions = with_history(np.arange(len(frame)), 3)
+    np.testing.assert_allclose(found, windows(prepared, positions, 3), atol=1e-5)
+    # `rows` points back into the shuffled input: the last event of each window, in time order.
+    np.testing.assert_array_equal(frame["Time"].to_numpy()[rows], prepared.times[positions])
+    assert len(rows) == len(frame) - 2
+
+
+def test_new_events_without_a_feature_the_model_reads_are_refused():
+    prepared, _ = prepare_events(make_transactions(), config(), seed=0)
+    with pytest.raises(ValueError, match=r"no column\(s\) \['signal'\]"):
+        inference_windows(make_transactions().drop(columns=["signal"]), config(), prepared.serving_facts(), 3)

@@ -221,3 +221,36 @@ def test_a_sensor_series_round_trips_with_its_observed_mask(tmp_path):
     loaded = forecasting.load_prepared(tmp_path / "prepared")
     np.testing.assert_array_equal(loaded.observed, series.observed)
     assert loaded.frequency == "5min"
+
+
+def test_new_rows_become_the_windows_the_prepare_stage_made_with_the_models_scaling():
+    config = sensor_config()
+    series, _ = forecasting.prepare_series(sensor_readings(), config)
+    # The model's facts carry the training statistics: rows from another table are scaled with
+    # them, not with their own.
+    origins, windows = forecasting.inference_windows(sensor_readings(), config, series.serving_facts(), 4)
+    positions = np.concatenate([forecasting.window_positions(series, 4, name) for name in forecasting.SPLITS])
+    expected, _ = forecasting.make_windows(series, positions, 4)
+    by_origin = dict(zip(origins.tolist(), windows))
+    for position, window in zip(positions, expected):
+        np.testing.assert_allclose(by_origin[series.timestamps[position - 1].tolist()], window, atol=1e-6)
+    # Every window of 4 rows inside one segment: 114 rows in segments of 90 and 24 give 87 + 21;
+    # the first three rows of each segment are too early to end one.
+    assert len(origins) == 108 and not np.isin(series.timestamps[[0, 1, 2, 90, 91, 92]], origins).any()
+    assert np.isin(series.timestamps[[3, 89, 93]], origins).all()
+    assert series.timestamps[-1] in origins  # the newest window: a forecast beyond the table
+
+
+def test_forecasts_come_back_in_the_targets_units_one_column_per_step():
+    facts = {"feature_names": ["glucose"], "feature_mean": [100.0], "feature_scale": [10.0], "horizon": 2}
+    origins = np.array(["2024-01-01T00:00", "2024-01-01T00:05"], dtype="datetime64[ns]")
+    table = forecasting.forecast_table(origins, np.array([[0.0, 1.0], [-1.0, 0.5]]), facts)
+    assert table.columns.tolist() == ["origin", "glucose_step_1", "glucose_step_2"]
+    np.testing.assert_allclose(table[["glucose_step_1", "glucose_step_2"]], [[100, 110], [90, 105]])
+
+
+def test_a_model_on_other_features_is_refused():
+    series, _ = forecasting.prepare_series(sensor_readings(), sensor_config())
+    facts = {**series.serving_facts(), "feature_names": ["glucose", "insulin"]}
+    with pytest.raises(ValueError, match=r"differ from the model's \['glucose', 'insulin'\]"):
+        forecasting.inference_windows(sensor_readings(), sensor_config(), facts, 4)

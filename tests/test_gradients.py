@@ -5,7 +5,8 @@ import mlflow
 import numpy as np
 import pytest
 
-from seqcase.gradients import GradientDiagnostics, first_to_last, gradient_diagnostics
+from seqcase.evaluation.gradient_flow import first_to_last
+from seqcase.gradients import GradientDiagnostics, gradient_diagnostics
 from seqcase.models.networks import build_network, classification_head
 
 

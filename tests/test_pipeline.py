@@ -245,13 +245,22 @@ def test_a_text_case_saves_models_that_read_raw_text(project):
     experiment = MlflowClient().get_experiment_by_name("reviews")
     (model,) = [model for model in mlflow.search_logged_models(experiment_ids=[experiment.experiment_id],
                                                                output_format="list") if model.name == "gru"]
-    import seqcase.models.networks  # noqa: F401  (registers KeepLastTokens, the tokenizer's last-words layer)
-
-    loaded = mlflow.keras.load_model(model.model_uri)
-    assert loaded.get_layer("tokenizer").get_layer("last_words").length == 8
-    probabilities = loaded.predict(np.array(["great superb fun loved", "awful dull boring hated"], dtype=object),
-                                   verbose=0)
+    loaded = mlflow.pyfunc.load_model(model.model_uri)
+    network = loaded.unwrap_python_model().network
+    assert network.get_layer("tokenizer").get_layer("last_words").length == 8
+    probabilities = loaded.predict(pd.DataFrame({"text": ["great superb fun loved", "awful dull boring hated"]}))
     assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_mlflow_models_predict_serves_the_champion_from_a_csv(project):
+    """MLflow's own command, in a process that never imports seqcase itself: the model brings it."""
+    root, context = project
+    pd.DataFrame({"text": ["great superb fun loved", "awful dull boring hated"]}).to_csv(root / "serve.csv",
+                                                                                       index=False)
+    run(["mlflow", "models", "predict", "-m", "models:/seqcase-reviews@champion", "-i", "serve.csv", "-t", "csv",
+         "-o", "served.json", "--env-manager", "local"], root, context["env"])
+    served = np.array(json.loads((root / "served.json").read_text())["predictions"])
+    assert served.shape == (2, 2) and served[0, 1] > served[1, 1]
 
 
 def test_predict_reads_a_csv_of_reviews_with_the_champion(project):
@@ -265,6 +274,38 @@ def test_predict_reads_a_csv_of_reviews_with_the_champion(project):
     assert predicted["review"].tolist() == ["a great and wonderful film", "an awful, boring film"]
     assert predicted["probability_positive"].between(0, 1).all()
     assert set(predicted["predicted"]) <= {"negative", "positive"}
+
+
+def test_predict_reads_raw_rows_of_a_series_of_beats_and_of_transactions(project):
+    root, context = project
+    make_prices(40, gap_after=None).to_csv(root / "recent.csv", index=False)
+    beats = pd.read_csv(root / "beats.tsv", sep="\t", header=None).iloc[[0, 40, 80], 1:]
+    beats.to_csv(root / "new_beats.csv", index=False)
+    pd.read_csv(root / "events.csv").drop(columns=["Class"]).iloc[-30:].to_csv(root / "new_events.csv", index=False)
+    for case, source in (("tiny", "recent.csv"), ("beats", "new_beats.csv"), ("events", "new_events.csv")):
+        run([sys.executable, "-m", "seqcase", "predict", "--case", case, "--input", source, "--output",
+             f"{case}_predicted.csv"], root, context["env"])
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+
+    def window_length(case: str) -> int:
+        facts = mlflow.pyfunc.load_model(f"models:/seqcase-{case}@champion").unwrap_python_model().facts
+        return facts["hyperparameters"]["window_length"]
+
+    forecasts = pd.read_csv(root / "tiny_predicted.csv")
+    # 40 prices give 39 log returns; one forecast per full window, two steps each (the horizon).
+    assert forecasts.columns.tolist() == ["origin", "Close_log_return_step_1", "Close_log_return_step_2"]
+    assert len(forecasts) == 39 - window_length("tiny") + 1
+    assert pd.Timestamp(forecasts["origin"].iloc[-1]) == pd.bdate_range("2020-01-01", periods=40)[-1]
+    assert forecasts.iloc[:, 1:].abs().max().max() < 0.2  # daily log returns, not scaled values
+    classes = pd.read_csv(root / "beats_predicted.csv")
+    assert classes.filter(like="probability_").sum(axis=1).round(4).eq(1).all()
+    assert set(classes["predicted"]) <= {"flat", "rising", "bump"} and len(classes) == 3
+    transactions = pd.read_csv(root / "events_predicted.csv")
+    # Every row comes back; the earliest window_length - 1 only serve as history.
+    unscored = transactions.sort_values("Time", kind="stable").head(window_length("events") - 1)
+    assert len(transactions) == 30 and transactions["probability_fraud"].isna().sum() == len(unscored)
+    assert unscored["probability_fraud"].isna().all()
+    assert set(transactions["predicted"].dropna()) <= {"legitimate", "fraud"}
 
 
 def test_a_generation_case_scores_bits_per_character_and_writes_samples(project):

@@ -8,6 +8,8 @@ import mlflow
 import numpy as np
 import tensorflow as tf
 
+from seqcase.evaluation.gradient_flow import first_to_last
+
 
 def _input_gradient_by_step(model: keras.Model, inputs: np.ndarray, targets: np.ndarray,
                             loss_function) -> tuple[np.ndarray, list]:
@@ -64,11 +66,6 @@ def gradient_diagnostics(model: keras.Model, inputs: np.ndarray, targets: np.nda
         squares[owner[id(weight)]] = squares.get(owner[id(weight)], 0.0) + float(tf.reduce_sum(dense**2))
     return {"layers": {name: float(np.sqrt(value)) for name, value in squares.items()},
             "input_by_step": [float(value) for value in by_step]}
-
-
-def first_to_last(by_step: list[float]) -> float:
-    """The share of the last step's input gradient that reaches the first step."""
-    return float(by_step[-1] / by_step[0]) if by_step[0] > 0 else float("nan")
 
 
 class GradientDiagnostics(keras.callbacks.Callback):

@@ -1,21 +1,22 @@
-"""Predictions from a registered model: the case's champion (or a named version) on new data.
+"""Predictions from a registered model: the case's champion (or a named version) on new rows.
 
-Text models read raw text (their tokenizer is inside), so a CSV with the case's text column is
-all they need. Forecast, sequence and event models read windows that the prepare stage scales and
-cuts; predicting for them from a raw CSV is not built yet, and says so.
+The rows are the kind the case's source holds: reviews for a text case, the series for a forecast,
+one sequence per row for a sequence classifier, transactions for an event case. They go through
+the prepare stage's own transforms, scaled with the statistics the model version was logged with
+(its `facts`), so the version alone decides what the network reads, not the local data folder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from seqcase import tracking
-from seqcase.config import TextCase, get_case, load_params
-from seqcase.io import atomic_path, read_json
-from seqcase.paths import CasePaths
+from seqcase.config import CaseBase, get_case, load_params
+from seqcase.io import atomic_path
 
 
 def model_uri(case_name: str, version: int | None = None) -> str:
@@ -37,46 +38,98 @@ def decision_threshold(case_name: str, version: int | None = None) -> float:
     return float(metrics["test_threshold"])
 
 
-def text_predictions(probabilities: np.ndarray, threshold: float, class_names: list[str]) -> pd.DataFrame:
+def binary_predictions(probabilities: np.ndarray, threshold: float, class_names: list[str]) -> pd.DataFrame:
     """Probability of the positive class (the second), and the class at the validation threshold."""
     positive = probabilities[:, 1]
     return pd.DataFrame({f"probability_{class_names[1]}": positive,
                          "predicted": np.where(positive >= threshold, class_names[1], class_names[0])})
 
 
-def class_names_of(case_name: str, positive_label: str) -> list[str]:
-    """(negative, positive) as the prepare stage named them; without its output, 'not <positive>'."""
-    meta = CasePaths(case_name).prepared / "meta.json"
-    return list(read_json(meta)["class_names"]) if meta.is_file() else [f"not {positive_label}", positive_label]
+def class_predictions(probabilities: np.ndarray, class_names: list[str]) -> pd.DataFrame:
+    """Each class's probability, and the most probable class."""
+    return pd.DataFrame({**{f"probability_{name}": probabilities[:, index] for index, name in enumerate(class_names)},
+                         "predicted": np.asarray(class_names)[probabilities.argmax(axis=1)]})
+
+
+class Request:
+    """One prediction call: the case, its registered model and that model's facts."""
+
+    def __init__(self, case: CaseBase, case_name: str, version: int | None, model, facts: dict) -> None:
+        self.case, self.case_name, self.version, self.model, self.facts = case, case_name, version, model, facts
+
+    @property
+    def window_length(self) -> int:
+        return int(self.facts["hyperparameters"]["window_length"])
+
+    def predict(self, inputs) -> np.ndarray:
+        return np.asarray(self.model.predict(inputs), dtype=np.float64)
+
+    def threshold(self) -> float:
+        return decision_threshold(self.case_name, self.version)
+
+
+def predict_texts(request: Request, input_path: Path) -> pd.DataFrame:
+    from seqcase.serving import TEXT_COLUMN
+
+    frame = pd.read_csv(input_path)
+    column = request.case.prepare.text_column
+    if column not in frame.columns:
+        raise ValueError(f"{input_path}: no column {column!r} (cases.{request.case_name}.prepare.text_column); "
+                         f"columns: {', '.join(map(str, frame.columns))}")
+    probabilities = request.predict(pd.DataFrame({TEXT_COLUMN: frame[column].fillna("").astype(str)}))
+    return pd.concat([frame, binary_predictions(probabilities, request.threshold(), request.facts["class_names"])],
+                     axis=1)
+
+
+def predict_series(request: Request, input_path: Path) -> pd.DataFrame:
+    from seqcase.tasks import forecasting
+
+    frame = forecasting.read_table(input_path, request.case.prepare)
+    origins, windows = forecasting.inference_windows(frame, request.case.prepare, request.facts, request.window_length)
+    return forecasting.forecast_table(origins, request.predict(windows), request.facts)
+
+
+def predict_sequences(request: Request, input_path: Path) -> pd.DataFrame:
+    from seqcase.tasks import classification
+
+    frame = pd.read_csv(input_path)
+    probabilities = request.predict(classification.inference_inputs(frame, request.case.prepare, request.facts))
+    return pd.concat([frame, class_predictions(probabilities, request.facts["class_names"])], axis=1)
+
+
+def predict_events(request: Request, input_path: Path) -> pd.DataFrame:
+    """Every input row comes back; the first window_length - 1 in time order, which only serve as
+    history, have no prediction."""
+    from seqcase.tasks import events
+
+    frame = pd.read_csv(input_path)
+    rows, windows = events.inference_windows(frame, request.case.prepare, request.facts, request.window_length)
+    predicted = binary_predictions(request.predict(windows), request.threshold(),
+                                   list(request.case.prepare.class_names)).set_index(frame.index[rows])
+    return pd.concat([frame, predicted.reindex(frame.index)], axis=1)
+
+
+PREDICTORS: dict[str, Callable[[Request, Path], pd.DataFrame]] = {
+    "text_classification": predict_texts, "forecasting": predict_series,
+    "classification": predict_sequences, "event_classification": predict_events,
+}
 
 
 def predict_csv(params_path: Path, case_name: str, input_path: Path, output_path: Path,
                 version: int | None = None) -> int:
-    """Write the input rows with the model's predictions beside them; returns the row count."""
-    import mlflow
-
-    import seqcase.models.networks  # noqa: F401  registers the custom layers the saved models hold
+    """Write the model's predictions for the input rows; returns the row count written."""
+    from seqcase import serving
 
     params = load_params(params_path)
     case = get_case(params, case_name, params_path)
-    if case.task == "text_generation":
+    if case.task not in PREDICTORS:
         raise NotImplementedError(f"{case_name} is a language model: `python -m seqcase generate --case {case_name}` "
                                   "samples text from it")
-    if not isinstance(case, TextCase):
-        raise NotImplementedError(f"predict reads raw rows for text cases only; {case_name} is a {case.task} case, "
-                                  f"whose model reads windows the prepare stage builds")
-    frame = pd.read_csv(input_path)
-    column = case.prepare.text_column
-    if column not in frame.columns:
-        raise ValueError(f"{input_path}: no column {column!r} (cases.{case_name}.prepare.text_column); "
-                         f"columns: {', '.join(map(str, frame.columns))}")
     tracking.configure()
-    model = mlflow.keras.load_model(model_uri(case_name, version))
-    texts = frame[column].fillna("").astype(str).to_numpy(dtype=object)
-    probabilities = np.asarray(model.predict(texts, batch_size=512, verbose=0))
-    class_names = class_names_of(case_name, str(case.prepare.positive_label))
-    result = pd.concat([frame, text_predictions(probabilities, decision_threshold(case_name, version), class_names)],
-                       axis=1)
+    model, facts = serving.load(model_uri(case_name, version))
+    if facts["task"] != case.task:
+        raise ValueError(f"{model_uri(case_name, version)} is a {facts['task']} model; {case_name} is {case.task}")
+    result = PREDICTORS[case.task](Request(case, case_name, version, model, facts), input_path)
     with atomic_path(output_path, suffix=".csv") as temporary:
         result.to_csv(temporary, index=False)
     return len(result)

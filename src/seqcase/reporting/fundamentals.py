@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seqcase.evaluation.gradient_flow import first_to_last
 from seqcase.reporting.figures import plt, save_figure
 from seqcase.reporting.report import ReportContent, Table, cell
 
@@ -54,9 +55,8 @@ def gradient_table(runs: list[dict]) -> Table:
     order = list(dict.fromkeys(run["cell"] for run in runs))
     rows = []
     for run in sorted(runs, key=lambda run: (order.index(run["cell"]), run["length"])):
-        start, end = np.asarray(run["gradient_at_start"]), np.asarray(run["gradient_at_end"])
-        rows.append([run["cell"], str(run["length"]), cell(float(start[-1] / start[0])), cell(float(end[-1] / end[0])),
-                     f"{run['seconds']:.1f}"])
+        rows.append([run["cell"], str(run["length"]), cell(first_to_last(run["gradient_at_start"])),
+                     cell(first_to_last(run["gradient_at_end"])), f"{run['seconds']:.1f}"])
     return Table("How much gradient reaches the first step",
                  ["cell", "length", "first step / last step, at initialisation", "after training",
                   "training seconds"], rows,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqcase.evaluation.gradient_flow import first_to_last
 from seqcase.io import read_json
 from seqcase.reporting.figures import input_gradient_figure
 from seqcase.reporting.report import Table, cell
@@ -18,7 +19,7 @@ def gradient_table(records: dict[str, list[dict]]) -> Table:
     rows = []
     for variant, epochs in records.items():
         first, last = epochs[0], epochs[-1]
-        ratio = last["input_by_step"][-1] / last["input_by_step"][0] if last["input_by_step"][0] else float("nan")
+        ratio = first_to_last(last["input_by_step"])
         layers = ", ".join(f"{name} {cell(first['layers'][name])} → {cell(value)}" for name, value in last["layers"].items())
         rows.append([variant, str(len(last["input_by_step"])), cell(ratio), layers])
     return Table("Gradient diagnostics", ["variant", "input steps", "first step / last step", "layer gradient norms, "

@@ -6,11 +6,9 @@ import csv
 import logging
 from pathlib import Path
 
-import keras
 import mlflow
-from mlflow.models import infer_signature
 
-from seqcase import tracking
+from seqcase import serving, tracking
 from seqcase.config import ModelSpec, TrainConfig
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.catalog import family
@@ -25,13 +23,6 @@ logger = logging.getLogger(__name__)
 PROBE_EXAMPLES = 256  # validation examples the gradient diagnostics read each epoch
 
 
-def model_requirements() -> list[str]:
-    """Pinned here so MLflow does not spend seconds inferring them for every model."""
-    import tensorflow as tf
-
-    return [f"tensorflow=={tf.__version__}", f"keras=={keras.__version__}"]
-
-
 def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
     columns = ["epoch", *history]
     with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
@@ -43,7 +34,7 @@ def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
 
 def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, hyperparameters: dict,
                   train_config: TrainConfig, problem: LearningProblem, seed: int,
-                  model_directory: Path, curves_directory: Path) -> dict:
+                  model_directory: Path, curves_directory: Path, facts: dict) -> dict:
     """Retrain one variant inside its MLflow run; save the model and its learning curve."""
     set_seed(seed)
     model = build_network(spec.architecture, problem.input_shape(hyperparameters), problem.head, hyperparameters,
@@ -60,8 +51,8 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
         saved = problem.export(model, hyperparameters)
         saved.save(model_directory / f"{variant}.keras")
         sample = problem.example_inputs(hyperparameters)
-        mlflow.keras.log_model(saved, name=variant, signature=infer_signature(sample, saved.predict(sample, verbose=0)),
-                               pip_requirements=model_requirements())
+        serving.log_network(model_directory / f"{variant}.keras", variant, sample, saved.predict(sample, verbose=0),
+                            {**facts, "hyperparameters": hyperparameters})
         kept = best_epoch(history, train_config.monitor)
         mlflow.log_metrics({"best_epoch": kept + 1, "best_val_loss": history["val_loss"][kept],
                             f"best_{train_config.monitor}": history[train_config.monitor][kept]})
@@ -78,7 +69,9 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
 
 def run(params_path: Path, case_name: str) -> dict:
     params, case, paths = open_case(params_path, case_name)
-    problem = learning_problem(load_prepared(paths.prepared))
+    prepared = load_prepared(paths.prepared)
+    problem = learning_problem(prepared)
+    facts = {"case": case_name, "task": case.task, **prepared.serving_facts()}
     tuned = read_json(paths.tuning / "best_hyperparameters.json")
     tracking.configure()
     freeze_imported_heap()
@@ -87,7 +80,7 @@ def run(params_path: Path, case_name: str) -> dict:
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
         summary = {
             variant: train_variant(book, case_name, variant, spec, tuned[variant]["hyperparameters"], case.train,
-                                   problem, params.seed, model_directory, curves_directory)
+                                   problem, params.seed, model_directory, curves_directory, facts)
             for variant, spec in case.models.items()
         }
         write_json(model_directory / "training.json", summary)

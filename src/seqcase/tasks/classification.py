@@ -31,6 +31,8 @@ class PreparedSequences:
     class_labels: tuple[str, ...]
     class_names: tuple[str, ...]
     class_weight: dict[int, float] | None
+    value_mean: float = 0.0  # the training part's, which scaled every value
+    value_scale: float = 1.0
 
     @property
     def class_count(self) -> int:
@@ -45,6 +47,16 @@ class PreparedSequences:
     def part(self, split_name: str) -> tuple[np.ndarray, np.ndarray]:
         chosen = self.split == SPLITS.index(split_name)
         return self.inputs[chosen], self.labels[chosen]
+
+    def serving_facts(self) -> dict:
+        """What a logged model needs to turn new rows into its inputs: `inference_inputs` reads it."""
+        return {"class_labels": list(self.class_labels), "class_names": list(self.class_names),
+                "steps": int(self.inputs.shape[1]), "value_mean": self.value_mean, "value_scale": self.value_scale}
+
+
+def scaled_inputs(values: np.ndarray, mean: float, scale: float) -> np.ndarray:
+    """(sequences, steps) values in, (sequences, steps, 1) network inputs out."""
+    return ((values - mean) / scale).astype(np.float32)[:, :, None]
 
 
 def _label_text(value) -> str:
@@ -73,6 +85,22 @@ def read_sequences(path: Path, config: ClassificationPrepare) -> tuple[np.ndarra
     if not np.isfinite(numbers).all():
         raise ValueError(f"{path}: {int((~np.isfinite(numbers)).sum())} missing or infinite values")
     return numbers, np.array([_label_text(label) for label in labels])
+
+
+def inference_inputs(frame: pd.DataFrame, config: ClassificationPrepare, facts: dict) -> np.ndarray:
+    """New sequences, one per row (a label column, if the rows have one, is left out), scaled as the
+    model's training part was."""
+    if config.label_column in frame.columns:
+        frame = frame.drop(columns=[config.label_column])
+    if frame.shape[1] != facts["steps"]:
+        raise ValueError(f"rows have {frame.shape[1]} values; the model reads sequences of {facts['steps']}")
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except ValueError as error:
+        raise ValueError(f"sequence values must be numbers: {error}") from None
+    if not np.isfinite(values).all():
+        raise ValueError(f"{int((~np.isfinite(values)).sum())} missing or infinite values")
+    return scaled_inputs(values, facts["value_mean"], facts["value_scale"])
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -124,10 +152,10 @@ def prepare_sequences(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarr
         raise ValueError(f"label(s) {unseen} occur outside the training part only")
     index_of = {label: index for index, label in enumerate(class_labels)}
     encoded = np.array([index_of[label] for label in labels], dtype=np.int64)
-    mean, scale = values[split == 0].mean(), values[split == 0].std() or 1.0
+    mean, scale = float(values[split == 0].mean()), float(values[split == 0].std() or 1.0)
     names = {_label_text(label): name for label, name in config.class_names.items()}
     prepared = PreparedSequences(
-        inputs=((values - mean) / scale).astype(np.float32)[:, :, None],
+        inputs=scaled_inputs(values, mean, scale), value_mean=mean, value_scale=scale,
         labels=encoded, split=split, class_labels=class_labels,
         class_names=tuple(names.get(label, label) for label in class_labels),
         class_weight=class_weights(encoded[split == 0], len(class_labels), config.class_weight, class_labels),
@@ -165,6 +193,7 @@ def save_prepared(prepared: PreparedSequences, summary: dict, directory: Path) -
             "task": "classification", "class_labels": list(prepared.class_labels),
             "class_names": list(prepared.class_names),
             "class_weight": None if prepared.class_weight is None else list(prepared.class_weight.values()),
+            "scaling": {"mean": prepared.value_mean, "scale": prepared.value_scale},
             "summary": summary,
         })
 
@@ -176,4 +205,5 @@ def load_prepared(directory: Path) -> PreparedSequences:
             inputs=arrays["inputs"], labels=arrays["labels"], split=arrays["split"],
             class_labels=tuple(meta["class_labels"]), class_names=tuple(meta["class_names"]),
             class_weight=None if meta["class_weight"] is None else dict(enumerate(meta["class_weight"])),
+            value_mean=meta["scaling"]["mean"], value_scale=meta["scaling"]["scale"],
         )

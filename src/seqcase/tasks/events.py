@@ -33,6 +33,8 @@ class PreparedEvents:
     feature_names: tuple[str, ...]
     training_events: np.ndarray
     class_weight: dict[int, float] | None
+    feature_mean: np.ndarray | None = None  # the training part's, after the log columns' log1p
+    feature_scale: np.ndarray | None = None
 
     def positions(self, split_name: str) -> np.ndarray:
         return np.flatnonzero(self.split == SPLITS.index(split_name))
@@ -42,6 +44,12 @@ class PreparedEvents:
         return {"events": len(self.labels), "features": len(self.feature_names),
                 "positives": int(self.labels.sum()), "training_events": len(self.training_events),
                 "class_weighting": "none" if self.class_weight is None else "yes"}
+
+
+    def serving_facts(self) -> dict:
+        """What a logged model needs to turn new rows into its inputs: `inference_windows` reads it."""
+        return {"feature_names": list(self.feature_names), "feature_mean": self.feature_mean.tolist(),
+                "feature_scale": self.feature_scale.tolist()}
 
 
 def read_events(path: Path, config: EventPrepare) -> pd.DataFrame:
@@ -111,6 +119,18 @@ def positive_class_weight(labels: np.ndarray, imbalance: Imbalance) -> dict[int,
     return {index: float(len(labels) / (2 * count)) for index, count in enumerate(counts)}
 
 
+def event_features(frame: pd.DataFrame, feature_names: tuple[str, ...], log_columns: list[str],
+                   order: np.ndarray) -> np.ndarray:
+    """The feature columns in `order` as float32, the log columns through log1p (unscaled)."""
+    features = frame[list(feature_names)].to_numpy(dtype=np.float32)[order]  # the one full copy kept
+    for column in log_columns:
+        index = feature_names.index(column)
+        if (features[:, index] < 0).any():
+            raise ValueError(f"log_columns: {column!r} has negative values; log1p needs values >= 0")
+        features[:, index] = np.log1p(features[:, index])
+    return features
+
+
 def prepare_events(frame: pd.DataFrame, config: EventPrepare, seed: int) -> tuple[PreparedEvents, dict]:
     """Sort by time, split chronologically, log the amounts, scale with the training part's statistics."""
     order = np.argsort(frame[config.time_column].to_numpy(), kind="stable")
@@ -120,12 +140,7 @@ def prepare_events(frame: pd.DataFrame, config: EventPrepare, seed: int) -> tupl
     if labels.sum() == 0:
         raise ValueError(f"no event has {config.label_column} = {config.positive_label!r}")
     feature_names = tuple(column for column in frame.columns if column not in (config.time_column, config.label_column))
-    features = frame[list(feature_names)].to_numpy(dtype=np.float32)[order]  # the one full copy kept
-    for column in config.log_columns:
-        index = feature_names.index(column)
-        if (features[:, index] < 0).any():
-            raise ValueError(f"log_columns: {column!r} has negative values; log1p needs values >= 0")
-        features[:, index] = np.log1p(features[:, index])
+    features = event_features(frame, feature_names, config.log_columns, order)
     split = chronological_split(times, config.validation_fraction, config.test_fraction)
     training = features[split == 0]
     mean, scale = training.mean(axis=0), training.std(axis=0)
@@ -135,6 +150,7 @@ def prepare_events(frame: pd.DataFrame, config: EventPrepare, seed: int) -> tupl
     train_positions = np.flatnonzero(split == 0)
     prepared = PreparedEvents(
         features=features, labels=labels, split=split, times=times, feature_names=feature_names,
+        feature_mean=mean, feature_scale=scale,
         training_events=rebalance(train_positions, labels, config.imbalance, seed),
         class_weight=positive_class_weight(labels[split == 0], config.imbalance),
     )
@@ -169,6 +185,24 @@ def with_history(positions: np.ndarray, window_length: int) -> np.ndarray:
     return positions[positions >= window_length - 1]
 
 
+def inference_windows(frame: pd.DataFrame, config: EventPrepare, facts: dict,
+                      window_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """New events as a trained model reads them: sorted by time, scaled with the training
+    statistics it was logged with, each with the events before it. Returns the frame's row of each
+    window's last event (the first window_length - 1 events only serve as history) and the windows."""
+    missing = [column for column in [config.time_column, *facts["feature_names"]] if column not in frame.columns]
+    if missing:
+        raise ValueError(f"no column(s) {missing}; the model reads {facts['feature_names']}")
+    order = np.argsort(frame[config.time_column].to_numpy(), kind="stable")
+    features = event_features(frame, tuple(facts["feature_names"]), config.log_columns, order)
+    features = (features - np.asarray(facts["feature_mean"], dtype=np.float32)) / np.asarray(
+        facts["feature_scale"], dtype=np.float32)
+    positions = with_history(np.arange(len(order)), window_length)
+    if not len(positions):
+        raise ValueError(f"{len(order)} events: the model reads windows of {window_length}")
+    return order[positions], features[positions[:, None] + np.arange(-window_length + 1, 1)]
+
+
 class WindowScorer:
     """A trained network behind the binary contract: the positive class's probability per event."""
 
@@ -185,7 +219,8 @@ class WindowScorer:
 def save_prepared(prepared: PreparedEvents, summary: dict, directory: Path) -> None:
     with atomic_directory(directory) as temporary:
         np.savez(temporary / "events.npz", features=prepared.features, labels=prepared.labels, split=prepared.split,
-                 times=prepared.times, training_events=prepared.training_events)
+                 times=prepared.times, training_events=prepared.training_events, feature_mean=prepared.feature_mean,
+                 feature_scale=prepared.feature_scale)
         write_json(temporary / "meta.json", {
             "task": "event_classification", "feature_names": list(prepared.feature_names),
             "class_weight": None if prepared.class_weight is None else [prepared.class_weight[0], prepared.class_weight[1]],
@@ -199,5 +234,6 @@ def load_prepared(directory: Path) -> PreparedEvents:
         return PreparedEvents(
             features=arrays["features"], labels=arrays["labels"], split=arrays["split"], times=arrays["times"],
             feature_names=tuple(meta["feature_names"]), training_events=arrays["training_events"],
+            feature_mean=arrays["feature_mean"], feature_scale=arrays["feature_scale"],
             class_weight=None if meta["class_weight"] is None else dict(enumerate(meta["class_weight"])),
         )

@@ -63,6 +63,12 @@ class PreparedSeries:
     def to_scaled(self, original_target: np.ndarray) -> np.ndarray:
         return (np.asarray(original_target, dtype=np.float64) - self.feature_mean[0]) / self.feature_scale[0]
 
+    def serving_facts(self) -> dict:
+        """What a logged model needs to turn new rows into its inputs: `inference_windows` reads it."""
+        return {"feature_names": list(self.feature_names), "feature_mean": self.feature_mean.tolist(),
+                "feature_scale": self.feature_scale.tolist(), "horizon": self.horizon,
+                "target_transform": self.target_transform}
+
 
 # --- from a table to a series ----------------------------------------------------------------------
 
@@ -183,20 +189,40 @@ def chronological_split(row_count: int, validation_fraction: float, test_fractio
     return split
 
 
-def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[PreparedSeries, dict]:
-    """Clean, segment, transform, split and scale; the scaler sees training rows only."""
+@dataclass(frozen=True)
+class FeatureRows:
+    """A table's rows after cleaning, the grid and the transforms: unscaled, in time order."""
+
+    frame: pd.DataFrame  # the table on the grid, before rows without a transformed value are dropped
+    counts: dict[str, int]
+    timestamps: np.ndarray
+    raw: np.ndarray
+    segment: np.ndarray
+    observed: np.ndarray
+    dropped: int
+
+
+def feature_rows(frame: pd.DataFrame, config: ForecastingPrepare) -> FeatureRows:
+    """Clean, put on the grid, segment and transform: the same for the prepare stage and for new rows."""
     frame, counts = clean_rows(frame, config.time_column)
     observed = np.ones(len(frame), dtype=bool)
     if config.frequency is not None:
         frame, observed, grid_counts = regular_grid(frame, config.time_column, config.frequency, config.interpolate_gap)
         counts.update(grid_counts)
     timestamps = frame[config.time_column].to_numpy(dtype="datetime64[ns]")
-    max_gap = pd.Timedelta(config.max_gap or config.frequency)
-    segment = find_segments(timestamps, max_gap)
-    features = [config.target, *config.features]
-    raw = np.column_stack([transform_column(frame, feature, segment) for feature in features])
+    segment = find_segments(timestamps, pd.Timedelta(config.max_gap or config.frequency))
+    raw = np.column_stack([transform_column(frame, feature, segment) for feature in (config.target, *config.features)])
     finite = np.isfinite(raw).all(axis=1)
-    timestamps, raw, segment, observed = timestamps[finite], raw[finite], segment[finite], observed[finite]
+    return FeatureRows(frame, counts, timestamps[finite], raw[finite], segment[finite], observed[finite],
+                       int((~finite).sum()))
+
+
+def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[PreparedSeries, dict]:
+    """Clean, segment, transform, split and scale; the scaler sees training rows only."""
+    rows = feature_rows(frame, config)
+    timestamps, raw, segment = rows.timestamps, rows.raw, rows.segment
+    max_gap = pd.Timedelta(config.max_gap or config.frequency)
+    features = [config.target, *config.features]
     split = chronological_split(len(raw), config.validation_fraction, config.test_fraction)
     if not (split == 0).any():
         raise ValueError("no training rows left after cleaning; the table is too short")
@@ -212,14 +238,14 @@ def prepare_series(frame: pd.DataFrame, config: ForecastingPrepare) -> tuple[Pre
         feature_scale=scaler.scale_.astype(np.float64),
         horizon=config.horizon,
         target_transform=config.target.transform,
-        observed=observed,
+        observed=rows.observed,
         frequency=config.frequency,
     )
-    gap_lengths = np.diff(frame[config.time_column].to_numpy(dtype="datetime64[ns]"))  # after any filling
+    gap_lengths = np.diff(rows.frame[config.time_column].to_numpy(dtype="datetime64[ns]"))  # after any filling
     gaps = gap_lengths[gap_lengths > np.timedelta64(max_gap.value, "ns")]
     summary = {
-        **counts,
-        "rows_dropped_at_segment_starts": int((~finite).sum()),
+        **rows.counts,
+        "rows_dropped_at_segment_starts": rows.dropped,
         "rows": len(raw),
         "gaps": len(gaps),
         "longest_gap": str(pd.Timedelta(gaps.max())) if len(gaps) else None,
@@ -323,6 +349,32 @@ class KerasForecaster:
         inputs, _ = make_windows(series, positions, self.window_length)
         scaled = self.model.predict(inputs, batch_size=self.batch_size, verbose=0)
         return series.to_original(np.asarray(scaled).reshape(len(positions), series.horizon))
+
+
+def inference_windows(frame: pd.DataFrame, config: ForecastingPrepare, facts: dict,
+                      window_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """New rows as a trained model reads them: each window of `window_length` rows inside one
+    segment, scaled with the training statistics the model was logged with. Returns the timestamp
+    of each window's last row (the forecast origin) and the windows."""
+    rows = feature_rows(frame, config)
+    names = [feature.name for feature in (config.target, *config.features)]
+    if names != facts["feature_names"]:
+        raise ValueError(f"the case's features {names} differ from the model's {facts['feature_names']}")
+    inputs = ((rows.raw - np.asarray(facts["feature_mean"])) / np.asarray(facts["feature_scale"])).astype(np.float32)
+    last = np.arange(window_length - 1, len(inputs))
+    last = last[rows.segment[last - window_length + 1] == rows.segment[last]]
+    if not len(last):
+        raise ValueError(f"no {window_length} consecutive rows without a gap: the model reads windows that long")
+    return rows.timestamps[last], inputs[last[:, None] + np.arange(-window_length + 1, 1)]
+
+
+def forecast_table(origins: np.ndarray, scaled: np.ndarray, facts: dict) -> pd.DataFrame:
+    """One row per forecast origin; one column per step ahead, in the target's own units."""
+    forecasts = np.asarray(scaled, dtype=np.float64).reshape(len(origins), facts["horizon"])
+    forecasts = forecasts * facts["feature_scale"][0] + facts["feature_mean"][0]
+    target = facts["feature_names"][0]
+    return pd.DataFrame({"origin": origins, **{f"{target}_step_{step + 1}": forecasts[:, step]
+                                               for step in range(facts["horizon"])}})
 
 
 # --- storage ---------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ class PreparedCorpus:
         return {"characters": len(self.ids), "vocabulary_size": self.vocabulary_size,
                 "training_characters": self.boundaries[0]}
 
+    def serving_facts(self) -> dict:
+        """The logged model reads character ids: the vocabulary maps them back to text."""
+        return {"vocabulary": list(self.vocabulary), "first_character_id": FIRST_CHARACTER_ID}
+
 
 def read_corpus(path: Path, config: GenerationPrepare) -> str:
     """A plain-text file, or a CSV whose `text_column` rows are joined, one per line."""

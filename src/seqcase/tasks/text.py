@@ -40,6 +40,10 @@ class PreparedTexts:
         return {"texts": len(self.labels), "classes": ",".join(self.class_names),
                 "training_texts": int((self.split == 0).sum())}
 
+    def serving_facts(self) -> dict:
+        """A text model reads raw text; predictions only need the class names."""
+        return {"class_names": list(self.class_names)}
+
 
 def clean_text(text: str) -> str:
     """HTML line breaks (`<br />`, 2 in 3 IMDB reviews) become spaces; runs of space become one."""

@@ -1,0 +1,87 @@
+"""Trained networks as MLflow pyfunc models, so `mlflow models predict` and `mlflow.pyfunc` serve them.
+
+MLflow's Keras flavour loads a model without importing seqcase, and a text model holds seqcase's
+own `KeepLastTokens` layer, which Keras cannot rebuild then. A pyfunc model ships the package as
+code and imports it before loading. The model carries the prepare stage's facts (scaling, class
+names, the window length) beside the network, so `python -m seqcase predict` turns raw rows into
+the inputs the network was trained on from the registered version alone.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import infer_signature
+
+import seqcase
+
+TEXT_COLUMN = "text"  # the column a text model's pyfunc input names (a CSV for `mlflow models predict`)
+PACKAGES = ("tensorflow", "keras", "numpy", "pandas", "pydantic", "pyyaml", "scikit-learn")
+
+
+class SeqcaseNetwork(mlflow.pyfunc.PythonModel):
+    """A saved Keras network: texts (a frame with a `text` column) or arrays in, its outputs out."""
+
+    def load_context(self, context) -> None:
+        import keras
+
+        import seqcase.models.networks  # noqa: F401  registers the custom layers the network holds
+
+        self.network = keras.saving.load_model(context.artifacts["network"])
+        self.facts = json.loads(Path(context.artifacts["facts"]).read_text())
+
+    def predict(self, context, model_input, params=None) -> np.ndarray:
+        return np.asarray(self.network.predict(network_inputs(model_input), batch_size=1024, verbose=0))
+
+
+def network_inputs(model_input) -> np.ndarray:
+    """A text frame becomes a 1-D array of strings; anything else a float32 array of windows."""
+    if isinstance(model_input, pd.DataFrame):
+        if TEXT_COLUMN in model_input.columns:
+            return model_input[TEXT_COLUMN].fillna("").astype(str).to_numpy(dtype=object)
+        model_input = model_input.to_numpy()
+    array = np.asarray(model_input)
+    return array if array.dtype == object else array.astype(np.float32)
+
+
+def signature_example(sample: np.ndarray) -> pd.DataFrame | np.ndarray:
+    """What the signature is inferred from: texts as a one-column frame (a CSV works), else the array."""
+    return pd.DataFrame({TEXT_COLUMN: sample}) if sample.dtype == object else sample
+
+
+def installed_version(package: str) -> str:
+    """The version of `package`, or of its CPU-only build (tensorflow-cpu serves as tensorflow)."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return metadata.version(f"{package}-cpu")
+
+
+def requirements() -> list[str]:
+    """Pinned here so MLflow does not spend seconds inferring them for every model."""
+    return [f"{package}=={installed_version(package)}" for package in PACKAGES]
+
+
+def log_network(model_path: Path, name: str, sample: np.ndarray, outputs: np.ndarray, facts: dict):
+    """Log the saved network (its `.keras` file) under the active run as a pyfunc model."""
+    with tempfile.TemporaryDirectory() as directory:
+        facts_path = Path(directory) / "facts.json"
+        facts_path.write_text(json.dumps(facts, indent=2))
+        return mlflow.pyfunc.log_model(
+            name=name, python_model=SeqcaseNetwork(),
+            artifacts={"network": str(model_path), "facts": str(facts_path)},
+            code_paths=[str(Path(seqcase.__file__).parent)],
+            signature=infer_signature(signature_example(sample), outputs), pip_requirements=requirements(),
+        )
+
+
+def load(model_uri: str) -> tuple[mlflow.pyfunc.PyFuncModel, dict]:
+    """The pyfunc model and the facts it was logged with."""
+    model = mlflow.pyfunc.load_model(model_uri)
+    return model, model.unwrap_python_model().facts

@@ -1,0 +1,67 @@
+"""Networks logged as pyfunc models: MLflow alone (no seqcase import) serves them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from seqcase import serving
+from seqcase.models.networks import KeepLastTokens
+
+
+def text_model(keras):
+    """Raw text in, two class probabilities out, with seqcase's own last-words layer inside."""
+    raw = keras.Input(shape=(), dtype="string")
+    words = keras.layers.TextVectorization(vocabulary=["good", "bad", "film"])(raw)
+    ids = KeepLastTokens(3)(words)
+    pooled = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(5, 4)(ids))
+    return keras.Model(raw, keras.layers.Dense(2, activation="softmax")(pooled))
+
+
+def test_a_text_model_with_a_custom_layer_loads_in_a_process_that_never_imported_seqcase(
+        tmp_path, mlflow_store, keras_seeded):
+    model = text_model(keras_seeded)
+    model.save(tmp_path / "text.keras")
+    texts = np.array(["good film", "a bad bad film", "film"], dtype=object)
+    expected = model.predict(texts, verbose=0)
+    mlflow.set_experiment("serving")
+    with mlflow.start_run():
+        logged = serving.log_network(tmp_path / "text.keras", "text", texts, expected,
+                                     {"task": "text_classification", "class_names": ["negative", "positive"]})
+    # The signature names one string column, so a CSV with a `text` column is a valid input.
+    assert logged.signature.inputs.input_names() == ["text"]
+    script = ("import sys, json, mlflow, pandas as pd\n"
+              "model = mlflow.pyfunc.load_model(sys.argv[1])\n"
+              "print(json.dumps(model.predict(pd.DataFrame({'text': sys.argv[2:]})).tolist()))\n")
+    result = subprocess.run([sys.executable, "-c", script, logged.model_uri, *texts], capture_output=True, text=True,
+                            env={**os.environ, "MLFLOW_TRACKING_URI": mlflow_store}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    np.testing.assert_allclose(json.loads(result.stdout.strip().splitlines()[-1]), expected, atol=1e-6)
+
+
+def test_a_window_model_takes_arrays_and_keeps_its_facts(tmp_path, mlflow_store, keras_seeded):
+    keras = keras_seeded
+    inputs = keras.Input(shape=(5, 2))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(3)(inputs)))
+    model.save(tmp_path / "windows.keras")
+    windows = np.random.default_rng(0).normal(size=(4, 5, 2)).astype(np.float32)
+    facts = {"task": "forecasting", "feature_mean": [1.5, 0.0], "hyperparameters": {"window_length": 5}}
+    mlflow.set_experiment("serving")
+    with mlflow.start_run():
+        logged = serving.log_network(tmp_path / "windows.keras", "windows", windows, model.predict(windows, verbose=0),
+                                     facts)
+    loaded, loaded_facts = serving.load(logged.model_uri)
+    assert loaded_facts == facts
+    np.testing.assert_allclose(loaded.predict(windows), model.predict(windows, verbose=0), atol=1e-6)
+
+
+def test_network_inputs_reads_a_text_frame_or_a_numeric_array():
+    texts = serving.network_inputs(pd.DataFrame({"text": ["a", None]}))
+    assert texts.dtype == object and texts.tolist() == ["a", ""]
+    assert serving.network_inputs(np.zeros((2, 3), dtype=np.float64)).dtype == np.float32
