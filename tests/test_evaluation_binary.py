@@ -24,6 +24,17 @@ def test_max_f1_takes_the_threshold_of_the_best_f1():
     assert choose_threshold(LABELS, SCORES, "max_f1") == 0.5
 
 
+def test_max_accuracy_can_disagree_with_max_f1_and_takes_the_most_correct_threshold():
+    labels = np.array([1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1])
+    scores = np.linspace(0.05, 0.95, 11).round(2)
+    # Calling everything positive gives the best F1 (0.71, 6 of 11 correct); 0.5 and 0.68 both get
+    # 7 of 11 right, and the lower one comes first.
+    assert choose_threshold(labels, scores, "max_f1") == 0.05
+    assert choose_threshold(labels, scores, "max_accuracy") == 0.5
+    correct = [((scores >= threshold) == labels).sum() for threshold in scores]
+    assert max(correct) == 7
+
+
 def test_a_recall_target_takes_the_highest_threshold_that_reaches_it():
     assert choose_threshold(LABELS, SCORES, RecallTarget(recall=0.6)) == 0.7  # 2 of 3 found
     assert choose_threshold(LABELS, SCORES, RecallTarget(recall=1.0)) == 0.5

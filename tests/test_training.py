@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import series_from
 from seqcase.config import ClassificationPrepare
@@ -65,3 +66,40 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(keras_seeded):
     history = fit_network(model, data, data, config, [ScriptedAccuracy()]).history
     assert len(history["loss"]) == 4
     assert model.get_layer("scale").get_weights()[0][0, 0] == 2.0  # epoch 2's weights restored
+
+
+def test_decay_at_end_holds_the_rate_then_lowers_it_linearly_to_the_final_fraction():
+    from seqcase.training import decay_at_end_fraction
+
+    fractions = [decay_at_end_fraction(step, 10, epochs=4, decay_epochs=2, final_fraction=0.02) for step in
+                 (0, 19, 20, 30, 40)]
+    assert fractions == pytest.approx([1.0, 1.0, 1.0, 0.51, 0.02])
+
+
+def test_the_decay_at_end_schedule_sets_the_rate_of_every_batch(keras_seeded):
+    import keras
+
+    from seqcase.config import TrainConfig
+    from seqcase.training import fit_network
+
+    rates = []
+
+    class RecordRate(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    data = (np.ones((8, 1)), np.ones((8, 1)))  # 4 batches of 2 per epoch
+    config = TrainConfig(epochs=3, batch_size=2, early_stopping_patience=3, learning_rate_schedule="decay_at_end",
+                         decay_epochs=1, final_learning_rate_fraction=0.5)
+    fit_network(model, data, data, config, [RecordRate()])
+    assert rates == pytest.approx([0.1] * 9 + [0.0875, 0.075, 0.0625], rel=1e-6)
+
+
+def test_a_decay_longer_than_the_training_is_refused():
+    from seqcase.config import TrainConfig
+
+    with pytest.raises(ValueError, match=r"decay_epochs \(9.0\) must not exceed epochs \(8\)"):
+        TrainConfig(epochs=8, learning_rate_schedule="decay_at_end", decay_epochs=9)

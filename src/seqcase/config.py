@@ -283,6 +283,17 @@ class TrainConfig(StrictModel):
     reduce_lr_patience: int = Field(4, ge=1)
     reduce_lr_factor: float = Field(0.5, gt=0, lt=1)
     min_learning_rate: float = Field(1e-5, gt=0)
+    # plateau: halve the rate when the monitored value stalls. decay_at_end: hold the rate, then
+    # lower it linearly over the last `decay_epochs` to `final_learning_rate_fraction` of it.
+    learning_rate_schedule: Literal["plateau", "decay_at_end"] = "plateau"
+    decay_epochs: float = Field(2.0, gt=0)
+    final_learning_rate_fraction: float = Field(0.02, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _decay_fits(self) -> TrainConfig:
+        if self.learning_rate_schedule == "decay_at_end" and self.decay_epochs > self.epochs:
+            raise ValueError(f"decay_epochs ({self.decay_epochs}) must not exceed epochs ({self.epochs})")
+        return self
 
 
 class LinearLagsOptions(StrictModel):
@@ -498,12 +509,12 @@ class RecallTarget(StrictModel):
 class BinaryEvaluate(StrictModel):
     """How a binary case's decision threshold is chosen, on validation only, and what it is judged on.
 
-    threshold: a probability, `max_f1` (the validation F1's best), or `{recall: r}` (the highest
-    threshold whose validation recall reaches r).
+    threshold: a probability, `max_f1` (the validation F1's best), `max_accuracy` (the validation
+    accuracy's best), or `{recall: r}` (the highest threshold whose validation recall reaches r).
     """
 
     metric: Literal["average_precision", "roc_auc", "accuracy", "f1"] = "average_precision"
-    threshold: Literal["max_f1"] | Annotated[float, Field(gt=0, lt=1)] | RecallTarget = "max_f1"
+    threshold: Literal["max_f1", "max_accuracy"] | Annotated[float, Field(gt=0, lt=1)] | RecallTarget = "max_f1"
     precision_targets: list[Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=lambda: [0.8, 0.9])
     bootstrap_resamples: int = Field(1000, ge=100)
     misclassified_examples: int = Field(0, ge=0, le=50)

