@@ -35,3 +35,18 @@ def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, r
     with pytest.raises(NotImplementedError, match="python -m seqcase generate --case verses"):
         predict_csv(tmp_path / "params.yaml", "verses", tmp_path / "in.csv", tmp_path / "out.csv")
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_version_logged_as_a_bare_keras_model_is_refused_with_what_to_do(mlflow_store, keras_seeded):
+    import mlflow
+
+    from seqcase import tracking
+    from seqcase.predicting import served_uri
+
+    inputs = keras_seeded.Input((3,))
+    model = keras_seeded.Model(inputs, keras_seeded.layers.Dense(1)(inputs))
+    mlflow.set_experiment("old")
+    with mlflow.start_run():
+        mlflow.keras.log_model(model, name="dense", registered_model_name=tracking.registered_model_name("old"))
+    with pytest.raises(ValueError, match="bare Keras model.*`dvc repro` logs a new version"):
+        served_uri("old", 1)

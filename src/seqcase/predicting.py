@@ -109,6 +109,18 @@ def predict_events(request: Request, input_path: Path) -> pd.DataFrame:
     return pd.concat([frame, predicted.reindex(frame.index)], axis=1)
 
 
+def served_uri(case_name: str, version: int | None = None) -> str:
+    """The registered model's URI, once it is known to carry its facts: a version logged before
+    seqcase's networks became pyfunc models (a bare Keras model) has no training statistics."""
+    from mlflow.models import get_model_info
+
+    uri = model_uri(case_name, version)
+    if "python_model" not in get_model_info(uri).flavors.get("python_function", {}):
+        raise ValueError(f"{uri} is a bare Keras model, logged before seqcase's models carried the prepare stage's "
+                         "statistics; `dvc repro` logs a new version, or pass --version of one logged since")
+    return uri
+
+
 PREDICTORS: dict[str, Callable[[Request, Path], pd.DataFrame]] = {
     "text_classification": predict_texts, "forecasting": predict_series,
     "classification": predict_sequences, "event_classification": predict_events,
@@ -126,7 +138,7 @@ def predict_csv(params_path: Path, case_name: str, input_path: Path, output_path
         raise NotImplementedError(f"{case_name} is a language model: `python -m seqcase generate --case {case_name}` "
                                   "samples text from it")
     tracking.configure()
-    model, facts = serving.load(model_uri(case_name, version))
+    model, facts = serving.load(served_uri(case_name, version))
     if facts["task"] != case.task:
         raise ValueError(f"{model_uri(case_name, version)} is a {facts['task']} model; {case_name} is {case.task}")
     result = PREDICTORS[case.task](Request(case, case_name, version, model, facts), input_path)
