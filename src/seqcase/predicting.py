@@ -9,6 +9,7 @@ the prepare stage's own transforms, scaled with the statistics the model version
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,11 +52,15 @@ def class_predictions(probabilities: np.ndarray, class_names: list[str]) -> pd.D
                          "predicted": np.asarray(class_names)[probabilities.argmax(axis=1)]})
 
 
+@dataclass(frozen=True)
 class Request:
     """One prediction call: the case, its registered model and that model's facts."""
 
-    def __init__(self, case: CaseBase, case_name: str, version: int | None, model, facts: dict) -> None:
-        self.case, self.case_name, self.version, self.model, self.facts = case, case_name, version, model, facts
+    case: CaseBase
+    case_name: str
+    version: int | None
+    model: object  # an mlflow.pyfunc.PyFuncModel
+    facts: dict
 
     @property
     def window_length(self) -> int:
