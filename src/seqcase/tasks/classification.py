@@ -78,13 +78,18 @@ def read_sequences(path: Path, config: ClassificationPrepare) -> tuple[np.ndarra
         labels, values = frame[config.label_column], frame.drop(columns=[config.label_column])
     if values.shape[1] == 0:
         raise ValueError(f"{path}: no value columns besides the label")
+    return sequence_values(values, f"{path}: "), np.array([_label_text(label) for label in labels])
+
+
+def sequence_values(values: pd.DataFrame, where: str = "") -> np.ndarray:
+    """The table's values as float64, refused (errors start with `where`) unless all are finite numbers."""
     try:
         numbers = values.to_numpy(dtype=np.float64)
     except ValueError as error:
-        raise ValueError(f"{path}: sequence values must be numbers: {error}") from None
+        raise ValueError(f"{where}sequence values must be numbers: {error}") from None
     if not np.isfinite(numbers).all():
-        raise ValueError(f"{path}: {int((~np.isfinite(numbers)).sum())} missing or infinite values")
-    return numbers, np.array([_label_text(label) for label in labels])
+        raise ValueError(f"{where}{int((~np.isfinite(numbers)).sum())} missing or infinite values")
+    return numbers
 
 
 def inference_inputs(frame: pd.DataFrame, config: ClassificationPrepare, facts: dict) -> np.ndarray:
@@ -94,13 +99,7 @@ def inference_inputs(frame: pd.DataFrame, config: ClassificationPrepare, facts: 
         frame = frame.drop(columns=[config.label_column])
     if frame.shape[1] != facts["steps"]:
         raise ValueError(f"rows have {frame.shape[1]} values; the model reads sequences of {facts['steps']}")
-    try:
-        values = frame.to_numpy(dtype=np.float64)
-    except ValueError as error:
-        raise ValueError(f"sequence values must be numbers: {error}") from None
-    if not np.isfinite(values).all():
-        raise ValueError(f"{int((~np.isfinite(values)).sum())} missing or infinite values")
-    return scaled_inputs(values, facts["value_mean"], facts["value_scale"])
+    return scaled_inputs(sequence_values(frame), facts["value_mean"], facts["value_scale"])
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
