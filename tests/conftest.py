@@ -35,7 +35,7 @@ def make_prices(rows: int = 300, gap_after: int | None = 150, gap_days: int = 10
 
 def series_from(values: np.ndarray, transform: str = "none", horizon: int = 2) -> "PreparedSeries":
     """A one-feature prepared series, split 60/20/20, scaled on its training rows."""
-    from seqcase.tasks.forecasting import PreparedSeries
+    from seqcase.tasks.forecasting.data import PreparedSeries
 
     values = np.asarray(values, dtype=np.float64)
     rows = len(values)

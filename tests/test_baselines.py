@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from seqcase.config import LinearLagsOptions, NoOptions
-from seqcase.models.baselines import (
+from seqcase.config import NoOptions
+from seqcase.tasks.forecasting.schema import LinearLagsOptions
+from seqcase.tasks.forecasting.baselines import (
     DriftForecaster,
     LinearExtrapolationForecaster,
     LinearLagsForecaster,
@@ -11,7 +12,7 @@ from seqcase.models.baselines import (
     fit_baselines,
 )
 from conftest import series_from
-from seqcase.tasks.forecasting import actual_values, window_positions
+from seqcase.tasks.forecasting.data import actual_values, window_positions
 
 
 def test_drift_is_exact_on_a_straight_line_and_naive_lags_it():
@@ -66,8 +67,8 @@ def test_linear_extrapolation_continues_a_line_and_fits_a_least_squares_slope():
 
 
 def sequences(counts: dict[int, int], seed: int = 0):
-    from seqcase.config import ClassificationPrepare
-    from seqcase.tasks.classification import prepare_sequences
+    from seqcase.tasks.classification.schema import ClassificationPrepare
+    from seqcase.tasks.classification.data import prepare_sequences
 
     rng = np.random.default_rng(seed)
     labels = np.concatenate([[str(label)] * count for label, count in counts.items()])
@@ -77,8 +78,8 @@ def sequences(counts: dict[int, int], seed: int = 0):
 
 
 def test_classifier_baselines_learn_separable_classes_and_majority_does_not():
-    from seqcase.config import LogisticRegressionOptions, RandomForestOptions
-    from seqcase.models.classifiers import fit_classifiers
+    from seqcase.tasks.classification.schema import LogisticRegressionOptions, RandomForestOptions
+    from seqcase.tasks.classification.baselines import fit_classifiers
 
     prepared = sequences({1: 60, 2: 30, 3: 20})
     fitted = fit_classifiers(prepared, {"majority": NoOptions(), "logistic_regression": LogisticRegressionOptions(),
@@ -92,16 +93,16 @@ def test_classifier_baselines_learn_separable_classes_and_majority_does_not():
 
 def test_binary_baselines_are_tuned_on_validation_and_refit_nothing_on_test():
     """Each grid point fits on the training part; the best validation score picks one; test is unseen."""
-    from test_events import config as event_config
-    from test_events import make_transactions
+    from test_event_classification_data import config as event_config
+    from test_event_classification_data import make_transactions
 
-    from seqcase.config import TunedLogisticRegressionOptions
-    from seqcase.models.classifiers import fit_binary_baselines
-    from seqcase.tasks.events import prepare_events
+    from seqcase.tasks.event_classification.schema import TunedLogisticRegressionOptions
+    from seqcase.tasks.event_classification.baselines import fit_baselines
+    from seqcase.tasks.event_classification.data import prepare_events
 
     prepared, _ = prepare_events(make_transactions(400), event_config(), seed=0)
     chosen = {"logistic_regression": TunedLogisticRegressionOptions(C=[0.001, 1.0])}
-    (baseline,) = fit_binary_baselines(prepared, chosen, "average_precision", seed=0).values()
+    (baseline,) = fit_baselines(prepared, chosen, "average_precision", seed=0).values()
     assert [point["C"] for point in baseline.search_] == [0.001, 1.0]
     best = max(baseline.search_, key=lambda point: point["validation_average_precision"])
     assert baseline.chosen_ == {"C": best["C"], "class_weight": "none", "max_iter": 2000}
@@ -112,16 +113,16 @@ def test_binary_baselines_are_tuned_on_validation_and_refit_nothing_on_test():
 
 
 def test_tfidf_baseline_reads_the_texts():
-    from test_text import CONFIG, make_reviews
+    from test_text_classification_data import CONFIG, make_reviews
 
-    from seqcase.config import TfidfOptions
-    from seqcase.models.classifiers import fit_binary_baselines
-    from seqcase.tasks.text import prepare_texts
+    from seqcase.tasks.text_classification.schema import TfidfOptions
+    from seqcase.tasks.text_classification.baselines import fit_baselines
+    from seqcase.tasks.text_classification.data import prepare_texts
 
     frame = make_reviews(60).assign(review=lambda table: table["review"] + " " + table["sentiment"].map(
         {"positive": "wonderful", "negative": "dreadful"}))
     prepared, _ = prepare_texts(frame, CONFIG)
-    (baseline,) = fit_binary_baselines(prepared, {"tfidf_logistic_regression": TfidfOptions(C=[1.0, 10.0])},
-                                       "accuracy", seed=0).values()
+    (baseline,) = fit_baselines(prepared, {"tfidf_logistic_regression": TfidfOptions(C=[1.0, 10.0])},
+                                "accuracy", seed=0).values()
     labels = prepared.labels[prepared.split == 2]
     assert ((baseline.positive_scores(prepared, "test") >= 0.5) == labels).mean() == 1.0

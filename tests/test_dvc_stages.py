@@ -1,4 +1,11 @@
-"""dvc.yaml declares, for every stage, the library code it runs: a change there re-runs the stage."""
+"""dvc.yaml declares, for every stage, the library code it runs: a change there re-runs the stage.
+
+A per-case stage runs the shared code it imports and, of its case's task, the package's __init__
+(with the schema) and the modules of the contract methods it calls (`task.<method>` in its code,
+mapped by seqcase.tasks.base.CONTRACT_MODULES). dvc.yaml names the task's folder as
+src/seqcase/tasks/${item.task}: what each stage runs outside that folder must be listed, and no
+stage may reach into another task's folder.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from seqcase.tasks import TASKS
+from seqcase.tasks.base import CONTRACT_MODULES
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 PACKAGE = REPOSITORY / "src" / "seqcase"
-# Plumbing that cannot change a result (dvc.yaml says so at its top): neither required nor
-# followed. Package __init__ files are not required but are followed (stages/__init__ loads params).
-PLUMBING = {PACKAGE / name for name in ("io.py", "paths.py", "cli.py", "tracking.py")}
+TASK_FOLDER = "src/seqcase/tasks/${item.task}"
+# Plumbing that cannot change a result (dvc.yaml says so at its top): neither required nor followed.
+PLUMBING = {PACKAGE / name for name in ("io.py", "paths.py", "errors.py", "tracking.py", "stages/entry.py")}
 
 
 def module_file(name: str) -> Path | None:
@@ -27,21 +37,31 @@ def module_file(name: str) -> Path | None:
     return None
 
 
+def without_type_checking(tree: ast.Module) -> ast.Module:
+    """The module without its `if TYPE_CHECKING:` blocks: imports for annotations never run."""
+    tree.body = [node for node in tree.body if not (isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test))]
+    return tree
+
+
 def imported_files(path: Path) -> set[Path]:
-    """The seqcase modules one file imports, `from seqcase.tasks import forecasting` included."""
+    """The seqcase modules one file imports, `from seqcase.tasks import forecasting` and the
+    packages on the way (`seqcase.tasks.forecasting.data` runs seqcase/tasks/forecasting/__init__.py)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(without_type_checking(ast.parse(path.read_text()))):
         names = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "seqcase":
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        found |= {file for name in names if name.split(".")[0] == "seqcase" and (file := module_file(name))}
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "seqcase":
+                found |= {file for end in range(1, len(parts) + 1) if (file := module_file(".".join(parts[:end])))}
     return found
 
 
-def closure(path: Path) -> set[Path]:
-    seen, todo = set(), [path]
+def closure(*paths: Path) -> set[Path]:
+    seen, todo = set(), list(paths)
     while todo:
         current = todo.pop()
         if current not in seen and current not in PLUMBING:
@@ -50,32 +70,74 @@ def closure(path: Path) -> set[Path]:
     return seen
 
 
-def stages() -> list[tuple[str, str, list[str]]]:
+def task_methods(files: set[Path]) -> set[str]:
+    """The contract methods called on a `task` in these files (task.evaluate(...), task.step_label)."""
+    return {node.attr for path in files for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "task"}
+
+
+def task_files(task: str, methods: set[str]) -> set[Path]:
+    """What a stage runs of one task: its package's __init__ and the modules of the methods it calls."""
+    folder = PACKAGE / "tasks" / task
+    modules = {folder / f"{CONTRACT_MODULES[method]}.py" for method in methods if method in CONTRACT_MODULES}
+    return closure(folder / "__init__.py", *(module for module in modules if module.is_file()))
+
+
+def stages() -> list[tuple[str, bool, str, list[str]]]:
     definition = yaml.safe_load((REPOSITORY / "dvc.yaml").read_text())["stages"]
-    found = []
-    for name, stage in definition.items():
-        body = stage.get("do", stage)
-        found.append((name, body["cmd"], [str(dep) for dep in body["deps"]]))
-    return found
+    return [(name, stage.get("foreach") == "${cases}", stage.get("do", stage)["cmd"], [str(dep) for dep in stage.get("do", stage)["deps"]])
+            for name, stage in definition.items()]
 
 
-@pytest.mark.parametrize("name, command, deps", stages(), ids=[stage[0] for stage in stages()])
-def test_every_module_a_stage_runs_is_a_declared_dependency(name, command, deps):
-    script = REPOSITORY / re.search(r"python (pipelines/\S+\.py)", command).group(1)
-    stage_module = PACKAGE / "stages" / f"{name}.py"
-    assert str(script.relative_to(REPOSITORY)) in deps
-    assert f"src/seqcase/stages/{name}.py" in deps
-    undeclared = []
-    for file in closure(stage_module) | closure(script):
+def runs(name: str, per_case: bool, task: str | None) -> set[Path]:
+    stage_files = closure(PACKAGE / "stages" / f"{name}.py", REPOSITORY / "pipelines" / "stage.py")
+    if not per_case:
+        return stage_files
+    return stage_files | task_files(task, task_methods(stage_files))
+
+
+def undeclared(files: set[Path], deps: list[str], task: str | None) -> list[str]:
+    deps = [dep.replace("${item.task}", task) if task else dep for dep in deps]
+    missing = []
+    for file in files:
         relative = file.relative_to(REPOSITORY).as_posix()
-        if file.name == "__init__.py" or not relative.startswith("src/"):
+        in_a_task = re.match(r"src/seqcase/tasks/[^/]+/", relative)
+        if (file.name == "__init__.py" and not in_a_task) or not relative.startswith("src/"):
             continue
         if not any(relative == dep or relative.startswith(dep.rstrip("/") + "/") for dep in deps):
-            undeclared.append(relative)
-    assert not undeclared, f"stage {name} runs {sorted(undeclared)} but dvc.yaml does not list them"
+            missing.append(relative)
+    return sorted(missing)
 
 
-def test_the_scan_sees_through_submodule_imports():
-    files = {file.relative_to(PACKAGE).as_posix() for file in closure(PACKAGE / "stages" / "evaluate.py")}
-    assert {"tasks/forecasting.py", "tasks/classification.py", "evaluation/forecasting.py", "evaluation/glucose.py",
-            "models/baselines.py", "models/classifiers.py", "config.py"} <= files
+CASES = [(name, per_case, task) for name, per_case, _, _ in stages() for task in (TASKS if per_case else [None])]
+
+
+@pytest.mark.parametrize("name, per_case, task", CASES, ids=[f"{name}-{task}" if task else name for name, _, task in CASES])
+def test_every_module_a_stage_runs_is_a_declared_dependency(name, per_case, task):
+    command, deps = next((command, deps) for stage, _, command, deps in stages() if stage == name)
+    assert re.match(rf"python pipelines/stage\.py {name}\b", command)
+    assert "pipelines/stage.py" in deps and f"src/seqcase/stages/{name}.py" in deps
+    assert (TASK_FOLDER in deps) == per_case
+    missing = undeclared(runs(name, per_case, task), deps, task)
+    assert not missing, f"stage {name} ({task or 'no task'}) runs {missing} but dvc.yaml does not list them"
+
+
+@pytest.mark.parametrize("name, per_case, task", [case for case in CASES if case[1]],
+                         ids=[f"{name}-{task}" for name, per_case, task in CASES if per_case])
+def test_no_stage_reaches_into_another_tasks_package(name, per_case, task):
+    others = {PACKAGE / "tasks" / other for other in TASKS if other != task}
+    reached = sorted(file.relative_to(PACKAGE).as_posix() for file in runs(name, per_case, task)
+                     if any(folder in file.parents for folder in others))
+    assert not reached, f"stage {name} of a {task} case runs another task's code: {reached}"
+
+
+def test_the_scan_follows_a_stage_into_its_tasks_modules():
+    evaluate = {file.relative_to(PACKAGE).as_posix() for file in runs("evaluate", True, "forecasting")
+                if PACKAGE in file.parents}
+    assert {"tasks/forecasting/scoring.py", "tasks/forecasting/baselines.py", "tasks/forecasting/metrics.py",
+            "tasks/forecasting/glucose.py", "tasks/forecasting/schema.py", "config/core.py"} <= evaluate
+    assert "tasks/forecasting/report.py" not in evaluate  # evaluate never calls task.report
+    prepare = {file.relative_to(PACKAGE).as_posix() for file in runs("prepare", True, "text_classification")
+               if PACKAGE in file.parents}
+    assert "tasks/text_classification/data.py" in prepare and "tasks/text_classification/problem.py" not in prepare
+    assert "models/networks.py" not in prepare  # prepare never loads Keras

@@ -5,15 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.config import BinaryEvaluate, RecallTarget
-from seqcase.evaluation.binary import (
-    binary_scores,
-    choose_threshold,
-    curve_points,
-    paired_bootstrap,
-    recall_at_precision,
-)
-from seqcase.stages.evaluate import score_binary
+from seqcase.evaluation.binary import binary_scores, curve_points, paired_bootstrap, recall_at_precision, score_binary
+from seqcase.evaluation.thresholds import BinaryEvaluate, RecallTarget, ThresholdRule
+from seqcase.splits import Split
+
+
+def choose_threshold(labels: np.ndarray, scores: np.ndarray, setting) -> float:
+    return ThresholdRule(setting).choose(labels, scores)
+
+
+def test_each_threshold_rule_says_what_it_does():
+    assert ThresholdRule("max_f1").describe() == "the threshold of the best validation F1"
+    assert ThresholdRule("max_accuracy").describe() == "the threshold of the best validation accuracy"
+    assert ThresholdRule(RecallTarget(recall=0.9)).describe() == "the highest threshold reaching validation recall 0.9"
+    assert ThresholdRule(0.5).describe() == "the fixed threshold 0.5"
+    assert ThresholdRule(RecallTarget(recall=0.9)).as_json() == {"recall": 0.9}
+    assert ThresholdRule("max_accuracy").as_json() == "max_accuracy"
 
 LABELS = np.array([0, 0, 0, 0, 1, 0, 1, 1])
 SCORES = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
@@ -87,17 +94,17 @@ class FixedScorer:
     def __init__(self, validation: np.ndarray, test: np.ndarray) -> None:
         self.by_split = {"validation": validation, "test": test}
 
-    def positive_scores(self, prepared, split_name: str) -> np.ndarray:
-        return self.by_split[split_name]
+    def positive_scores(self, prepared, part) -> np.ndarray:
+        return self.by_split[Split.of(part).label]
 
 
-class Split:
+class LabelledParts:
     def __init__(self, labels: np.ndarray, split: np.ndarray) -> None:
         self.labels, self.split = labels, split
 
 
 def test_each_model_is_scored_at_the_threshold_its_validation_scores_chose():
-    prepared = Split(np.concatenate([LABELS, [0, 1, 0, 1]]), np.array([1] * 8 + [2] * 4))
+    prepared = LabelledParts(np.concatenate([LABELS, [0, 1, 0, 1]]), np.array([1] * 8 + [2] * 4))
     # On test the best threshold would be 0.9, but validation chose 0.5: a test positive at 0.45 is missed.
     scorer = FixedScorer(SCORES, np.array([0.95, 0.45, 0.2, 0.9]))
     scores, test_scores, tables = score_binary({"model": scorer}, prepared, BinaryEvaluate(threshold="max_f1"))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from seqcase.models.catalog import ARCHITECTURES
+from seqcase.models.hyperparameters import ARCHITECTURES
 
 HYPERPARAMETERS = {"learning_rate": 0.01, "units": 4, "filters": 4, "kernel_size": 2, "layers": 1, "dropout": 0.1}
 

@@ -184,6 +184,16 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
         f"{name}.csv" for name in metrics["models"])
 
 
+def test_every_cases_metrics_carry_its_verdict_with_the_test_behind_it(project):
+    root, _ = project
+    for case in ("tiny", "beats", "events", "reviews", "verses"):
+        verdict = json.loads((root / f"reports/{case}/metrics.json").read_text())["verdict"]
+        assert {"beaten", "model", "baseline", "p_value", "difference", "interval", "test", "text"} <= set(verdict), case
+        low, high = verdict["interval"]
+        assert low <= verdict["difference"] <= high and 0 <= verdict["p_value"] <= 1, case
+        assert verdict["text"] in (root / f"reports/{case}/report.md").read_text()
+
+
 def test_the_fundamentals_stage_reports_the_adding_problem(project):
     root, context = project
     assert "Running stage 'fundamentals'" in context["output"]
@@ -391,6 +401,15 @@ def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(pr
     (root / "src/seqcase/tasks/__pycache__").mkdir(exist_ok=True)
     (root / "src/seqcase/tasks/__pycache__/stray.cpython-311.pyc").write_bytes(b"\x00" * 64)
     assert json.loads(run(["dvc", "status", "--json"], root, context["env"])) == {}
+    # An edit to one task's package re-runs that task's cases alone (and the summary, if a row changes).
+    edited = root / "src/seqcase/tasks/text_classification/report.py"
+    original = edited.read_text()
+    edited.write_text(original + "\n# an edit\n")
+    try:
+        status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
+    finally:
+        edited.write_text(original)
+    assert set(status) == {f"{stage}@reviews" for stage in ("prepare", "tune", "train", "evaluate", "report")}
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["cases"]["tiny"]["train"] = {"epochs": 4}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

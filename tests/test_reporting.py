@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from seqcase.reporting.forecasting import step_comparison, table_rows, verdict
+from seqcase.tasks.forecasting.report import table_rows
+from seqcase.tasks.forecasting.scoring import step_comparison, verdict
 from seqcase.reporting.report import ReportContent, Table, markdown_report
 
 FAMILIES = {"naive": "baseline", "lstm": "recurrent", "gru": "recurrent", "dense": "feed-forward"}
@@ -16,23 +17,35 @@ def scores(lstm_rmse: float, lstm_p: float) -> dict:
     }
 
 
+# Per-window squared errors: the verdict's interval is of their mean difference, model minus naive.
+LOSSES = {name: value + np.random.default_rng(index).normal(0, 0.05, 40) for index, (name, value) in
+          enumerate({"naive": 1.0, "lstm": 0.8, "gru": 1.4, "dense": 0.25}.items())}
+
+
+def verdict_of(scores: dict, significance: float = 0.05) -> dict:
+    return verdict(scores, FAMILIES, LOSSES, 1, significance)
+
+
 def test_verdict_yes_needs_lower_rmse_and_a_significant_test():
-    result = verdict(scores(0.9, 0.01), FAMILIES, 0.05)
+    result = verdict_of(scores(0.9, 0.01))
     assert result["beaten"] and result["model"] == "lstm"
     assert result["text"].startswith("Yes: a recurrent model beat the naive forecast. lstm has test RMSE 0.9")
     assert "p = 0.01 < 0.05" in result["text"]
+    assert result["difference"] == pytest.approx(LOSSES["lstm"].mean() - LOSSES["naive"].mean())
+    low, high = result["interval"]
+    assert low < result["difference"] < high < 0 and high - low < 0.1
 
 
 def test_verdict_no_when_not_significant_or_worse():
-    slight = verdict(scores(0.99, 0.3), FAMILIES, 0.05)
+    slight = verdict_of(scores(0.99, 0.3))
     assert not slight["beaten"] and "not significantly" in slight["text"] and "p = 0.3 >= 0.05" in slight["text"]
-    worse = verdict(scores(1.1, 0.97), FAMILIES, 0.05)
+    worse = verdict_of(scores(1.1, 0.97))
     assert not worse["beaten"]
     assert worse["text"].startswith("No: no recurrent model beat the naive forecast.") and "ratio 1.1000" in worse["text"]
 
 
 def test_a_non_recurrent_winner_does_not_count_for_the_recurrent_verdict():
-    result = verdict(scores(1.05, 0.8), FAMILIES, 0.05)
+    result = verdict_of(scores(1.05, 0.8))
     assert result["model"] == "lstm" and not result["beaten"]
 
 
@@ -40,7 +53,7 @@ def test_table_is_sorted_by_rmse_and_shows_undefined_as_a_dash():
     rows = table_rows({name: {**value, "mae": 1.0} for name, value in scores(0.9, 0.01).items()}, FAMILIES)
     assert [row[0] for row in rows] == ["dense", "lstm", "naive", "gru"]
     assert rows[2][-1] == "–"
-    content = ReportContent(verdict=verdict(scores(0.9, 0.01), FAMILIES, 0.05),
+    content = ReportContent(verdict=verdict_of(scores(0.9, 0.01)),
                             tables=[Table("Test metrics", ["model", "family", "rmse"], [row[:3] for row in rows], "a note")],
                             figures={}, data={"rows": 100}, training={})
     text = markdown_report("tiny", "A test.", content)
@@ -59,7 +72,7 @@ def test_step_comparison_names_the_best_recurrent_model_and_the_best_other_basel
 
 
 def test_classification_verdict_compares_macro_f1_with_the_best_baseline():
-    from seqcase.reporting.classification import verdict as classification_verdict
+    from seqcase.tasks.classification.scoring import verdict as classification_verdict
 
     scores = {"gru": {"macro_f1": 0.62, "accuracy": 0.94}, "dense": {"macro_f1": 0.70, "accuracy": 0.95},
               "random_forest": {"macro_f1": 0.58, "accuracy": 0.93}, "majority": {"macro_f1": 0.15, "accuracy": 0.58}}
@@ -68,7 +81,9 @@ def test_classification_verdict_compares_macro_f1_with_the_best_baseline():
     predicted = {"gru": np.r_[np.zeros(18), np.ones(2)].astype(int), "random_forest": np.r_[np.zeros(10), np.ones(10)].astype(int)}
     result = classification_verdict(scores, families, labels, predicted, 0.05)
     assert result["beaten"] and (result["model"], result["baseline"]) == ("gru", "random_forest")
-    assert result["mcnemar_pvalue"] == pytest.approx(1 / 256)  # 8 beats only gru gets right, none the other way
+    assert result["p_value"] == pytest.approx(1 / 256)  # 8 beats only gru gets right, none the other way
+    assert result["difference"] == pytest.approx(0.4)  # accuracy 18/20 against 10/20
+    assert result["interval"][0] < 0.4 < result["interval"][1] and result["interval"][0] > 0
     assert result["text"].startswith("Yes: a recurrent model beat the baselines on macro-F1. gru has test macro-F1 "
                                       "0.6200 and accuracy 0.9400; the best baseline, random_forest, 0.5800 and 0.9300.")
 
@@ -104,24 +119,26 @@ def binary_case_scores() -> tuple[dict, dict, np.ndarray, dict]:
 
 
 def test_binary_verdict_compares_pr_auc_and_says_whether_a_sequence_model_beat_gradient_boosting():
-    from seqcase.reporting.binary import verdict
+    from seqcase.evaluation.binary import binary_verdict as verdict
+    from seqcase.tasks.event_classification.scoring import against_gradient_boosting
 
     scores, families, labels, predicted = binary_case_scores()
     result = verdict(scores, families, labels, predicted, "average_precision", 0.05, 200, seed=0)
     assert result["beaten"] and result["model"] == "gru" and result["baseline"] == "histogram_gradient_boosting"
     assert result["p_value"] < 0.05 and result["interval"][0] > 0
     assert result["text"].startswith("Yes: a recurrent model beat the baselines on PR-AUC. gru has test PR-AUC")
-    assert "A sequence model (recurrent or convolutional, on windows of past events) beat gradient boosting" \
-        in result["text"]
+    sentence, won = against_gradient_boosting(scores, families, "average_precision")
+    assert won and sentence.startswith(" A sequence model (recurrent or convolutional, on windows of past events) "
+                                       "beat gradient boosting: the best, gru, has PR-AUC")
     predicted["gru"] = predicted["logistic_regression"]
     scores["gru"] = scores["logistic_regression"]
     worse = verdict(scores, families, labels, predicted, "average_precision", 0.05, 200, seed=0)
     assert not worse["beaten"] and worse["text"].startswith("No: no recurrent model beat the best baseline on PR-AUC")
-    assert "No sequence model" in worse["text"]
+    assert against_gradient_boosting(scores, families, "average_precision")[0].startswith(" No sequence model")
 
 
 def test_misclassified_texts_are_the_most_confident_mistakes():
-    from seqcase.reporting.binary import misclassified_table
+    from seqcase.tasks.text_classification.report import misclassified_table
 
     texts = np.array(["fine film", "dull | slow", "great", "awful" * 100], dtype=object)
     table = misclassified_table(texts, np.array([1, 0, 1, 0]), np.array([0.45, 0.99, 0.9, 0.7]), 0.5,
@@ -135,15 +152,15 @@ def test_the_registered_model_is_the_best_trained_network_on_the_cases_metric():
 
     training = {"lstm": {}, "dense": {}}
     forecasts = {"models": {"lstm": {"rmse": 1.2}, "dense": {"rmse": 1.1}, "naive": {"rmse": 1.0}}}
-    assert best_network("forecasting", forecasts, training) == ("dense", "rmse", 1.1, False)
+    assert best_network(forecasts, training, "rmse", False) == ("dense", "rmse", 1.1, False)
     reviews = {"metric": "accuracy", "models": {"lstm": {"accuracy": 0.88}, "dense": {"accuracy": 0.87},
                                                 "tfidf_logistic_regression": {"accuracy": 0.90}}}
-    assert best_network("text_classification", reviews, training) == ("lstm", "accuracy", 0.88, True)
-    assert best_network("text_classification", reviews, {}) is None
+    assert best_network(reviews, training, "accuracy", True) == ("lstm", "accuracy", 0.88, True)
+    assert best_network(reviews, {}, "accuracy", True) is None
 
 
 def test_a_language_model_verdict_compares_the_best_recurrent_model_with_the_best_ngram():
-    from seqcase.reporting.generation import verdict as generation_verdict
+    from seqcase.tasks.text_generation.scoring import verdict as generation_verdict
 
     rng = np.random.default_rng(0)
     kneser_ney = rng.gamma(2.0, 1.2, 4000)

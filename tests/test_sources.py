@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from seqcase.config import FileSource, UrlSource, WheelSource
+from seqcase.sources.schema import FileSource, UrlSource, WheelSource
 from seqcase.paths import raw_directory
-from seqcase.sources import SourceError, fetch
+from seqcase.errors import SourceError
+from seqcase.sources.fetch import fetch
 
 PAYLOAD = b"Date,Close\n01/02/2020,100\n01/03/2020,101\n" * 2000
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()

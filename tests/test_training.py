@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from conftest import series_from
-from seqcase.config import ClassificationPrepare
-from seqcase.tasks.classification import prepare_sequences
+from seqcase.tasks.classification.schema import ClassificationPrepare
+from seqcase.tasks.classification.data import prepare_sequences
 
 
 def test_a_forecast_problem_cuts_windows_of_the_tuned_length(keras_seeded):
-    from seqcase.training import learning_problem
+    from seqcase.tasks.forecasting.problem import learning_problem
 
     problem = learning_problem(series_from(np.sin(np.arange(100) / 5), horizon=3))
     (train_inputs, train_targets), (validation_inputs, _) = problem.datasets({"window_length": 7})
@@ -22,7 +22,7 @@ def test_a_forecast_problem_cuts_windows_of_the_tuned_length(keras_seeded):
 
 
 def test_a_classification_problem_gives_whole_sequences_and_its_class_weights(keras_seeded):
-    from seqcase.training import learning_problem
+    from seqcase.tasks.classification.problem import learning_problem
 
     rng = np.random.default_rng(0)
     labels = np.array(["a"] * 30 + ["b"] * 10)

@@ -11,13 +11,14 @@ from mlflow.tracking import MlflowClient
 
 from conftest import series_from
 from seqcase import tracking
-from seqcase.config import ModelSpec, TuneConfig
+from seqcase.config import TuneConfig
+from seqcase.models.search_space import ModelSpec
 
 SPACE = {"window_length": [3], "units": [2, 4], "learning_rate": 0.01}
 
 
 def problem_for(series):
-    from seqcase.training import learning_problem
+    from seqcase.tasks.forecasting.problem import learning_problem
 
     return learning_problem(series)
 

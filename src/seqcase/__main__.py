@@ -6,15 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from seqcase.config import ParamsError, load_params
+from seqcase.config import load_params
+from seqcase.errors import UserError
 
 
 def validate(params_path: Path) -> int:
-    try:
-        params = load_params(params_path)
-    except ParamsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    params = load_params(params_path)
     for name, case in params.cases.items():
         print(f"{name}: {case.task} on {case.source}, models {', '.join(case.models)}, "
               f"baselines {', '.join(case.baselines.chosen())}")
@@ -23,33 +20,25 @@ def validate(params_path: Path) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from seqcase.predicting import predict_csv
+    from seqcase.commands.predict import predict_csv
 
-    try:
-        rows = predict_csv(args.params, args.case, args.input, args.output, args.version)
-    except (ParamsError, FileNotFoundError, LookupError, NotImplementedError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    rows = predict_csv(args.params, args.case, args.input, args.output, args.version)
     print(f"{args.output}: {rows} rows predicted by {args.case}'s model")
     return 0
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from seqcase.generating import generate
+    from seqcase.commands.generate import generate
 
-    try:
-        variant, text = generate(args.params, args.case, args.seed, args.length, args.temperature, args.variant,
-                                 args.random_seed)
-    except (ParamsError, FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    variant, text = generate(args.params, args.case, args.seed, args.length, args.temperature, args.variant,
+                             args.random_seed)
     print(f"# {args.case}/{variant}, temperature {args.temperature}", file=sys.stderr)
     print(text)
     return 0
 
 
 def run_distributed(args: argparse.Namespace) -> int:
-    from seqcase.distributed import run_cluster
+    from seqcase.commands.tune_distributed import run_cluster
 
     return run_cluster(args.case, args.workers, args.port, args.host, args.params)
 
@@ -84,18 +73,22 @@ def main(argv: list[str] | None = None) -> int:
     distributed.add_argument("--host", default="127.0.0.1")
     distributed.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = parser.parse_args(argv)
-    if args.command == "tune-distributed":
-        return run_distributed(args)
-    if args.command == "generate":
-        return run_generate(args)
-    if args.command == "predict":
-        return run_predict(args)
-    if args.command == "plots-template":
-        from seqcase.reporting.offline_plots import build_template
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as error:  # a user's mistake: one line; anything else is a bug and keeps its traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
-        print(build_template(args.output))
-        return 0
-    return validate(args.params)
+
+def run_plots_template(args: argparse.Namespace) -> int:
+    from seqcase.commands.plots_template import build_template
+
+    print(build_template(args.output))
+    return 0
+
+
+COMMANDS = {"validate": lambda args: validate(args.params), "plots-template": run_plots_template,
+            "predict": run_predict, "generate": run_generate, "tune-distributed": run_distributed}
 
 
 if __name__ == "__main__":

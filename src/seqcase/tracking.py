@@ -171,16 +171,10 @@ def comparison_frame(models: dict[str, dict], families: dict[str, str]) -> pd.Da
                          for name, scores in models.items()])
 
 
-def main_metric(task: str, metrics: dict) -> tuple[str, bool]:
-    """The test metric a case is judged on, and whether higher is better."""
-    return {"forecasting": ("rmse", False), "classification": ("macro_f1", True),
-            "text_generation": ("bits_per_character", False)}.get(task) or (metrics["metric"], True)
-
-
-def best_network(task: str, metrics: dict, training: dict) -> tuple[str, str, float, bool] | None:
-    """(variant, metric, value, higher is better) of the best trained network: the logged models
-    are the networks (the baselines are refitted by the evaluate stage, not logged as models)."""
-    key, higher = main_metric(task, metrics)
+def best_network(metrics: dict, training: dict, key: str, higher: bool) -> tuple[str, str, float, bool] | None:
+    """(variant, metric, value, higher is better) of the best trained network on the case's main
+    metric (the task's `main_metric`): the logged models are the networks (the baselines are refitted
+    by the evaluate stage, not logged as models)."""
     values = {name: scores[key] for name, scores in metrics["models"].items()
               if name in training and scores.get(key) is not None}
     if not values:

@@ -1,4 +1,7 @@
-"""Retraining a variant on its best hyperparameters: early stopping, a learning-rate schedule, seeds."""
+"""Retraining a variant on its best hyperparameters: early stopping, a learning-rate schedule, seeds.
+
+What a network is given comes from its task (`Task.learning_problem`); this module is the same for all.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqcase.config import TrainConfig
-from seqcase.models.networks import Head, KeepLastTokens, classification_head, forecasting_head, language_model_head
-from seqcase.tasks import classification, events, forecasting, generation, text
+from seqcase.models.networks import Head
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -36,102 +38,6 @@ class LearningProblem:
         if self.saved_model_examples is not None:
             return self.saved_model_examples
         return self.datasets(hyperparameters)[1][0][:8]
-
-
-def event_problem(prepared: events.PreparedEvents) -> LearningProblem:
-    """Windows of the last k events for the (possibly rebalanced) training events and all validation ones."""
-
-    def windows(hyperparameters: dict) -> tuple[Arrays, Arrays]:
-        window_length = int(hyperparameters["window_length"])
-        train = events.with_history(prepared.training_events, window_length)
-        validation = prepared.positions("validation")
-        return ((events.windows(prepared, train, window_length), prepared.labels[train]),
-                (events.windows(prepared, validation, window_length), prepared.labels[validation]))
-
-    return LearningProblem(classification_head(2), windows,
-                           lambda hyperparameters: (int(hyperparameters["window_length"]), len(prepared.feature_names)),
-                           prepared.class_weight)
-
-
-def text_problem(prepared: text.PreparedTexts) -> LearningProblem:
-    """Token ids from a TextVectorization adapted on the training texts (one per vocabulary size).
-
-    `sequence_length` words are kept: the first ones (TextVectorization's cut), or with
-    `kept_words: last` the last ones. Networks fit on the ids; the saved model puts the tokenizer in
-    front, so it reads raw text.
-    """
-    vocabularies: dict[int, keras.layers.TextVectorization] = {}
-    tokens: dict[tuple, tuple[Arrays, Arrays]] = {}
-
-    def tokenizer(hyperparameters: dict) -> keras.Sequential:
-        vocabulary_size, length = int(hyperparameters["vocabulary_size"]), int(hyperparameters["sequence_length"])
-        if vocabulary_size not in vocabularies:
-            layer = keras.layers.TextVectorization(max_tokens=vocabulary_size, name="words")
-            # The texts stay Python strings: astype(str) would copy them into a fixed-width array of
-            # the longest review's size (1 GB for 26 MB of IMDB text).
-            layer.adapt(tf.data.Dataset.from_tensor_slices(prepared.part("train")[0].astype(object)).batch(1024))
-            vocabularies[vocabulary_size] = layer
-        vocabulary = vocabularies[vocabulary_size].get_vocabulary()
-        if hyperparameters.get("kept_words", "first") == "last":
-            return keras.Sequential([keras.layers.TextVectorization(vocabulary=vocabulary, name="words"),
-                                     KeepLastTokens(length, name="last_words")], name="tokenizer")
-        return keras.Sequential([keras.layers.TextVectorization(vocabulary=vocabulary, output_sequence_length=length,
-                                                                name="words")], name="tokenizer")
-
-    def token_ids(layer: keras.Sequential, texts: np.ndarray) -> np.ndarray:
-        return np.concatenate([np.asarray(layer(chunk.astype(object)), dtype=np.int32)
-                               for chunk in np.array_split(texts, max(1, len(texts) // 1000))])
-
-    def datasets(hyperparameters: dict) -> tuple[Arrays, Arrays]:
-        key = tuple(hyperparameters.get(name) for name in ("vocabulary_size", "sequence_length", "kept_words"))
-        if key not in tokens:
-            layer = tokenizer(hyperparameters)
-            tokens[key] = tuple((token_ids(layer, texts), labels.astype(np.int64))
-                                for texts, labels in (prepared.part("train"), prepared.part("validation")))
-        return tokens[key]
-
-    def export(model: keras.Model, hyperparameters: dict) -> keras.Model:
-        raw = keras.Input(shape=(), dtype="string", name="text")
-        return keras.Model(raw, model(tokenizer(hyperparameters)(raw)), name=model.name)
-
-    return LearningProblem(classification_head(2), datasets,
-                           lambda hyperparameters: (int(hyperparameters["sequence_length"]),), None, export,
-                           prepared.part("validation")[0][:8].astype(object))
-
-
-def generation_problem(prepared: generation.PreparedCorpus) -> LearningProblem:
-    """Windows of the training characters every `window_stride` (a quarter window unless tuned),
-    each step's target the next character; validation windows do not overlap. Any window length
-    runs through the saved model (its input length is free), so sampling can start from a short seed."""
-
-    def windows(hyperparameters: dict) -> tuple[Arrays, Arrays]:
-        window_length = int(hyperparameters["window_length"])
-        stride = int(hyperparameters.get("window_stride") or max(1, window_length // 4))
-        return (generation.training_windows(prepared.part("train"), window_length, stride),
-                generation.training_windows(prepared.part("validation"), window_length, window_length))
-
-    return LearningProblem(language_model_head(prepared.vocabulary_size), windows, lambda hyperparameters: (None,))
-
-
-def learning_problem(prepared) -> LearningProblem:
-    if isinstance(prepared, generation.PreparedCorpus):
-        return generation_problem(prepared)
-    if isinstance(prepared, events.PreparedEvents):
-        return event_problem(prepared)
-    if isinstance(prepared, text.PreparedTexts):
-        return text_problem(prepared)
-    if isinstance(prepared, classification.PreparedSequences):
-        parts = (prepared.part("train"), prepared.part("validation"))
-        return LearningProblem(classification_head(prepared.class_count), lambda hyperparameters: parts,
-                               lambda hyperparameters: prepared.inputs.shape[1:], prepared.class_weight)
-
-    def windows(hyperparameters: dict) -> tuple[Arrays, Arrays]:
-        window_length = int(hyperparameters["window_length"])
-        return (forecasting.split_windows(prepared, window_length, "train"),
-                forecasting.split_windows(prepared, window_length, "validation"))
-
-    return LearningProblem(forecasting_head(prepared.horizon), windows,
-                           lambda hyperparameters: (int(hyperparameters["window_length"]), len(prepared.feature_names)))
 
 
 class EpochMetricsLogger(keras.callbacks.Callback):

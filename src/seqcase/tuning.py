@@ -20,7 +20,8 @@ import mlflow
 import numpy as np
 from mlflow.tracking import MlflowClient
 
-from seqcase.config import ModelSpec, Range, TuneConfig
+from seqcase.config import TuneConfig
+from seqcase.models.search_space import ModelSpec, Range
 from seqcase.models.networks import build_network
 from seqcase.training import EpochMetricsLogger, LearningProblem
 

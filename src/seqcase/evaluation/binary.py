@@ -8,6 +8,7 @@ that turns scores into decisions is chosen on the validation part, never on the 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -19,7 +20,9 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from seqcase.config import RecallTarget
+from seqcase.evaluation.thresholds import BinaryEvaluate, ThresholdRule
+from seqcase.evaluation.verdicts import NO_CONTEST, contenders, verdict_text
+from seqcase.splits import Split
 
 METRICS = {
     "average_precision": lambda labels, scores, threshold: average_precision_score(labels, scores),
@@ -27,34 +30,6 @@ METRICS = {
     "accuracy": lambda labels, scores, threshold: accuracy_score(labels, scores >= threshold),
     "f1": lambda labels, scores, threshold: f1_score(labels, scores >= threshold, zero_division=0),
 }
-
-
-def choose_threshold(labels: np.ndarray, scores: np.ndarray, rule) -> float:
-    """The decision threshold from validation labels and scores.
-
-    `max_f1`: the threshold of the best F1; `max_accuracy`: of the best accuracy (for a case judged
-    on accuracy); `RecallTarget(r)`: the highest threshold whose recall reaches r (the most precise
-    way to find that share of positives); a float: itself.
-    """
-    if isinstance(rule, float):
-        return rule
-    if labels.sum() == 0:
-        raise ValueError("the validation part has no positive example: no threshold can be chosen on it")
-    precision, recall, thresholds = precision_recall_curve(labels, scores)
-    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
-    if isinstance(rule, RecallTarget):
-        reaching = np.flatnonzero(recall >= rule.recall)
-        return float(thresholds[reaching.max()])
-    if rule == "max_accuracy":
-        positives = labels.sum()
-        true_positives = recall * positives
-        with np.errstate(divide="ignore", invalid="ignore"):
-            false_positives = np.where(precision > 0, true_positives / precision - true_positives, 0.0)
-        correct = true_positives + (len(labels) - positives - false_positives)
-        return float(thresholds[int(np.argmax(np.round(correct)))])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    return float(thresholds[int(np.argmax(f1))])
 
 
 def recall_at_precision(labels: np.ndarray, scores: np.ndarray, target: float) -> float:
@@ -116,3 +91,59 @@ def curve_points(labels: np.ndarray, scores: np.ndarray, points: int = 300) -> t
     precision, recall, _ = precision_recall_curve(labels, scores, drop_intermediate=True)
     keep = np.unique(np.linspace(0, len(precision) - 1, min(points, len(precision))).round().astype(int))
     return precision[keep], recall[keep]
+
+
+METRIC_NAMES = {"average_precision": "PR-AUC", "roc_auc": "ROC-AUC", "accuracy": "accuracy", "f1": "F1"}
+
+
+def score_binary(scorers: dict, prepared, config: BinaryEvaluate) -> tuple[dict, dict[str, np.ndarray], dict]:
+    """Each model's threshold from its validation scores alone (the case's rule), then its test scores.
+
+    A scorer is anything with positive_scores(prepared, split_name): a network or a baseline.
+    Returns the scores, each model's test probabilities and its precision-recall curve table.
+    """
+    validation_labels = prepared.labels[prepared.split == Split.VALIDATION].astype(int)
+    test_labels = prepared.labels[prepared.split == Split.TEST].astype(int)
+    rule = ThresholdRule(config.threshold)
+    scores, test_scores, tables = {}, {}, {}
+    for name, scorer in scorers.items():
+        validation_scores = scorer.positive_scores(prepared, Split.VALIDATION)
+        threshold = rule.choose(validation_labels, validation_scores)
+        test_scores[name] = scorer.positive_scores(prepared, Split.TEST)
+        scores[name] = binary_scores(test_labels, test_scores[name], threshold, config.precision_targets)
+        scores[name][f"validation_{config.metric}"] = float(
+            METRICS[config.metric](validation_labels, validation_scores, threshold))
+        precision, recall = curve_points(test_labels, test_scores[name])
+        tables[name] = pd.DataFrame({"recall": recall.round(6), "precision": precision.round(6)})
+    return scores, test_scores, tables
+
+
+def binary_verdict(scores: dict, families: dict[str, str], labels: np.ndarray, predicted: dict[str, np.ndarray],
+            metric: str, significance: float, resamples: int, seed: int) -> dict:
+    label = METRIC_NAMES[metric]
+    pair = contenders(scores, families, metric, higher_is_better=True)
+    if pair is None:
+        return {"beaten": False, "model": None, "metric": metric, "text": NO_CONTEST}
+    best, rival = pair
+    test = paired_bootstrap(labels, predicted[best], predicted[rival], metric, scores[best]["threshold"],
+                            scores[rival]["threshold"], resamples, seed)
+    beaten = scores[best][metric] > scores[rival][metric]
+    numbers = (f"{best} has test {label} {scores[best][metric]:.4f}; the best baseline, {rival}, "
+               f"{scores[rival][metric]:.4f} (difference {test['difference']:+.4f}, 95 % bootstrap interval "
+               f"{test['interval'][0]:+.4f} to {test['interval'][1]:+.4f}, one-sided p = {test['p_value']:.3g})")
+    text = verdict_text(beaten, f"a recurrent model beat the baselines on {label}",
+                        f"no recurrent model beat the best baseline on {label}", numbers, test["p_value"], significance)
+    result = {"beaten": beaten, "model": best, "metric": metric, "value": scores[best][metric], "baseline": rival,
+              "baseline_value": scores[rival][metric], "p_value": test["p_value"], "difference": test["difference"],
+              "interval": test["interval"],
+              "test": f"paired bootstrap over the test examples ({resamples} resamples), one-sided; the difference "
+                      f"and its 95 % interval are of the {label}, model minus baseline"}
+    result["text"] = text
+    return result
+
+
+def binary_predictions(probabilities: np.ndarray, threshold: float, class_names: list[str]) -> pd.DataFrame:
+    """Probability of the positive class (the second), and the class at the validation threshold."""
+    positive = probabilities[:, 1]
+    return pd.DataFrame({f"probability_{class_names[1]}": positive,
+                         "predicted": np.where(positive >= threshold, class_names[1], class_names[0])})

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from seqcase.models.catalog import ARCHITECTURES, RECURRENT_ARCHITECTURES
+from seqcase.models.hyperparameters import ARCHITECTURES, DEFAULTS, RECURRENT_ARCHITECTURES
 
 RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
-HYPERPARAMETER_DEFAULTS = {"units": 32, "layers": 1, "dropout": 0.0, "filters": 32, "kernel_size": 3, "pooling": "last"}
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ def build_network(
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}")
-    values = {**HYPERPARAMETER_DEFAULTS, **hyperparameters}
+    values = {**DEFAULTS, **hyperparameters}
     depth, dropout = int(values["layers"]), float(values["dropout"])
     tokens = "vocabulary_size" in values or head.per_step
     if tokens:

@@ -1,6 +1,6 @@
 """The per-case report, whatever the task: a verdict, tables, figures, data facts and training.
 
-The task modules (reporting/forecasting.py, reporting/classification.py) decide what goes in;
+Each task's report module (seqcase.tasks.<task>.report) decides what goes in;
 this module only lays it out, as Markdown for the repository and as one self-contained HTML file.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -33,7 +33,6 @@ class ReportContent:
     figures: dict[str, Path]
     data: dict
     training: dict
-    extra_sections: dict[str, list[str]] = field(default_factory=dict)
 
 
 MODEL_PREFIX = "model_"
@@ -46,28 +45,6 @@ def load_predictions_file(evaluation: Path) -> tuple[dict[str, np.ndarray], dict
         shared = {key: arrays[key] for key in arrays.files if not key.startswith(MODEL_PREFIX)}
         models = {key.removeprefix(MODEL_PREFIX): arrays[key] for key in arrays.files if key.startswith(MODEL_PREFIX)}
     return shared, models
-
-
-NO_CONTEST = "No recurrent model or no baseline in this case."
-
-
-def contenders(scores: dict, families: dict[str, str], metric: str, higher_is_better: bool) -> tuple[str, str] | None:
-    """The best recurrent model and the best baseline on `metric`; None when a case lacks either."""
-    recurrent = [name for name in scores if families[name] == "recurrent"]
-    baselines = [name for name in scores if families[name] == "baseline"]
-    if not recurrent or not baselines:
-        return None
-    pick = max if higher_is_better else min
-    return (pick(recurrent, key=lambda name: scores[name][metric]),
-            pick(baselines, key=lambda name: scores[name][metric]))
-
-
-def verdict_text(beaten: bool, yes: str, no: str, numbers: str, p_value: float, significance: float) -> str:
-    """"Yes: ... significant at 0.05." or "No: ...", with the comparison's numbers in between."""
-    if beaten:
-        significant = "significant" if p_value < significance else "not significant"
-        return f"Yes: {yes}. {numbers}: {significant} at {significance}."
-    return f"No: {no}. {numbers}."
 
 
 def cell(value) -> str:
@@ -85,8 +62,6 @@ def markdown_report(case_name: str, description: str, content: ReportContent) ->
         lines += [f"## {table.title}", "", "| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
         lines += ["| " + " | ".join(row) + " |" for row in table.rows]
         lines += ["", table.note, ""] if table.note else [""]
-    for title, section in content.extra_sections.items():
-        lines += [f"## {title}", "", *section, ""]
     lines += ["## Data", ""] + [f"- {key}: {value}" for key, value in content.data.items()]
     lines += ["", "## Figures", ""] + [f"![{name}](figures/{Path(path).name})" for name, path in content.figures.items()]
     if content.training:
@@ -109,7 +84,7 @@ img{max-width:100%}</style></head><body>
 <table><tr>{% for column in table.header %}<th>{{ column }}</th>{% endfor %}</tr>
 {% for row in table.rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</table>
 {% if table.note %}<p><small>{{ table.note }}</small></p>{% endif %}{% endfor %}
-{% for title, section in extra_sections.items() %}<h2>{{ title }}</h2>{% for line in section %}<p>{{ line }}</p>{% endfor %}{% endfor %}
+
 {% for name, image in images.items() %}<h3>{{ name }}</h3><img alt="{{ name }}" src="data:image/png;base64,{{ image }}">{% endfor %}
 {% if training %}<h2>Training</h2><table><tr><th>variant</th><th>hyperparameters</th><th>epochs</th><th>best epoch</th><th>parameters</th></tr>
 {% for name, info in training.items() %}<tr><td>{{ name }}</td><td>{{ info.hyperparameters }}</td><td>{{ info.epochs_run }}</td>
@@ -122,5 +97,5 @@ img{max-width:100%}</style></head><body>
 def html_report(case_name: str, description: str, content: ReportContent) -> str:
     images = {name: base64.b64encode(Path(path).read_bytes()).decode() for name, path in content.figures.items()}
     return HTML_TEMPLATE.render(case=case_name, description=description, images=images, verdict=content.verdict,
-                                tables=content.tables, extra_sections=content.extra_sections,
+                                tables=content.tables,
                                 training=content.training, data=content.data)

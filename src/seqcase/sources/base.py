@@ -8,11 +8,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from seqcase.errors import SourceError
 from seqcase.io import atomic_path
 
-
-class SourceError(RuntimeError):
-    """A source could not deliver the exact bytes params.yaml names; nothing was written."""
+__all__ = ["SourceError", "copy_verified"]
 
 
 def copy_verified(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqcase.config import FileSource
+from seqcase.sources.schema import FileSource
 from seqcase.sources.base import SourceError, copy_verified
 
 CHUNK_BYTES = 1 << 20

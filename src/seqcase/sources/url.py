@@ -7,7 +7,7 @@ from pathlib import Path
 import requests
 import urllib3
 
-from seqcase.config import UrlSource
+from seqcase.sources.schema import UrlSource
 from seqcase.sources.base import SourceError, copy_verified
 
 CHUNK_BYTES = 1 << 20

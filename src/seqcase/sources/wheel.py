@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from seqcase.config import WheelSource
+from seqcase.sources.schema import WheelSource
 from seqcase.sources.base import SourceError, copy_verified
 
 CHUNK_BYTES = 1 << 20

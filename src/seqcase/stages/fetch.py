@@ -8,13 +8,13 @@ from pathlib import Path
 from seqcase.config import ParamsError, load_params
 from seqcase.io import atomic_directory
 from seqcase.paths import RAW_ROOT, raw_directory
-from seqcase.sources import fetch
+from seqcase.sources.fetch import fetch
 
 logger = logging.getLogger(__name__)
 
 
 def run(params_path: Path, source_name: str, raw_root: Path = RAW_ROOT) -> list[Path]:
-    params = load_params(params_path)
+    params = load_params(params_path, cases=())
     if source_name not in params.sources:
         raise ParamsError(f"{params_path}: no source {source_name!r} under sources (known: {', '.join(params.sources)})")
     source = params.sources[source_name]

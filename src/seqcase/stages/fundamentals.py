@@ -12,7 +12,8 @@ from pathlib import Path
 import mlflow
 
 from seqcase import tracking
-from seqcase.config import AddingConfig, load_params
+from seqcase.config import load_params
+from seqcase.reference.settings import AddingConfig
 from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.reference.adding import GUESS_THE_MEAN_MSE, train_adding
 from seqcase.reference.cells import cell_named
@@ -64,7 +65,7 @@ def log_to_mlflow(runs: list[dict], config: AddingConfig, seed: int, directory: 
 
 
 def run(params_path: Path, directory: Path = REPORT_DIRECTORY) -> dict:
-    params = load_params(params_path)
+    params = load_params(params_path, cases=())
     config = params.fundamentals.adding
     runs = adding_runs(config, params.seed)
     with atomic_directory(directory) as staging:

@@ -9,15 +9,15 @@ from pathlib import Path
 import mlflow
 
 from seqcase import serving, tracking
-from seqcase.config import ModelSpec, TrainConfig
-from seqcase.io import atomic_directory, atomic_path, read_json, write_json
-from seqcase.models.catalog import family
+from seqcase.config import TrainConfig
 from seqcase.gradients import GradientDiagnostics
+from seqcase.io import atomic_directory, atomic_path, read_json, write_json
+from seqcase.models.hyperparameters import family
 from seqcase.models.networks import build_network
+from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
-from seqcase.tasks import load_prepared
 from seqcase.training import (EpochMetricsLogger, LearningProblem, best_epoch, fit_network, freeze_imported_heap,
-                              learning_problem, set_seed)
+                              set_seed)
 
 logger = logging.getLogger(__name__)
 PROBE_EXAMPLES = 256  # validation examples the gradient diagnostics read each epoch
@@ -68,9 +68,9 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
 
 
 def run(params_path: Path, case_name: str) -> dict:
-    params, case, paths = open_case(params_path, case_name)
-    prepared = load_prepared(paths.prepared)
-    problem = learning_problem(prepared)
+    params, case, task, paths = open_case(params_path, case_name)
+    prepared = task.load_prepared(paths.prepared)
+    problem = task.learning_problem(prepared)
     facts = {"case": case_name, "task": case.task, **prepared.serving_facts()}
     tuned = read_json(paths.tuning / "best_hyperparameters.json")
     tracking.configure()

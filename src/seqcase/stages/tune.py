@@ -25,12 +25,12 @@ from mlflow.exceptions import MlflowException
 
 import seqcase
 from seqcase import tracking
-from seqcase.config import AnyCase, ModelSpec, TuneConfig
+from seqcase.config import CaseBase, TuneConfig
 from seqcase.io import atomic_directory, write_json, write_text
-from seqcase.models.catalog import family
+from seqcase.models.hyperparameters import family
+from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
-from seqcase.tasks import load_prepared
-from seqcase.training import LearningProblem, freeze_imported_heap, learning_problem, set_seed
+from seqcase.training import LearningProblem, freeze_imported_heap, set_seed
 from seqcase.tuning import VariantHyperModel, make_tuner, run_search, search_arguments, search_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
     return result
 
 
-def fingerprint(case: AnyCase, seed: int, prepared_directory: Path) -> str:
+def fingerprint(case: CaseBase, seed: int, prepared_directory: Path) -> str:
     """The settings, the prepared data and the package's code a search depends on."""
     code = sorted(Path(seqcase.__file__).parent.rglob("*.py"))
     data = sorted(path for path in Path(prepared_directory).rglob("*") if path.is_file())
@@ -130,8 +130,8 @@ def wait_for_variant_run(state: Path, digest: str, variant: str) -> tracking.Run
 
 def run_worker(params_path: Path, case_name: str, tuner_id: str) -> int:
     """A worker of a distributed search: each variant's trials that its chief hands out; no outputs."""
-    params, case, paths = open_case(params_path, case_name)
-    problem = learning_problem(load_prepared(paths.prepared))
+    params, case, task, paths = open_case(params_path, case_name)
+    problem = task.learning_problem(task.load_prepared(paths.prepared))
     tracking.configure()
     freeze_imported_heap()
     digest, base_port = fingerprint(case, params.seed, paths.prepared), base_oracle_port()
@@ -153,9 +153,9 @@ def run(params_path: Path, case_name: str) -> dict | int:
     tuner_id = worker_id()
     if tuner_id is not None:
         return run_worker(params_path, case_name, tuner_id)
-    params, case, paths = open_case(params_path, case_name)
-    prepared = load_prepared(paths.prepared)
-    problem = learning_problem(prepared)
+    params, case, task, paths = open_case(params_path, case_name)
+    prepared = task.load_prepared(paths.prepared)
+    problem = task.learning_problem(prepared)
     tracking.configure()
     freeze_imported_heap()
     state, base_port = paths.tuning_state, base_oracle_port()

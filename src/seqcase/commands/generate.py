@@ -1,0 +1,57 @@
+"""`python -m seqcase generate`: a sample from a case's trained language model, one character at a time.
+
+It reads what `dvc repro` left: the networks under data/models/<case>/, the vocabulary the prepare
+stage built, and (to pick the best network) the evaluate stage's metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from seqcase.config import get_case, load_params
+from seqcase.errors import DataError, UserError
+from seqcase.io import read_json
+from seqcase.paths import CasePaths
+from seqcase.tasks.text_generation import TASK
+from seqcase.tasks.text_generation.schema import GenerationCase
+from seqcase.tracking import best_network
+
+
+def best_variant(paths: CasePaths, training: dict, case: GenerationCase) -> str:
+    """The network with the fewest test bits per character; without an evaluation yet, refuse."""
+    metrics_path = paths.reports / "metrics.json"
+    if not metrics_path.is_file():
+        raise DataError(f"{metrics_path}: not evaluated yet; run `dvc repro` or name a --variant")
+    chosen = best_network(read_json(metrics_path), training, *TASK.main_metric(case))
+    if chosen is None:
+        raise DataError(f"{metrics_path}: no trained network was evaluated; run `dvc repro`")
+    return chosen[0]  # the network the report stage registers as this run's version
+
+
+def generate(params_path: Path, case_name: str, seed_text: str, length: int, temperature: float,
+             variant: str | None = None, random_seed: int | None = None) -> tuple[str, str]:
+    """(variant, the seed text and its continuation)."""
+    from seqcase.models.networks import load_network
+    from seqcase.tasks.text_generation.data import decode, encode
+    from seqcase.tasks.text_generation.language import network_next_distribution, sample_texts
+
+    case = get_case(load_params(params_path, cases=[case_name]), case_name, params_path)
+    if not isinstance(case, GenerationCase):
+        raise UserError(f"{case_name} is a {case.task} case; generate needs a text_generation case")
+    if temperature <= 0 or length < 1 or not seed_text:
+        raise UserError("the temperature must be positive, the length at least 1 and the seed text not empty")
+    paths = CasePaths(case_name)
+    training_path = paths.models / "training.json"
+    if not training_path.is_file():
+        raise DataError(f"{training_path}: no trained models yet; run `dvc repro train@{case_name}`")
+    training = read_json(training_path)
+    variant = variant or best_variant(paths, training, case)
+    if variant not in training:
+        raise UserError(f"{case_name} has no trained variant {variant!r} (trained: {', '.join(training)})")
+    vocabulary = tuple(read_json(paths.prepared / "meta.json")["vocabulary"])
+    model = load_network(paths.models / f"{variant}.keras")
+    [ids] = sample_texts(network_next_distribution(model), encode(seed_text, vocabulary), length, [temperature],
+                         int(training[variant]["window_length"]), np.random.default_rng(random_seed))
+    return variant, seed_text + decode(ids, vocabulary)

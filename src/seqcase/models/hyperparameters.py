@@ -1,0 +1,101 @@
+"""The architectures and their hyperparameters, defined once and importable without TensorFlow.
+
+params.yaml is validated against these tables (in stages that never load Keras), the networks
+take their defaults from them and keras-tuner registers what they allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Family(StrEnum):
+    """How a report groups a model."""
+
+    RECURRENT = "recurrent"
+    CONVOLUTIONAL = "convolutional"
+    FEED_FORWARD = "feed-forward"
+    BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    family: Family
+    tasks: frozenset[str] | None = None  # None: every task
+
+
+RECURRENT_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bidirectional", "encoder_decoder")
+ARCHITECTURE_TABLE = {
+    **{name: Architecture(name, Family.RECURRENT) for name in RECURRENT_ARCHITECTURES},
+    # An encoder-decoder emits one output per step ahead: a forecast, not a class.
+    "encoder_decoder": Architecture("encoder_decoder", Family.RECURRENT, frozenset({"forecasting"})),
+    "conv1d": Architecture("conv1d", Family.CONVOLUTIONAL),
+    "dense": Architecture("dense", Family.FEED_FORWARD),
+}
+ARCHITECTURES = tuple(ARCHITECTURE_TABLE)
+EVERY_ARCHITECTURE = frozenset(ARCHITECTURES)
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One hyperparameter: its default (None: no default), the words it takes (the first is the
+    default), the architectures whose builders read it, and the tasks that add it (None: every
+    task) and that must give it."""
+
+    name: str
+    default: object = None
+    choices: tuple[str, ...] | None = None
+    architectures: frozenset[str] = EVERY_ARCHITECTURE
+    tasks: frozenset[str] | None = None
+    required: bool = False
+
+
+def _set(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+TABLE = {parameter.name: parameter for parameter in (
+    Hyperparameter("learning_rate", required=True),
+    Hyperparameter("layers", 1),
+    Hyperparameter("dropout", 0.0),
+    # Adam's gradient clipping (by the gradient's norm, or each value), off unless given.
+    Hyperparameter("clipnorm"),
+    Hyperparameter("clipvalue"),
+    Hyperparameter("units", 32, architectures=_set(*RECURRENT_ARCHITECTURES, "dense")),
+    Hyperparameter("pooling", "last", ("last", "mean"), architectures=_set("simple_rnn", "lstm", "gru", "bidirectional")),
+    Hyperparameter("filters", 32, architectures=_set("conv1d")),
+    Hyperparameter("kernel_size", 3, architectures=_set("conv1d")),
+    # The window of history a forecast, an event or a language model sees.
+    Hyperparameter("window_length", tasks=_set("forecasting", "event_classification", "text_generation"), required=True),
+    # A text's vocabulary, length and embedding width; which words of a longer text are kept.
+    Hyperparameter("vocabulary_size", tasks=_set("text_classification"), required=True),
+    Hyperparameter("sequence_length", tasks=_set("text_classification"), required=True),
+    Hyperparameter("embedding_dim", tasks=_set("text_classification", "text_generation"), required=True),
+    Hyperparameter("kept_words", "first", ("first", "last"), tasks=_set("text_classification")),
+    # How far apart a language model's training windows start (a quarter window by default).
+    Hyperparameter("window_stride", tasks=_set("text_generation")),
+)}
+CHOICES = {name: parameter.choices for name, parameter in TABLE.items() if parameter.choices}
+DEFAULTS = {name: parameter.default for name, parameter in TABLE.items() if parameter.default is not None}
+
+
+def hyperparameter_names(architecture: str, task: str | None = None) -> set[str]:
+    """What an architecture's builder takes, plus what the task adds (a forecast's window length).
+
+    Without a task, every task's additions count: the union a default search space may hold.
+    """
+    return {name for name, parameter in TABLE.items() if architecture in parameter.architectures
+            and (task is None or parameter.tasks is None or task in parameter.tasks)}
+
+
+def required_hyperparameters(task: str) -> set[str]:
+    """What a case of `task` must give each variant, beyond the learning rate every network needs."""
+    return {name for name, parameter in TABLE.items()
+            if parameter.required and parameter.tasks is not None and task in parameter.tasks}
+
+
+def family(architecture: str) -> Family:
+    """How the report groups a model: recurrent, convolutional or feed-forward."""
+    return ARCHITECTURE_TABLE[architecture].family

@@ -1,0 +1,52 @@
+"""The one entry point of every DVC stage: `python pipelines/stage.py <stage> [--case C | --source S]`.
+
+Parsing loads nothing heavy (so `--help` answers at once); the stage's module is imported after.
+A user's mistake (seqcase.errors.UserError) is one line on stderr and exit status 1; anything
+else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+from seqcase.errors import UserError
+
+# stage -> (what it names: a case, a source or nothing; what it does)
+STAGES = {
+    "fetch": ("source", "One source's files into data/raw/<source>/, each checked against its sha256."),
+    "prepare": ("case", "Raw files to a cleaned, split and scaled data set the case's task can learn from."),
+    "tune": ("case", "keras-tuner search per variant; best hyperparameters and the MLflow run book."),
+    "train": ("case", "Retrain each variant on its best hyperparameters; save and log the models."),
+    "evaluate": ("case", "Every network and baseline scored on the untouched test part, and the verdict."),
+    "report": ("case", "Figures, report.md, report.html and the case's summary row; the model registry."),
+    "summary": (None, "One row per case, from the rows each report stage left."),
+    "fundamentals": (None, "The NumPy reference cells on the adding problem, with their report."),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python pipelines/stage.py", description=__doc__.split("\n\n")[0])
+    stages = main.add_subparsers(dest="stage", required=True, metavar="stage")
+    for name, (key, description) in STAGES.items():
+        stage = stages.add_parser(name, help=description, description=description)
+        if key:
+            stage.add_argument(f"--{key}", required=True, help=f"the {key} name, a key of `{key}s:` in params.yaml")
+        stage.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file (default: params.yaml)")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    module = importlib.import_module(f"seqcase.stages.{args.stage}")
+    key = STAGES[args.stage][0]
+    try:
+        module.run(args.params, *([getattr(args, key)] if key else []))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

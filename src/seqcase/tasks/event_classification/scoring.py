@@ -1,0 +1,67 @@
+"""Every event classifier scored on the same test events, its threshold chosen on validation, and
+the verdict: did a recurrent model beat the best baseline on the case's metric? And did any model
+that reads windows of past events beat gradient boosting on the single event?"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqcase.evaluation.binary import METRIC_NAMES, binary_verdict, score_binary
+from seqcase.evaluation.thresholds import ThresholdRule
+from seqcase.evaluation.verdicts import model_families
+from seqcase.models.hyperparameters import Family
+from seqcase.splits import Split
+from seqcase.tasks.base import Evaluation, ScoringSettings
+from seqcase.tasks.event_classification.baselines import fit_baselines
+from seqcase.tasks.event_classification.data import PreparedEvents, windows
+from seqcase.tasks.event_classification.schema import EventCase
+
+GRADIENT_BOOSTING = "histogram_gradient_boosting"
+
+
+class WindowScorer:
+    """A trained network behind the binary contract: the positive class's probability per event."""
+
+    def __init__(self, model, window_length: int, batch_size: int = 4096) -> None:
+        self.model, self.window_length, self.batch_size = model, window_length, batch_size
+
+    def positive_scores(self, prepared: PreparedEvents, part: Split | str) -> np.ndarray:
+        positions = prepared.positions(part)
+        chunks = [self.model.predict(windows(prepared, chunk, self.window_length), batch_size=self.batch_size,
+                                     verbose=0)[:, 1] for chunk in np.array_split(positions, max(1, len(positions) // 50_000))]
+        return np.concatenate(chunks).astype(np.float64)
+
+
+def against_gradient_boosting(scores: dict, families: dict[str, str], metric: str) -> tuple[str, bool] | None:
+    """A sentence on the best sequence model (recurrent or convolutional) against gradient boosting."""
+    sequence_models = [name for name in scores if families[name] in (Family.RECURRENT, Family.CONVOLUTIONAL)]
+    if GRADIENT_BOOSTING not in scores or not sequence_models:
+        return None
+    best_sequence = max(sequence_models, key=lambda name: scores[name][metric])
+    boosting = scores[GRADIENT_BOOSTING][metric]
+    won = scores[best_sequence][metric] > boosting
+    return (f" {'A' if won else 'No'} sequence model (recurrent or convolutional, on windows of past events) "
+            f"beat gradient boosting: the best, {best_sequence}, has {METRIC_NAMES[metric]} "
+            f"{scores[best_sequence][metric]:.4f} against {boosting:.4f}.", won)
+
+
+def evaluate(case: EventCase, prepared: PreparedEvents, networks: dict, training: dict,
+             settings: ScoringSettings) -> Evaluation:
+    scorers = {variant: WindowScorer(model, training[variant]["window_length"]) for variant, model in networks.items()}
+    config = case.evaluate
+    baselines = fit_baselines(prepared, case.baselines.chosen(), config.metric, settings.seed)
+    scores, test_scores, tables = score_binary({**scorers, **baselines}, prepared, config)
+    test_labels = prepared.labels[prepared.split == Split.TEST].astype(int)
+    families = model_families(scores, training)
+    result = binary_verdict(scores, families, test_labels, test_scores, config.metric, settings.significance,
+                            config.bootstrap_resamples, settings.seed)
+    boosting = against_gradient_boosting(scores, families, config.metric)
+    if result.get("model") and boosting:
+        result["text"] += boosting[0]
+        result["sequence_beats_gradient_boosting"] = boosting[1]
+    arrays = {"labels": test_labels, **{f"model_{name}": values for name, values in test_scores.items()}}
+    facts = {"metric": config.metric, "positives": int(test_labels.sum()), "class_names": list(case.prepare.class_names),
+             "threshold_rule": ThresholdRule(config.threshold).as_json(), "baselines": list(baselines),
+             "baseline_search": {name: {"chosen": baseline.chosen_, "grid": baseline.search_}
+                                 for name, baseline in baselines.items()}}
+    return Evaluation(len(test_labels), scores, result, tables, arrays, facts)

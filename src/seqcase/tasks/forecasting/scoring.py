@@ -1,0 +1,169 @@
+"""Every forecaster scored on the same test windows, and the verdict: did a recurrent model beat
+the naive forecast, with a lower RMSE and a significant Diebold-Mariano test?"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from seqcase.evaluation.verdicts import model_families
+from seqcase.models.hyperparameters import Family
+from seqcase.splits import Split
+from seqcase.tasks.base import Evaluation, ScoringSettings
+from seqcase.tasks.forecasting.baselines import fit_baselines
+from seqcase.tasks.forecasting.data import (PreparedSeries, actual_values, make_windows, no_change_forecast, step_name,
+                                            window_positions)
+from seqcase.tasks.forecasting.glucose import clarke_shares, mard
+from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, loss_difference_interval, time_lag
+from seqcase.tasks.forecasting.schema import ForecastingCase
+
+
+class KerasForecaster:
+    """A trained network behind the same predict(series, positions) contract as the baselines."""
+
+    def __init__(self, model, window_length: int, batch_size: int = 1024) -> None:
+        self.model = model
+        self.window_length = int(window_length)
+        self.batch_size = batch_size
+
+    def predict(self, series: PreparedSeries, positions: np.ndarray) -> np.ndarray:
+        inputs, _ = make_windows(series, positions, self.window_length)
+        scaled = self.model.predict(inputs, batch_size=self.batch_size, verbose=0)
+        return series.to_original(np.asarray(scaled).reshape(len(positions), series.horizon))
+
+
+def window_losses(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """The squared error of each window, averaged over its steps ahead: what the DM test compares."""
+    return ((actual - predicted) ** 2).mean(axis=1)
+
+
+def score_forecasts(series: PreparedSeries, forecasters: dict,
+                    extra_metrics: list[str] = ()) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """Predict the test windows every model can see, score each against actuals and the naive.
+
+    Returns the windows' first-target positions, their actual values, the predictions and scores.
+    """
+    longest = max(forecaster.window_length for forecaster in forecasters.values())
+    positions = window_positions(series, longest, Split.TEST)
+    if len(positions) < 3:
+        raise ValueError(f"only {len(positions)} test windows for window length {longest}; the test part is too short")
+    actual = actual_values(series, positions)
+    no_change = no_change_forecast(series, positions)
+    training_positions = window_positions(series, 1, Split.TRAIN)
+    naive_training_mae = float(np.abs(
+        actual_values(series, training_positions)[:, 0] - no_change_forecast(series, training_positions)[:, 0]
+    ).mean())
+    predictions = {name: forecaster.predict(series, positions) for name, forecaster in forecasters.items()}
+    naive_loss = window_losses(actual, predictions["naive"])
+    scores = {name: forecast_scores(actual, predicted, no_change, naive_training_mae)
+              for name, predicted in predictions.items()}
+    for name, result in scores.items():
+        if name == "naive":
+            statistic, p_value = float("nan"), float("nan")
+        else:
+            statistic, p_value = diebold_mariano(window_losses(actual, predictions[name]), naive_loss, series.horizon)
+        result.update(dm_statistic=statistic, dm_pvalue=p_value,
+                      rmse_ratio_to_naive=result["rmse"] / scores["naive"]["rmse"])
+        add_step_metrics(result, series, positions, actual, predictions[name], predictions["naive"], extra_metrics)
+    return positions, actual, predictions, scores
+
+
+def add_step_metrics(result: dict, series: PreparedSeries, positions: np.ndarray, actual: np.ndarray,
+                     predicted: np.ndarray, naive: np.ndarray, extra_metrics: list[str]) -> None:
+    """Per step ahead: the ratio to the naive RMSE and the metrics the case asks for (MARD, Clarke, lag)."""
+    per_step = result.setdefault("per_horizon", {f"h{step + 1}": {} for step in range(series.horizon)})
+    for step in range(series.horizon):
+        values = per_step[f"h{step + 1}"]
+        values.setdefault("rmse", float(np.sqrt(np.mean((actual[:, step] - predicted[:, step]) ** 2))))
+        values["rmse_ratio_to_naive"] = values["rmse"] / float(np.sqrt(np.mean((actual[:, step] - naive[:, step]) ** 2)))
+        if "mard" in extra_metrics:
+            values["mard"] = mard(actual[:, step], predicted[:, step])
+        if "clarke" in extra_metrics:
+            values.update(clarke_shares(actual[:, step], predicted[:, step]))
+        if "time_lag" in extra_metrics:
+            lag = time_lag(series.target_original, series.segment, positions + step, predicted[:, step],
+                           max_lag=2 * series.horizon)
+            values["time_lag_steps"] = lag
+            if series.frequency:
+                minutes = pd.Timedelta(series.frequency).total_seconds() / 60
+                values["time_lag_minutes"] = None if lag is None else lag * minutes
+    if "mard" in extra_metrics:
+        result["mard"] = mard(actual, predicted)
+    if "clarke" in extra_metrics:
+        result.update(clarke_shares(actual.ravel(), predicted.ravel()))
+
+
+def step_comparison(scores: dict, families: dict[str, str], step: int, frequency: str | None) -> dict:
+    """At one step ahead: the best recurrent model against the naive and the best other baseline."""
+    key = f"h{step}"
+    rmse = {name: scores[name]["per_horizon"][key]["rmse"] for name in scores}
+    recurrent = [name for name in scores if families[name] == Family.RECURRENT]
+    others = [name for name in scores if families[name] == Family.BASELINE and name != "naive"]
+    best = min(recurrent, key=rmse.get) if recurrent else None
+    rival = min(others, key=rmse.get) if others else None
+    result = {"step": step, "model": best, "rmse": rmse.get(best), "naive_rmse": rmse["naive"],
+              "ratio": rmse[best] / rmse["naive"] if best else None, "baseline": rival,
+              "baseline_rmse": rmse.get(rival)}
+    if best:
+        text = (f"At {step_name(step, frequency)}, the best recurrent model, {best}, has RMSE {rmse[best]:.4g}: "
+                f"{rmse[best] / rmse['naive']:.3f} of the naive forecast's {rmse['naive']:.4g}")
+        if rival:
+            relation = "below" if rmse[best] < rmse[rival] else "not below"
+            text += f", {relation} the best other baseline, {rival} ({rmse[rival]:.4g}, ratio {rmse[rival] / rmse['naive']:.3f})"
+        result["text"] = text + "."
+    return result
+
+
+def verdict(scores: dict, families: dict[str, str], losses: dict[str, np.ndarray], horizon: int,
+            significance: float, steps: list[int] = (), frequency: str | None = None) -> dict:
+    """Did any recurrent model beat the naive forecast: lower RMSE and a significant DM test?"""
+    recurrent = [name for name in scores if families.get(name) == Family.RECURRENT]
+    naive_rmse = scores["naive"]["rmse"]
+    if not recurrent:
+        return {"beaten": False, "model": None, "text": "No recurrent model in this case."}
+    best = min(recurrent, key=lambda name: scores[name]["rmse"])
+    rmse, p_value = scores[best]["rmse"], scores[best]["dm_pvalue"]
+    significant = p_value is not None and not math.isnan(p_value) and p_value < significance
+    beaten = rmse < naive_rmse and significant
+    numbers = (f"{best} has test RMSE {rmse:.6g} against the naive forecast's {naive_rmse:.6g} "
+               f"(ratio {rmse / naive_rmse:.4f}); Diebold-Mariano one-sided p = {p_value:.3g}")
+    if beaten:
+        text = f"Yes: a recurrent model beat the naive forecast. {numbers} < {significance}."
+    elif rmse < naive_rmse:
+        text = (f"No: the best recurrent model is slightly more accurate than the naive forecast, but not "
+                f"significantly. {numbers} >= {significance}.")
+    else:
+        text = f"No: no recurrent model beat the naive forecast. {numbers}."
+    at_steps = [step_comparison(scores, families, step, frequency) for step in steps]
+    text = " ".join([text, *(comparison["text"] for comparison in at_steps)])
+    difference, low, high = loss_difference_interval(losses[best], losses["naive"], horizon)
+    return {"beaten": beaten, "model": best, "metric": "rmse", "value": rmse, "baseline": "naive",
+            "baseline_value": naive_rmse, "p_value": p_value, "difference": difference, "interval": [low, high],
+            "test": "Diebold-Mariano, one-sided, Harvey-Leybourne-Newbold correction; the difference and its "
+                    "95 % interval are of the mean squared error per test window, model minus naive",
+            "steps": at_steps, "text": text}
+
+
+def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, training: dict,
+             settings: ScoringSettings) -> Evaluation:
+    forecasters = {variant: KerasForecaster(model, training[variant]["window_length"])
+                   for variant, model in networks.items()}
+    baselines = fit_baselines(series, case.baselines.chosen())
+    positions, actual, predictions, scores = score_forecasts(series, {**forecasters, **baselines},
+                                                             case.evaluate.metrics)
+    families = model_families(scores, training)
+    losses = {name: window_losses(actual, predicted) for name, predicted in predictions.items()}
+    result = verdict(scores, families, losses, series.horizon, settings.significance, case.evaluate.steps,
+                     series.frequency)
+    shown_step = (case.evaluate.steps or [1])[0]
+    timestamps = series.timestamps[positions + shown_step - 1]
+    tables = {name: pd.DataFrame({"date": pd.to_datetime(timestamps).strftime("%Y-%m-%dT%H:%M:%S"),
+                                  "actual": actual[:, shown_step - 1].round(8),
+                                  "forecast": predicted[:, shown_step - 1].round(8)})
+              for name, predicted in predictions.items()}
+    arrays = {"timestamps": series.timestamps[positions].astype(np.int64), "positions": positions, "actual": actual,
+              **{f"model_{name}": predicted for name, predicted in predictions.items()}}
+    facts = {"horizon": series.horizon, "plotted_step": shown_step, "baselines": list(baselines)}
+    return Evaluation(len(positions), scores, result, tables, arrays, facts)

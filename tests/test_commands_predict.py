@@ -1,0 +1,55 @@
+"""Predictions from a registered model: labels at the threshold, every class, and clear refusals."""
+
+import numpy as np
+import pytest
+import yaml
+
+from seqcase.commands.predict import model_uri, predict_csv
+from seqcase.errors import UserError
+from seqcase.evaluation.binary import binary_predictions
+from seqcase.tasks.classification.predict import class_predictions
+
+
+def test_labels_follow_the_validation_threshold_not_one_half():
+    frame = binary_predictions(np.array([[0.8, 0.2], [0.6, 0.4], [0.1, 0.9]]), 0.3, ["negative", "positive"])
+    assert frame["predicted"].tolist() == ["negative", "positive", "positive"]
+    assert frame["probability_positive"].tolist() == [0.2, 0.4, 0.9]
+
+
+def test_a_sequence_gets_every_class_probability_and_the_most_probable_class():
+    frame = class_predictions(np.array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]]), ["normal", "PVC", "other"])
+    assert frame.columns.tolist() == ["probability_normal", "probability_PVC", "probability_other", "predicted"]
+    assert frame["predicted"].tolist() == ["PVC", "normal"]
+
+
+def test_the_champion_or_a_named_version():
+    assert model_uri("imdb") == "models:/seqcase-imdb@champion"
+    assert model_uri("imdb", 3) == "models:/seqcase-imdb/3"
+
+
+def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, raw_params):
+    raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}
+    raw_params["cases"]["verses"] = {
+        "task": "text_generation", "source": "verses", "description": "Verses.", "prepare": {},
+        "models": {"gru": {}}, "tune": {"search_space": {"window_length": 16, "embedding_dim": 4}}, "train": {},
+        "baselines": {"add_k": {}}, "evaluate": {"seed_text": "the "}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    (tmp_path / "in.csv").write_text("x\n1\n")
+    with pytest.raises(UserError, match="python -m seqcase generate --case verses"):
+        predict_csv(tmp_path / "params.yaml", "verses", tmp_path / "in.csv", tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_version_logged_as_a_bare_keras_model_is_refused_with_what_to_do(mlflow_store, keras_seeded):
+    import mlflow
+
+    from seqcase import tracking
+    from seqcase.commands.predict import served_uri
+
+    inputs = keras_seeded.Input((3,))
+    model = keras_seeded.Model(inputs, keras_seeded.layers.Dense(1)(inputs))
+    mlflow.set_experiment("old")
+    with mlflow.start_run():
+        mlflow.keras.log_model(model, name="dense", registered_model_name=tracking.registered_model_name("old"))
+    with pytest.raises(UserError, match="bare Keras model.*`dvc repro` logs a new version"):
+        served_uri("old", 1)

@@ -1,0 +1,67 @@
+"""The task contract: a task registered from outside the library runs through every stage."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+import yaml
+
+from conftest import BASE_PARAMS, sha256_of
+
+from seqcase.errors import ParamsError
+from seqcase.tasks import TASKS, get_task
+from seqcase.tasks.base import CONTRACT_MODULES, PackageTask
+
+
+def test_every_registered_task_keeps_the_contract():
+    for name in TASKS:
+        task = get_task(name)
+        assert task.name == name and task.schema.model_fields["task"].annotation.__args__ == (name,)
+        assert isinstance(task.step_label, str) and callable(task.main_metric)
+        if isinstance(task, PackageTask):  # each contract method's module exists in the package
+            for method, module in CONTRACT_MODULES.items():
+                if getattr(type(task), method) is getattr(PackageTask, method):
+                    assert importlib.util.find_spec(f"{task.package}.{module}") is not None, (name, module)
+
+
+def test_an_unknown_task_is_refused_naming_the_tasks_there_are(tmp_path):
+    from seqcase.config import parse_params
+
+    raw = json.loads(json.dumps(BASE_PARAMS))
+    raw["cases"]["tiny"]["task"] = "forecastnig"
+    with pytest.raises(ParamsError, match="cases.tiny.task = 'forecastnig': not a task; allowed: forecasting, "):
+        parse_params(raw)
+
+
+def test_a_toy_task_runs_through_prepare_tune_train_evaluate_and_report(tmp_path, monkeypatch, mlflow_store):
+    """One package (tests/toy_task) and one registry line: the stages run it without knowing it."""
+    from toy_task.data import make_rows
+
+    from seqcase.stages import evaluate, prepare, report, summary, train, tune
+
+    monkeypatch.setitem(TASKS, "sum_sign", "toy_task")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/raw/signs").mkdir(parents=True)
+    make_rows(tmp_path / "data/raw/signs/signs.csv")
+    params = json.loads(json.dumps(BASE_PARAMS))
+    params["sources"] = {"signs": {"kind": "file", "path": "signs.csv", "sha256": sha256_of(tmp_path / "data/raw/signs/signs.csv")}}
+    params["defaults"]["tune"] = {"algorithm": "random_search", "max_trials": 1, "max_epochs": 1, "batch_size": 32}
+    params["defaults"]["train"] = {"epochs": 2, "batch_size": 32}
+    params["cases"] = {"signs": {"task": "sum_sign", "source": "signs", "description": "Is the sum positive?",
+                                 "prepare": {}, "models": {"gru": {"search_space": {"units": 4}}}, "tune": {},
+                                 "train": {}, "baselines": {"majority": {}}, "evaluate": {}}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    path = tmp_path / "params.yaml"
+    assert prepare.run(path, "signs") == {"sequences": 200}
+    tune.run(path, "signs")
+    train.run(path, "signs")
+    metrics = evaluate.run(path, "signs")
+    assert set(metrics["models"]) == {"gru", "majority"} and metrics["test_examples"] == 40
+    assert metrics["verdict"]["model"] == "gru" and 0 < metrics["verdict"]["p_value"] <= 1
+    row = report.run(path, "signs")
+    assert row["task"] == "sum_sign" and row["recurrent"] == "gru"
+    text = (tmp_path / "reports/signs/report.md").read_text()
+    assert "## Test accuracy" in text and "| majority | baseline |" in text and "## Gradient diagnostics" in text
+    assert "| [signs](signs/report.md) | sum_sign | 40 | accuracy |" in summary.run(path)
