@@ -343,7 +343,8 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
     assert {item.path for item in client.list_artifacts(gru.info.run_id, "samples")} == {
         "samples/temperature_0.5.txt", "samples/temperature_1.0.txt"}
     champion = client.get_model_version_by_alias("seqcase-verses", "champion")
-    assert champion.tags["seqcase.metric"] == "bits_per_character" and champion.tags["seqcase.higher_is_better"] == "false"
+    assert champion.tags["seqcase.metric"] == "validation_bits_per_character"
+    assert champion.tags["seqcase.higher_is_better"] == "false" and champion.tags["seqcase.test_metric"] == "bits_per_character"
     generated = subprocess.run([sys.executable, "-m", "seqcase", "generate", "--case", "verses", "--seed", "a ghost",
                                 "--length", "25", "--temperature", "0.7", "--random-seed", "3"],
                                cwd=root, env=context["env"], capture_output=True, text=True, check=True)
@@ -389,7 +390,9 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert naive["test_rmse"] == pytest.approx(children["naive"].data.metrics["test_rmse"])
     assert "## Every model, every overall test metric" in (root / "reports/tiny/report.md").read_text()
     champion = client.get_model_version_by_alias("seqcase-tiny", "champion")
-    assert champion.tags["seqcase.variant"] in {"lstm", "dense"} and champion.tags["seqcase.metric"] == "rmse"
+    assert champion.tags["seqcase.variant"] in {"lstm", "dense"} and champion.tags["seqcase.metric"] == "validation_rmse"
+    assert float(champion.tags["seqcase.test_value"]) == json.loads((root / "reports/tiny/metrics.json").read_text())[
+        "models"][champion.tags["seqcase.variant"]]["rmse"]
     assert parent.data.tags["seqcase.champion_version"] == str(champion.version)
 
 

@@ -153,11 +153,12 @@ def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[st
 
 def test_metrics(scores: dict) -> dict[str, float]:
     """test_<metric>, and test_<metric>_<group> for grouped ones (h6, class_3): one name per task,
-    so MLflow's compare view lines up the cases of a task.
+    so MLflow's compare view lines up the cases of a task. Scores on the validation part (what every
+    choice is made on) keep their own name, validation_<metric>.
 
     Undefined values (NaN) are left out rather than logged.
     """
-    named = [(f"test_{name}", value) for name, value in scores.items()]
+    named = [(name if name.startswith("validation_") else f"test_{name}", value) for name, value in scores.items()]
     for group in ("per_horizon", "per_class"):
         for key, values in scores.get(group, {}).items():
             named += [(f"test_{name}_{key}", value) for name, value in values.items()]
@@ -172,15 +173,16 @@ def comparison_frame(models: dict[str, dict], families: dict[str, str]) -> pd.Da
 
 
 def best_network(metrics: dict, training: dict, key: str, higher: bool) -> tuple[str, str, float, bool] | None:
-    """(variant, metric, value, higher is better) of the best trained network on the case's main
-    metric (the task's `main_metric`): the logged models are the networks (the baselines are refitted
-    by the evaluate stage, not logged as models)."""
-    values = {name: scores[key] for name, scores in metrics["models"].items()
-              if name in training and scores.get(key) is not None}
+    """(variant, validation metric, its value, higher is better) of the trained network with the best
+    validation value of the case's main metric (the task's `main_metric`): the logged models are the
+    networks (the baselines are refitted by the evaluate stage, not logged as models)."""
+    chosen_by = f"validation_{key}"
+    values = {name: scores[chosen_by] for name, scores in metrics["models"].items()
+              if name in training and scores.get(chosen_by) is not None}
     if not values:
         return None
     best = (max if higher else min)(values, key=values.get)
-    return best, key, float(values[best]), higher
+    return best, chosen_by, float(values[best]), higher
 
 
 CHAMPION = "champion"
@@ -204,14 +206,14 @@ def _beats(value: float, champion: float, higher_is_better: bool) -> bool:
 
 
 def register_champion(case_name: str, model_uri: str, variant: str, metric: str, value: float,
-                      higher_is_better: bool) -> dict:
+                      higher_is_better: bool, tags: dict[str, str] | None = None) -> dict:
     """Register a new version of seqcase-<case>; the `champion` alias moves to it only if it beats
-    the current champion on the case's main test metric (or there is none)."""
+    the current champion on the validation metric both were chosen by (or there is none)."""
     name = registered_model_name(case_name)
     client = MlflowClient()
     version = mlflow.register_model(model_uri, name, tags={
         "seqcase.variant": variant, "seqcase.metric": metric, "seqcase.metric_value": repr(float(value)),
-        "seqcase.higher_is_better": str(higher_is_better).lower(), **git_state()})
+        "seqcase.higher_is_better": str(higher_is_better).lower(), **(tags or {}), **git_state()})
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException as error:

@@ -13,11 +13,15 @@ from seqcase.tasks.base import Evaluation
 
 
 def evaluate(case, prepared, networks: dict, training: dict, settings) -> Evaluation:
-    inputs, labels = prepared.part(Split.TEST)
     majority = np.bincount(prepared.part(Split.TRAIN)[1], minlength=2).argmax()
-    predicted = {name: np.asarray(model.predict(inputs, verbose=0)).argmax(axis=1) for name, model in networks.items()}
-    predicted["majority"] = np.full(len(labels), majority)
-    scores = {name: {"accuracy": float((values == labels).mean())} for name, values in predicted.items()}
+    scores, predicted = {}, {}
+    for part in (Split.VALIDATION, Split.TEST):  # choices on validation, the test part scores them
+        inputs, labels = prepared.part(part)
+        predicted = {name: np.asarray(model.predict(inputs, verbose=0)).argmax(axis=1) for name, model in networks.items()}
+        predicted["majority"] = np.full(len(labels), majority)
+        key = "accuracy" if part == Split.TEST else "validation_accuracy"
+        for name, values in predicted.items():
+            scores.setdefault(name, {})[key] = float((values == labels).mean())
     families = model_families(scores, training)
     pair = contenders(scores, families, "accuracy", higher_is_better=True)
     if pair is None:

@@ -20,7 +20,8 @@ from seqcase.tracking import best_network
 
 
 def best_variant(paths: CasePaths, training: dict, case: GenerationCase) -> str:
-    """The network with the fewest test bits per character; without an evaluation yet, refuse."""
+    """The network with the fewest validation bits per character (the registry's rule); without an
+    evaluation yet, refuse."""
     metrics_path = paths.reports / "metrics.json"
     if not metrics_path.is_file():
         raise DataError(f"{metrics_path}: not evaluated yet; run `dvc repro` or name a --variant")

@@ -21,7 +21,7 @@ from sklearn.metrics import (
 )
 
 from seqcase.evaluation.thresholds import BinaryEvaluate, ThresholdRule
-from seqcase.evaluation.verdicts import NO_CONTEST, contenders, verdict_text
+from seqcase.evaluation.verdicts import NO_CONTEST, contenders, selection_rule, verdict_text
 from seqcase.splits import Split
 
 METRICS = {
@@ -128,12 +128,15 @@ def binary_verdict(scores: dict, families: dict[str, str], labels: np.ndarray, p
     test = paired_bootstrap(labels, predicted[best], predicted[rival], metric, scores[best]["threshold"],
                             scores[rival]["threshold"], resamples, seed)
     beaten = scores[best][metric] > scores[rival][metric]
-    numbers = (f"{best} has test {label} {scores[best][metric]:.4f}; the best baseline, {rival}, "
+    numbers = (f"{best}, the recurrent model with the best validation {label}, has test {label} "
+               f"{scores[best][metric]:.4f}; the baseline chosen the same way, {rival}, "
                f"{scores[rival][metric]:.4f} (difference {test['difference']:+.4f}, 95 % bootstrap interval "
                f"{test['interval'][0]:+.4f} to {test['interval'][1]:+.4f}, one-sided p = {test['p_value']:.3g})")
-    text = verdict_text(beaten, f"a recurrent model beat the baselines on {label}",
-                        f"no recurrent model beat the best baseline on {label}", numbers, test["p_value"], significance)
-    result = {"beaten": beaten, "model": best, "metric": metric, "value": scores[best][metric], "baseline": rival,
+    text = verdict_text(beaten, f"the recurrent model chosen on validation beat the baseline on test {label}",
+                        f"the recurrent model chosen on validation did not beat the baseline on test {label}", numbers,
+                        test["p_value"], significance)
+    result = {"beaten": beaten, "model": best, "metric": metric, "selection": selection_rule(label),
+              "value": scores[best][metric], "baseline": rival,
               "baseline_value": scores[rival][metric], "p_value": test["p_value"], "difference": test["difference"],
               "interval": test["interval"],
               "test": f"paired bootstrap over the test examples ({resamples} resamples), one-sided; the difference "

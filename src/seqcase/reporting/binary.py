@@ -79,7 +79,7 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
 
 def summary_row(metrics: dict) -> dict:
     scores, metric, result = metrics["models"], metrics["metric"], metrics["verdict"]
-    best = max(scores, key=lambda name: scores[name][metric])
+    best = max(scores, key=lambda name: scores[name][f"validation_{metric}"])
     return {"metric": METRIC_NAMES[metric], "best_model": best, "best_value": scores[best][metric],
             "reference": result.get("baseline"), "reference_value": result.get("baseline_value"),
             "recurrent": result.get("model"), "recurrent_value": result.get("value"),

@@ -70,8 +70,10 @@ def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: d
     if chosen is None:
         return None
     variant, key, value, higher = chosen
+    test_metric = key.removeprefix("validation_")
     uri = tracking.logged_model_uri(experiment_id, training[variant]["run_id"], variant)
-    return tracking.register_champion(case_name, uri, variant, key, value, higher)
+    return tracking.register_champion(case_name, uri, variant, key, value, higher, {
+        "seqcase.test_metric": test_metric, "seqcase.test_value": repr(float(metrics["models"][variant][test_metric]))})
 
 
 def run(params_path: Path, case_name: str) -> dict:

@@ -15,7 +15,7 @@ def summary_markdown(rows: list[dict]) -> str:
     """Each task judges by its own metric: RMSE against the naive forecast, macro-F1, PR-AUC or accuracy
     against the baselines."""
     lines = ["# seqcase: summary across case studies", "",
-             "| case | task | test examples | metric | best model | best recurrent | reference | p | recurrent wins | note |",
+             "| case | task | test examples | metric | best model | recurrent model | baseline | p | recurrent wins | note |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         recurrent = f"{row['recurrent']} ({cell(row['recurrent_value'])})" if row.get("recurrent") else "–"
@@ -25,7 +25,9 @@ def summary_markdown(rows: list[dict]) -> str:
             f"{row['best_model']} ({cell(row['best_value'])}) | {recurrent} | {reference} | {cell(row.get('p_value'))} | "
             f"{'yes' if row['verdict']['beaten'] else 'no'} | {row.get('note') or ''} |"
         )
-    lines += ["", "p: Diebold-Mariano (forecasting, against the naive forecast), McNemar (classification, against "
+    lines += ["", "Every model named is chosen on the validation part (the best model, and the recurrent model "
+              "and the baseline the verdict compares); the numbers in brackets are its test scores.", "",
+              "p: Diebold-Mariano (forecasting, against the naive forecast), McNemar (classification, against "
               "the best baseline), a paired bootstrap over the test examples (event and text classification, "
               "against the best baseline) or over blocks of test characters (text generation, against the best "
               "n-gram model), one-sided.", "", "Each case's verdict:", ""]

@@ -15,7 +15,7 @@ from seqcase.tasks.classification.metrics import confusion
 from seqcase.tasks.classification.schema import ClassificationCase
 
 
-TABLE_COLUMNS = ("accuracy", "macro_f1", "balanced_accuracy", "roc_auc_ovr")
+TABLE_COLUMNS = ("accuracy", "macro_f1", "balanced_accuracy", "roc_auc_ovr", "validation_macro_f1")
 
 
 def load_predictions(evaluation: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -39,7 +39,8 @@ def tables(metrics: dict, families: dict[str, str]) -> list[Table]:
         Table(f"Test metrics ({metrics['test_examples']} sequences)", ["model", "family", *TABLE_COLUMNS],
               [[name, families[name], *(cell(scores[name][column]) for column in TABLE_COLUMNS)] for name in ordered],
               "macro_f1: F1 averaged over classes, each counting alike. roc_auc_ovr: one-vs-rest ROC-AUC, "
-              "averaged over the classes the test part holds."),
+              "averaged over the classes the test part holds. validation_macro_f1: on the validation part, which "
+              "the verdict's models and the best model are chosen on."),
         Table("Recall per class (test sequences of the class in brackets)", ["model", "family", *header],
               per_class("recall"), "Recall: the share of a class's sequences the model finds."),
         Table("Precision per class", ["model", "family", *header], per_class("precision")),
@@ -65,7 +66,7 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
 
 def summary_row(metrics: dict) -> dict:
     scores, result = metrics["models"], metrics["verdict"]
-    best = max(scores, key=lambda name: scores[name]["macro_f1"])
+    best = max(scores, key=lambda name: scores[name]["validation_macro_f1"])
     return {"metric": "macro-F1", "best_model": best, "best_value": scores[best]["macro_f1"],
             "reference": result.get("baseline"), "reference_value": result.get("baseline_value"),
             "recurrent": result.get("model"), "recurrent_value": result.get("value"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seqcase.evaluation.verdicts import NO_CONTEST, contenders, model_families
+from seqcase.evaluation.verdicts import NO_CONTEST, contenders, model_families, selection_rule
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
 from seqcase.tasks.classification.baselines import fit_classifiers
@@ -35,17 +35,19 @@ def verdict(scores: dict, families: dict[str, str], labels: np.ndarray, predicte
     best, rival = pair
     p_value = mcnemar(labels, predicted[best], predicted[rival])
     beaten = scores[best]["macro_f1"] > scores[rival]["macro_f1"]
-    numbers = (f"{best} has test macro-F1 {scores[best]['macro_f1']:.4f} and accuracy {scores[best]['accuracy']:.4f}; "
-               f"the best baseline, {rival}, {scores[rival]['macro_f1']:.4f} and {scores[rival]['accuracy']:.4f}. "
+    numbers = (f"{best}, the recurrent model with the best validation macro-F1, has test macro-F1 "
+               f"{scores[best]['macro_f1']:.4f} and accuracy {scores[best]['accuracy']:.4f}; the baseline chosen the "
+               f"same way, {rival}, {scores[rival]['macro_f1']:.4f} and {scores[rival]['accuracy']:.4f}. "
                f"McNemar one-sided p = {p_value:.3g} for {best} being right more often")
     significant = p_value < significance
     if beaten:
-        text = (f"Yes: a recurrent model beat the baselines on macro-F1. {numbers} "
+        text = (f"Yes: the recurrent model chosen on validation beat the baseline on test macro-F1. {numbers} "
                 f"({'significant' if significant else 'not significant'} at {significance}).")
     else:
-        text = f"No: no recurrent model beat the best baseline on macro-F1. {numbers}."
+        text = f"No: the recurrent model chosen on validation did not beat the baseline on test macro-F1. {numbers}."
     difference, low, high = accuracy_difference_interval(labels, predicted[best], predicted[rival])
-    return {"beaten": beaten, "model": best, "metric": "macro_f1", "value": scores[best]["macro_f1"],
+    return {"beaten": beaten, "model": best, "metric": "macro_f1", "selection": selection_rule("macro-F1"),
+            "value": scores[best]["macro_f1"],
             "accuracy": scores[best]["accuracy"], "baseline": rival, "baseline_value": scores[rival]["macro_f1"],
             "baseline_accuracy": scores[rival]["accuracy"], "p_value": p_value, "difference": difference,
             "interval": [low, high],
@@ -59,9 +61,14 @@ def evaluate(case: ClassificationCase, prepared: PreparedSequences, networks: di
     classifiers = {variant: KerasClassifier(model) for variant, model in networks.items()}
     baselines = fit_classifiers(prepared, case.baselines.chosen(), settings.seed)
     inputs, labels = prepared.part(Split.TEST)
-    probabilities = {name: model.predict_proba(inputs) for name, model in {**classifiers, **baselines}.items()}
-    scores = {name: classification_scores(labels, values, prepared.class_labels)
-              for name, values in probabilities.items()}
+    validation_inputs, validation_labels = prepared.part(Split.VALIDATION)
+    probabilities, scores = {}, {}
+    for name, model in {**classifiers, **baselines}.items():
+        probabilities[name] = model.predict_proba(inputs)
+        scores[name] = classification_scores(labels, probabilities[name], prepared.class_labels)
+        on_validation = classification_scores(validation_labels, model.predict_proba(validation_inputs),
+                                              prepared.class_labels)
+        scores[name].update(validation_macro_f1=on_validation["macro_f1"], validation_accuracy=on_validation["accuracy"])
     names = np.array(prepared.class_names)
     tables = {name: pd.DataFrame({"actual": names[labels], "predicted": names[values.argmax(axis=1)]})
               for name, values in probabilities.items()}

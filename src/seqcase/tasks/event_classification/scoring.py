@@ -8,7 +8,7 @@ import numpy as np
 
 from seqcase.evaluation.binary import METRIC_NAMES, binary_verdict, score_binary
 from seqcase.evaluation.thresholds import ThresholdRule
-from seqcase.evaluation.verdicts import model_families
+from seqcase.evaluation.verdicts import chosen_on_validation, model_families
 from seqcase.models.hyperparameters import Family
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
@@ -33,15 +33,16 @@ class WindowScorer:
 
 
 def against_gradient_boosting(scores: dict, families: dict[str, str], metric: str) -> tuple[str, bool] | None:
-    """A sentence on the best sequence model (recurrent or convolutional) against gradient boosting."""
+    """A sentence on the sequence model (recurrent or convolutional) chosen on validation against
+    gradient boosting, on test."""
     sequence_models = [name for name in scores if families[name] in (Family.RECURRENT, Family.CONVOLUTIONAL)]
     if GRADIENT_BOOSTING not in scores or not sequence_models:
         return None
-    best_sequence = max(sequence_models, key=lambda name: scores[name][metric])
+    best_sequence = chosen_on_validation(scores, sequence_models, metric, higher_is_better=True)
     boosting = scores[GRADIENT_BOOSTING][metric]
     won = scores[best_sequence][metric] > boosting
     return (f" {'A' if won else 'No'} sequence model (recurrent or convolutional, on windows of past events) "
-            f"beat gradient boosting: the best, {best_sequence}, has {METRIC_NAMES[metric]} "
+            f"beat gradient boosting: the one chosen on validation, {best_sequence}, has test {METRIC_NAMES[metric]} "
             f"{scores[best_sequence][metric]:.4f} against {boosting:.4f}.", won)
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqcase.io import read_json
-from seqcase.models.hyperparameters import Family
 from seqcase.paths import CasePaths
 from seqcase.reporting import figures
 from seqcase.reporting.report import FAMILY_COLOURS, ReportContent, Table, cell, load_predictions_file
 from seqcase.tasks.forecasting.data import PreparedSeries, load_prepared, step_name, window_accounting
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
-TABLE_COLUMNS = ("rmse", "mae", "smape", "mase", "directional_accuracy", "rmse_ratio_to_naive", "dm_pvalue")
+TABLE_COLUMNS = ("rmse", "mae", "smape", "mase", "directional_accuracy", "rmse_ratio_to_naive", "dm_pvalue",
+                 "validation_rmse")
 STEP_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "rmse_ratio_to_naive": "ratio to naive", "mard": "MARD %",
                 "clarke_a": "Clarke A", "clarke_ab": "Clarke A+B", "time_lag_minutes": "lag (min)",
                 "time_lag_steps": "lag (steps)"}
@@ -38,7 +38,8 @@ def tables(metrics: dict, families: dict[str, str], steps: list[int], frequency:
         ["model", "family", *TABLE_COLUMNS], table_rows(scores, families),
         "dm_pvalue: one-sided Diebold-Mariano test against the naive forecast (squared error, Harvey-Leybourne-"
         "Newbold correction). MASE: MAE over the naive forecast's in-sample one-step MAE. Directional accuracy: "
-        "share of forecasts moving the right way from the no-change forecast.")]
+        "share of forecasts moving the right way from the no-change forecast. validation_rmse: RMSE on the "
+        "validation windows, which every choice (the verdict's model, the best model) is made on.")]
     for step in steps:
         values = {name: scores[name]["per_horizon"][f"h{step}"] for name in scores}
         columns = [column for column in STEP_COLUMNS if column in next(iter(values.values()))]
@@ -65,9 +66,10 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
     frequency = series.frequency
     shared, predictions = load_predictions_file(evaluation)
     positions, actual = shared["positions"], shared["actual"]
-    ranked = sorted(scores, key=lambda name: scores[name]["rmse"])
-    best_recurrent = [name for name in ranked if families[name] == Family.RECURRENT][:1]
-    shown = list(dict.fromkeys(["naive", *best_recurrent, ranked[0]]))
+    # The naive forecast, the recurrent model the verdict chose and the best model, both on validation.
+    best_recurrent = [metrics["verdict"]["model"]] if metrics["verdict"].get("model") else []
+    best = min(scores, key=lambda name: scores[name]["validation_rmse"])
+    shown = list(dict.fromkeys(["naive", *best_recurrent, best]))
     step = metrics.get("plotted_step", 1)
     drawn = {
         "Forecast against actual": figures.forecast_figure(
@@ -93,7 +95,7 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
 
 def summary_row(metrics: dict) -> dict:
     scores, result = metrics["models"], metrics["verdict"]
-    best = min(scores, key=lambda name: scores[name]["rmse"])
+    best = min(scores, key=lambda name: scores[name]["validation_rmse"])
     row = {"metric": "RMSE", "best_model": best, "best_value": scores[best]["rmse"], "reference": "naive",
            "reference_value": scores["naive"]["rmse"], "recurrent": result.get("model"),
            "recurrent_value": result.get("value"), "p_value": result.get("p_value")}

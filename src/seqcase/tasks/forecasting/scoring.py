@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from seqcase.evaluation.verdicts import model_families
+from seqcase.evaluation.verdicts import chosen_on_validation, model_families
 from seqcase.models.hyperparameters import Family
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
@@ -59,6 +59,8 @@ def score_forecasts(series: PreparedSeries, forecasters: dict,
     naive_loss = window_losses(actual, predictions["naive"])
     scores = {name: forecast_scores(actual, predicted, no_change, naive_training_mae)
               for name, predicted in predictions.items()}
+    for name, rmse in validation_rmse(series, forecasters, longest).items():
+        scores[name]["validation_rmse"] = rmse
     for name, result in scores.items():
         if name == "naive":
             statistic, p_value = float("nan"), float("nan")
@@ -68,6 +70,16 @@ def score_forecasts(series: PreparedSeries, forecasters: dict,
                       rmse_ratio_to_naive=result["rmse"] / scores["naive"]["rmse"])
         add_step_metrics(result, series, positions, actual, predictions[name], predictions["naive"], extra_metrics)
     return positions, actual, predictions, scores
+
+
+def validation_rmse(series: PreparedSeries, forecasters: dict, window_length: int) -> dict[str, float]:
+    """Each forecaster's RMSE on the validation windows (all steps ahead): what every choice is made on."""
+    positions = window_positions(series, window_length, Split.VALIDATION)
+    if len(positions) == 0:
+        raise ValueError(f"no validation window for window length {window_length}; the validation part is too short")
+    actual = actual_values(series, positions)
+    return {name: float(np.sqrt(np.mean((actual - forecaster.predict(series, positions)) ** 2)))
+            for name, forecaster in forecasters.items()}
 
 
 def add_step_metrics(result: dict, series: PreparedSeries, positions: np.ndarray, actual: np.ndarray,
@@ -95,23 +107,24 @@ def add_step_metrics(result: dict, series: PreparedSeries, positions: np.ndarray
         result.update(clarke_shares(actual.ravel(), predicted.ravel()))
 
 
-def step_comparison(scores: dict, families: dict[str, str], step: int, frequency: str | None) -> dict:
-    """At one step ahead: the best recurrent model against the naive and the best other baseline."""
+def step_comparison(scores: dict, families: dict[str, str], step: int, frequency: str | None,
+                    best: str | None) -> dict:
+    """At one step ahead: the recurrent model chosen on validation against the naive and the other
+    baseline chosen on validation."""
     key = f"h{step}"
     rmse = {name: scores[name]["per_horizon"][key]["rmse"] for name in scores}
-    recurrent = [name for name in scores if families[name] == Family.RECURRENT]
     others = [name for name in scores if families[name] == Family.BASELINE and name != "naive"]
-    best = min(recurrent, key=rmse.get) if recurrent else None
-    rival = min(others, key=rmse.get) if others else None
+    rival = chosen_on_validation(scores, others, "rmse", higher_is_better=False) if others else None
     result = {"step": step, "model": best, "rmse": rmse.get(best), "naive_rmse": rmse["naive"],
               "ratio": rmse[best] / rmse["naive"] if best else None, "baseline": rival,
               "baseline_rmse": rmse.get(rival)}
     if best:
-        text = (f"At {step_name(step, frequency)}, the best recurrent model, {best}, has RMSE {rmse[best]:.4g}: "
+        text = (f"At {step_name(step, frequency)}, {best} has test RMSE {rmse[best]:.4g}: "
                 f"{rmse[best] / rmse['naive']:.3f} of the naive forecast's {rmse['naive']:.4g}")
         if rival:
             relation = "below" if rmse[best] < rmse[rival] else "not below"
-            text += f", {relation} the best other baseline, {rival} ({rmse[rival]:.4g}, ratio {rmse[rival] / rmse['naive']:.3f})"
+            text += (f", {relation} the other baseline chosen on validation, {rival} ({rmse[rival]:.4g}, ratio "
+                     f"{rmse[rival] / rmse['naive']:.3f})")
         result["text"] = text + "."
     return result
 
@@ -123,23 +136,25 @@ def verdict(scores: dict, families: dict[str, str], losses: dict[str, np.ndarray
     naive_rmse = scores["naive"]["rmse"]
     if not recurrent:
         return {"beaten": False, "model": None, "text": "No recurrent model in this case."}
-    best = min(recurrent, key=lambda name: scores[name]["rmse"])
+    best = chosen_on_validation(scores, recurrent, "rmse", higher_is_better=False)
     rmse, p_value = scores[best]["rmse"], scores[best]["dm_pvalue"]
     significant = p_value is not None and not math.isnan(p_value) and p_value < significance
     beaten = rmse < naive_rmse and significant
-    numbers = (f"{best} has test RMSE {rmse:.6g} against the naive forecast's {naive_rmse:.6g} "
+    numbers = (f"{best}, the recurrent model with the lowest validation RMSE, has test RMSE {rmse:.6g} against the "
+               f"naive forecast's {naive_rmse:.6g} "
                f"(ratio {rmse / naive_rmse:.4f}); Diebold-Mariano one-sided p = {p_value:.3g}")
     if beaten:
-        text = f"Yes: a recurrent model beat the naive forecast. {numbers} < {significance}."
+        text = f"Yes: the recurrent model chosen on validation beat the naive forecast on test. {numbers} < {significance}."
     elif rmse < naive_rmse:
-        text = (f"No: the best recurrent model is slightly more accurate than the naive forecast, but not "
-                f"significantly. {numbers} >= {significance}.")
+        text = (f"No: the recurrent model chosen on validation is slightly more accurate than the naive forecast "
+                f"on test, but not significantly. {numbers} >= {significance}.")
     else:
-        text = f"No: no recurrent model beat the naive forecast. {numbers}."
-    at_steps = [step_comparison(scores, families, step, frequency) for step in steps]
+        text = f"No: the recurrent model chosen on validation did not beat the naive forecast. {numbers}."
+    at_steps = [step_comparison(scores, families, step, frequency, best) for step in steps]
     text = " ".join([text, *(comparison["text"] for comparison in at_steps)])
     difference, low, high = loss_difference_interval(losses[best], losses["naive"], horizon)
-    return {"beaten": beaten, "model": best, "metric": "rmse", "value": rmse, "baseline": "naive",
+    return {"beaten": beaten, "model": best, "metric": "rmse", "selection": "the recurrent model with the lowest "
+            "validation RMSE, against the naive forecast", "value": rmse, "baseline": "naive",
             "baseline_value": naive_rmse, "p_value": p_value, "difference": difference, "interval": [low, high],
             "test": "Diebold-Mariano, one-sided, Harvey-Leybourne-Newbold correction; the difference and its "
                     "95 % interval are of the mean squared error per test window, model minus naive",

@@ -73,7 +73,7 @@ def draw_figures(directory: Path, reports: Path, metrics: dict, families: dict[s
 
 def summary_row(metrics: dict) -> dict:
     scores, result = metrics["models"], metrics["verdict"]
-    best = min(scores, key=lambda name: scores[name][METRIC])
+    best = min(scores, key=lambda name: scores[name][f"validation_{METRIC}"])
     return {"metric": "bits per character", "best_model": best, "best_value": scores[best][METRIC],
             "reference": result.get("baseline"), "reference_value": result.get("baseline_value"),
             "recurrent": result.get("model"), "recurrent_value": result.get("value"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seqcase.evaluation.verdicts import NO_CONTEST, contenders, model_families, verdict_text
+from seqcase.evaluation.verdicts import NO_CONTEST, contenders, model_families, selection_rule, verdict_text
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
 from seqcase.tasks.text_generation.data import PreparedCorpus, decode, encode
@@ -27,14 +27,16 @@ def verdict(scores: dict, families: dict[str, str], bits: dict[str, np.ndarray],
     best, rival = pair
     test = paired_block_bootstrap(bits[best], bits[rival], block, BOOTSTRAP_RESAMPLES, seed)
     beaten = scores[best][METRIC] < scores[rival][METRIC]
-    numbers = (f"{best} needs {scores[best][METRIC]:.4f} bits per test character; the best n-gram model, {rival}, "
+    numbers = (f"{best}, the recurrent language model with the fewest validation bits per character, needs "
+               f"{scores[best][METRIC]:.4f} bits per test character; the n-gram model chosen the same way, {rival}, "
                f"{scores[rival][METRIC]:.4f} (difference {test['difference']:+.4f}, 95 % interval "
                f"{test['interval'][0]:+.4f} to {test['interval'][1]:+.4f} over resampled {block}-character blocks, "
                f"one-sided p = {test['p_value']:.3g})")
-    text = verdict_text(beaten, "a recurrent language model beat the n-gram baselines",
-                        "no recurrent language model beat the best n-gram baseline", numbers, test["p_value"],
-                        significance)
-    return {"beaten": beaten, "model": best, "metric": METRIC, "value": scores[best][METRIC], "baseline": rival,
+    text = verdict_text(beaten, "the recurrent language model chosen on validation beat the n-gram model on test",
+                        "the recurrent language model chosen on validation did not beat the n-gram model on test",
+                        numbers, test["p_value"], significance)
+    return {"beaten": beaten, "model": best, "metric": METRIC, "selection": selection_rule("bits per character"),
+            "value": scores[best][METRIC], "baseline": rival,
             "baseline_value": scores[rival][METRIC], "p_value": test["p_value"], "difference": test["difference"],
             "interval": test["interval"],
             "test": f"paired bootstrap over {block}-character blocks of the test text ({BOOTSTRAP_RESAMPLES} "
