@@ -1,0 +1,91 @@
+"""Where a case's time goes: each stage's wall time as DVC runs it (a fresh Python process), the
+time spent inside keras' Model.fit, and their ratio.
+
+    python benchmarks/stage_times.py --case sp500_next_day
+
+The stages run in a temporary copy (params.yaml and the case's fetched files), logging to a
+temporary MLflow store, so the repository's outputs and dvc.lock are left alone. Figures, not a
+test: compare ratios within one run (the machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+STAGES = ("prepare", "tune", "train", "evaluate", "report")
+# Runs one stage with Model.fit timed; prints the seconds inside it on stderr.
+TIMED_STAGE = """
+import sys, time
+if sys.argv[1] in ("tune", "train"):
+    import keras
+    spent, fit = [0.0], keras.Model.fit
+    def timed_fit(self, *arguments, **keywords):
+        start = time.perf_counter()
+        try:
+            return fit(self, *arguments, **keywords)
+        finally:
+            spent[0] += time.perf_counter() - start
+    keras.Model.fit = timed_fit
+else:
+    spent = [0.0]
+from seqcase.stages.entry import main
+code = main(sys.argv[1:])
+print(f"SECONDS_IN_FIT {spent[0]:.3f}", file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def copy_inputs(repository: Path, workdir: Path, case: str) -> None:
+    """params.yaml and the fetched files of the case's source: all a case's stages read."""
+    params = yaml.safe_load((repository / "params.yaml").read_text())
+    source = params["cases"][case]["source"]
+    shutil.copy(repository / "params.yaml", workdir / "params.yaml")
+    raw = repository / "data" / "raw" / source
+    if not raw.is_dir():
+        raise SystemExit(f"{raw}: not fetched yet; run `dvc repro fetch@{source}` first")
+    shutil.copytree(raw, workdir / "data" / "raw" / source)
+
+
+def time_stage(stage: str, case: str, workdir: Path, environment: dict) -> tuple[float, float]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", TIMED_STAGE, stage, "--case", case], cwd=workdir,
+                            env=environment, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{stage} failed:\n{result.stderr[-3000:]}")
+    return wall, float(re.search(r"SECONDS_IN_FIT ([0-9.]+)", result.stderr).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--case", required=True, help="a case in params.yaml whose source is fetched")
+    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated (default: all five)")
+    args = parser.parse_args()
+    repository = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="seqcase-times-") as directory:
+        workdir = Path(directory)
+        copy_inputs(repository, workdir, args.case)
+        environment = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workdir}/mlflow.db",
+                       "PYTHONPATH": str(repository / "src"), "TF_CPP_MIN_LOG_LEVEL": "2",
+                       "MLFLOW_DISABLE_TELEMETRY": "true"}
+        print(f"{args.case}: stage, wall seconds, seconds inside Model.fit, wall / fit")
+        total_wall = total_fit = 0.0
+        for stage in args.stages.split(","):
+            wall, fit = time_stage(stage, args.case, workdir, environment)
+            total_wall, total_fit = total_wall + wall, total_fit + fit
+            print(f"{stage:>9} {wall:9.1f} {fit:9.1f} {wall / fit if fit else float('nan'):9.2f}")
+        print(f"{'total':>9} {total_wall:9.1f} {total_fit:9.1f} {total_wall / total_fit if total_fit else float('nan'):9.2f}")
+
+
+if __name__ == "__main__":
+    main()
