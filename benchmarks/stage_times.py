@@ -1,7 +1,15 @@
 """Where a case's time goes: each stage's wall time as DVC runs it (a fresh Python process), the
-time spent inside keras' Model.fit, and their ratio.
+time spent inside keras' Model.fit, and their ratio; then the train stage against bare Model.fit
+on the same networks.
 
     python benchmarks/stage_times.py --case sp500_next_day
+
+The train stage fits its (variant, seed) networks side by side in one-thread worker processes, so
+the time inside Model.fit is not seen from the stage's own process. "bare fit" is the reference
+the train stage is judged against: the same networks (every variant, every seed, the same
+hyperparameters and schedule) fitted one after the other in one process with TensorFlow's
+default threads, and nothing else (no MLflow, no saving, no diagnostics). train / bare fit below
+1 means the stage costs less than its fits alone would one after the other.
 
 The stages run in a temporary copy (params.yaml and the case's fetched files), logging to a
 temporary MLflow store, so the repository's outputs and dvc.lock are left alone. Figures, not a
@@ -45,6 +53,34 @@ raise SystemExit(code)
 """
 
 
+# Fits every (variant, seed) network of the train stage in one process, one after the other, and
+# prints the seconds inside Model.fit.
+BARE_FITS = """
+import sys, time
+from pathlib import Path
+from seqcase.io import read_json
+from seqcase.models.networks import build_network
+from seqcase.stages import open_case
+from seqcase.stages.train import training_seeds
+from seqcase.training import fit_network, set_seed
+params, case, task, paths = open_case(Path("params.yaml"), sys.argv[1])
+problem = task.learning_problem(task.load_prepared(paths.prepared))
+tuned = read_json(paths.tuning / "best_hyperparameters.json")
+spent = 0.0
+for variant, spec in case.models.items():
+    hyperparameters = tuned[variant]["hyperparameters"]
+    train, validation = problem.datasets(hyperparameters)
+    for seed in training_seeds(params.seed, case.train.seeds):
+        set_seed(seed)
+        model = build_network(spec.architecture, problem.input_shape(hyperparameters), problem.head,
+                              hyperparameters, spec.cell, variant)
+        start = time.perf_counter()
+        fit_network(model, train, validation, case.train, [], problem.class_weight)
+        spent += time.perf_counter() - start
+print(f"SECONDS_IN_FIT {spent:.3f}", file=sys.stderr)
+"""
+
+
 def copy_inputs(repository: Path, workdir: Path, case: str) -> None:
     """params.yaml and the fetched files of the case's source: all a case's stages read."""
     params = yaml.safe_load((repository / "params.yaml").read_text())
@@ -58,8 +94,9 @@ def copy_inputs(repository: Path, workdir: Path, case: str) -> None:
 
 def time_stage(stage: str, case: str, workdir: Path, environment: dict) -> tuple[float, float]:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", TIMED_STAGE, stage, "--case", case], cwd=workdir,
-                            env=environment, capture_output=True, text=True)
+    arguments = [BARE_FITS, case] if stage == "bare" else [TIMED_STAGE, stage, "--case", case]
+    result = subprocess.run([sys.executable, "-c", *arguments], cwd=workdir, env=environment, capture_output=True,
+                            text=True)
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{stage} failed:\n{result.stderr[-3000:]}")
@@ -80,11 +117,18 @@ def main() -> None:
                        "MLFLOW_DISABLE_TELEMETRY": "true"}
         print(f"{args.case}: stage, wall seconds, seconds inside Model.fit, wall / fit")
         total_wall = total_fit = 0.0
+        timings = {}
         for stage in args.stages.split(","):
             wall, fit = time_stage(stage, args.case, workdir, environment)
+            timings[stage] = wall
             total_wall, total_fit = total_wall + wall, total_fit + fit
             print(f"{stage:>9} {wall:9.1f} {fit:9.1f} {wall / fit if fit else float('nan'):9.2f}")
         print(f"{'total':>9} {total_wall:9.1f} {total_fit:9.1f} {total_wall / total_fit if total_fit else float('nan'):9.2f}")
+        if "train" in args.stages.split(","):
+            train_wall = timings["train"]
+            _, bare = time_stage("bare", args.case, workdir, environment)
+            print(f"bare fit: {bare:.1f} s inside Model.fit, the same networks one after the other in one process")
+            print(f"train stage / bare fit: {train_wall:.1f} / {bare:.1f} = {train_wall / bare:.2f}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.tasks.classification.metrics import classification_scores, confusion, mcnemar
+from seqcase.tasks.classification.metrics import classification_scores, confusion
 
 
 def one_hot(predicted: list[int], classes: int = 3) -> np.ndarray:
@@ -32,14 +32,3 @@ def test_roc_auc_is_one_vs_rest_over_the_classes_present():
     probabilities = np.array([[0.9, 0.1, 0.0], [0.5, 0.5, 0.0], [0.3, 0.7, 0.0], [0.55, 0.45, 0.0]])
     # Class 0 against the rest: 3 of 4 pairs ranked right; class 1 the same; class 2 absent.
     assert classification_scores(labels, probabilities, ("a", "b", "c"))["roc_auc_ovr"] == pytest.approx(0.75)
-
-
-def test_mcnemar_counts_only_the_sequences_where_the_two_disagree():
-    labels = np.zeros(20, dtype=int)
-    model = np.zeros(20, dtype=int)
-    reference = np.zeros(20, dtype=int)
-    reference[:8] = 1          # the reference misses 8 the model finds
-    model[8:10] = 1            # the model misses 2 the reference finds
-    # P(X >= 8) for X ~ Binomial(10, 1/2) = 56 / 1024.
-    assert mcnemar(labels, model, reference) == pytest.approx(56 / 1024)
-    assert np.isnan(mcnemar(labels, model, model))

@@ -33,7 +33,7 @@ def test_unknown_key_names_the_key_and_its_value(raw_params):
     with pytest.raises(ParamsError) as error:
         parse_params(raw_params)
     assert "cases.tiny.train.epochz = 3" in str(error.value)
-    assert "not a key here; allowed: epochs, monitor" in str(error.value)
+    assert "not a key here; allowed: epochs, seeds, monitor" in str(error.value)
 
 
 def test_wrong_type_names_the_key(raw_params):

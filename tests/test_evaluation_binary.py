@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.evaluation.binary import binary_scores, curve_points, paired_bootstrap, recall_at_precision, score_binary
+from seqcase.evaluation.binary import binary_scores, curve_points, recall_at_precision, score_binary
 from seqcase.evaluation.thresholds import BinaryEvaluate, RecallTarget, ThresholdRule
 from seqcase.splits import Split
 
@@ -70,17 +70,6 @@ def test_scores_at_a_threshold_and_over_all_thresholds():
 
 def test_recall_at_precision_is_zero_when_no_threshold_is_precise_enough():
     assert recall_at_precision(np.array([1, 0, 0, 1]), np.array([0.1, 0.9, 0.8, 0.2]), 0.9) == 0.0
-
-
-def test_the_bootstrap_tells_a_better_ranking_from_an_equal_one():
-    rng = np.random.default_rng(0)
-    labels = (rng.random(2000) < 0.1).astype(int)
-    good = labels + rng.normal(0, 0.5, 2000)
-    poor = labels + rng.normal(0, 1.5, 2000)
-    better = paired_bootstrap(labels, good, poor, "average_precision", 0.5, 0.5, 200, seed=1)
-    assert better["p_value"] < 0.01 and better["difference"] > 0 and better["interval"][0] > 0
-    same = paired_bootstrap(labels, good, good, "accuracy", 0.5, 0.5, 200, seed=1)
-    assert same["difference"] == 0 and same["p_value"] == 1.0
 
 
 def test_curve_points_are_thinned_but_keep_both_ends():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -70,7 +71,7 @@ REVIEWS_CASE = {
     "tune": {"max_train_examples": 60, "search_space": {"vocabulary_size": 50, "sequence_length": 8,
                                                         "embedding_dim": 4, "kept_words": "last", "pooling": "mean",
                                                         "clipnorm": 1.0}},
-    "train": {}, "baselines": {"tfidf_logistic_regression": {"C": [1.0, 10.0]}},
+    "train": {"seeds": 2}, "baselines": {"tfidf_logistic_regression": {"C": [1.0, 10.0]}},
     "evaluate": {"metric": "accuracy", "threshold": 0.5, "bootstrap_resamples": 100, "misclassified_examples": 3},
 }
 
@@ -79,7 +80,7 @@ VERSES_CASE = {
     "task": "text_generation", "source": "verses", "description": "Made-up verses.",
     "prepare": {"validation_fraction": 0.15, "test_fraction": 0.15}, "models": {"gru": {}},
     "tune": {"max_trials": 1, "max_epochs": 1, "search_space": {"window_length": 16, "embedding_dim": 4, "units": 16}},
-    "train": {"epochs": 2}, "baselines": {"kneser_ney": {"order": [2, 3]}, "add_k": {"order": 2, "k": [0.1, 1.0]}},
+    "train": {"epochs": 2, "seeds": 2}, "baselines": {"kneser_ney": {"order": [2, 3]}, "add_k": {"order": 2, "k": [0.1, 1.0]}},
     "evaluate": {"seed_text": "the ", "sample_length": 40, "temperatures": [0.5, 1.0]},
 }
 
@@ -176,7 +177,7 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     assert metrics["models"]["naive"]["rmse_ratio_to_naive"] == 1.0
     html = (root / "reports/tiny/report.html").read_text()
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
-    assert "Diebold-Mariano one-sided p =" in (root / "reports/tiny/report.md").read_text()
+    assert "over resampled seeds and test windows" in (root / "reports/tiny/report.md").read_text()
     assert "[tiny](tiny/report.md)" in (root / "reports/summary.md").read_text()
     assert "## Gradient diagnostics" in (root / "reports/tiny/report.md").read_text()
     assert (root / "reports/tiny/figures/input_gradient.png").is_file()
@@ -214,7 +215,7 @@ def test_a_classification_case_runs_through_the_same_stages(project):
     assert metrics["models"]["majority"]["accuracy"] == pytest.approx(1 / 3)
     assert set(metrics["models"]["gru"]["per_class"]) == {"class_1", "class_2", "class_3"}
     report = (root / "reports/beats/report.md").read_text()
-    assert "Recall per class" in report and "McNemar one-sided p =" in report
+    assert "Recall per class" in report and "over resampled seeds and test sequences" in report
     assert "confusion_" in report
     assert "[beats](beats/report.md) | classification | 24 | macro-F1" in (root / "reports/summary.md").read_text()
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
@@ -253,11 +254,12 @@ def test_a_text_case_saves_models_that_read_raw_text(project):
     assert "Misclassified test texts" in report or metrics["models"]["gru"]["accuracy"] == 1.0
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
     experiment = MlflowClient().get_experiment_by_name("reviews")
-    (model,) = [model for model in mlflow.search_logged_models(experiment_ids=[experiment.experiment_id],
-                                                               output_format="list") if model.name == "gru"]
+    logged = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")
+    assert sorted(model.name for model in logged) == ["dense", "dense", "dense_ensemble", "gru", "gru", "gru_ensemble"]
+    (model,) = [model for model in logged if model.name == "gru_ensemble"]  # both seeds' networks, averaged
     loaded = mlflow.pyfunc.load_model(model.model_uri)
-    network = loaded.unwrap_python_model().network
-    assert network.get_layer("tokenizer").get_layer("last_words").length == 8
+    networks = loaded.unwrap_python_model().network.networks
+    assert len(networks) == 2 and networks[1].get_layer("tokenizer").get_layer("last_words").length == 8
     probabilities = loaded.predict(pd.DataFrame({"text": ["great superb fun loved", "awful dull boring hated"]}))
     assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 
@@ -271,6 +273,12 @@ def test_mlflow_models_predict_serves_the_champion_from_a_csv(project):
          "-o", "served.json", "--env-manager", "local"], root, context["env"])
     served = np.array(json.loads((root / "served.json").read_text())["predictions"])
     assert served.shape == (2, 2) and served[0, 1] > served[1, 1]
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    champion = MlflowClient().get_model_version_by_alias("seqcase-reviews", "champion")
+    assert champion.tags["seqcase.seeds"] == "7 8" and len(champion.tags["seqcase.seed_test_interval"].split()) == 2
+    model = mlflow.pyfunc.load_model("models:/seqcase-reviews@champion").unwrap_python_model()
+    expected = model.network.predict(np.array(["great superb fun loved", "awful dull boring hated"], dtype=object))
+    np.testing.assert_allclose(served, expected, atol=1e-6)  # the ensemble when it is the champion
 
 
 def test_predict_reads_a_csv_of_reviews_with_the_champion(project):
@@ -321,7 +329,9 @@ def test_predict_reads_raw_rows_of_a_series_of_beats_and_of_transactions(project
 def test_a_generation_case_scores_bits_per_character_and_writes_samples(project):
     root, context = project
     metrics = json.loads((root / "reports/verses/metrics.json").read_text())
-    assert metrics["task"] == "text_generation" and set(metrics["models"]) == {"gru", "kneser_ney", "add_k"}
+    assert metrics["task"] == "text_generation"
+    assert set(metrics["models"]) == {"gru", "gru_ensemble", "kneser_ney", "add_k"}
+    assert list(metrics["models"]["gru"]["seeds"]) == ["7", "8"] and metrics["verdict"]["seed_agreement"]["seeds"] == 2
     characters = len((root / "verses.txt").read_text())
     assert metrics["test_examples"] == characters - round(characters * 0.85) - 1
     for scores in metrics["models"].values():
@@ -334,7 +344,7 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
     assert all(text.startswith("the ") and len(text) == 44 for texts in samples.values() for text in texts.values())
     report = (root / "reports/verses/report.md").read_text()
     assert "## Samples: the seed 'the ' continued one character at a time" in report
-    assert "over resampled 500-character blocks" in report
+    assert "over resampled seeds and 500-character blocks of the test text" in report
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
     client = MlflowClient()
     experiment = client.get_experiment_by_name("verses")
@@ -349,7 +359,7 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
                                 "--length", "25", "--temperature", "0.7", "--random-seed", "3"],
                                cwd=root, env=context["env"], capture_output=True, text=True, check=True)
     assert generated.stdout.startswith("a ghost") and len(generated.stdout.rstrip("\n")) >= 25
-    assert "verses/gru, temperature 0.7" in generated.stderr
+    assert re.search(r"verses/gru(_ensemble)?, temperature 0.7", generated.stderr)
 
 
 def test_plots_render_with_each_task_template(project):
@@ -375,13 +385,16 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     children = {run.info.run_name: run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
     assert set(children) == {"lstm", "dense", "naive", "drift", "mean", "linear_lags"}
     lstm = children["lstm"]
-    assert {"test_rmse", "test_mase", "test_dm_pvalue", "test_rmse_h2", "best_val_loss", "val_loss"} <= set(lstm.data.metrics)
+    assert {"test_rmse", "test_mase", "test_dm_pvalue", "test_rmse_h2", "best_val_loss"} <= set(lstm.data.metrics)
     assert lstm.data.params["window_length"] == "5" and lstm.data.tags["seqcase.family"] == "recurrent"
-    trials = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == lstm.info.run_id]
-    assert len(trials) == 2 and all(run.data.tags["seqcase.kind"] == "trial" for run in trials)
+    nested = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == lstm.info.run_id]
+    assert sorted(run.data.tags["seqcase.kind"] for run in nested) == ["seed", "trial", "trial"]
+    (seed,) = [run for run in nested if run.data.tags["seqcase.kind"] == "seed"]
+    assert {"val_loss", "best_val_loss", "learning_rate"} <= set(seed.data.metrics) and seed.data.params["seed"] == "7"
     models = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")
-    assert {model.name for model in models} == {"lstm", "dense"}
-    assert all(model.source_run_id in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
+    assert {model.name for model in models} == {"lstm", "dense"}  # one seed: no ensemble
+    assert all(client.get_run(model.source_run_id).data.tags["mlflow.parentRunId"]
+               in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
     artifacts = {item.path for item in client.list_artifacts(parent.info.run_id, "report")}
     assert {"report/report.html", "report/report.md", "report/metrics.json"} <= artifacts
     comparison = client.load_table(experiment.experiment_id, "comparison.json", run_ids=[parent.info.run_id])

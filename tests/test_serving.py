@@ -32,7 +32,7 @@ def test_a_text_model_with_a_custom_layer_loads_in_a_process_that_never_imported
     expected = model.predict(texts, verbose=0)
     mlflow.set_experiment("serving")
     with mlflow.start_run():
-        logged = serving.log_network(tmp_path / "text.keras", "text", texts, expected,
+        logged = serving.log_network([tmp_path / "text.keras"], "text", texts, expected,
                                      {"task": "text_classification", "class_names": ["negative", "positive"]})
     # The signature names one string column, so a CSV with a `text` column is a valid input.
     assert logged.signature.inputs.input_names() == ["text"]
@@ -54,11 +54,32 @@ def test_a_window_model_takes_arrays_and_keeps_its_facts(tmp_path, mlflow_store,
     facts = {"task": "forecasting", "feature_mean": [1.5, 0.0], "hyperparameters": {"window_length": 5}}
     mlflow.set_experiment("serving")
     with mlflow.start_run():
-        logged = serving.log_network(tmp_path / "windows.keras", "windows", windows, model.predict(windows, verbose=0),
-                                     facts)
+        logged = serving.log_network([tmp_path / "windows.keras"], "windows", windows,
+                                     model.predict(windows, verbose=0), facts)
     loaded, loaded_facts = serving.load(logged.model_uri)
     assert loaded_facts == facts
     np.testing.assert_allclose(loaded.predict(windows), model.predict(windows, verbose=0), atol=1e-6)
+
+
+def test_a_seed_ensemble_serves_the_mean_of_its_networks(tmp_path, mlflow_store, keras_seeded):
+    keras = keras_seeded
+    windows = np.random.default_rng(0).normal(size=(4, 5, 2)).astype(np.float32)
+    paths, outputs = [], []
+    for seed in range(3):
+        keras.utils.set_random_seed(seed)
+        inputs = keras.Input(shape=(5, 2))
+        model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(3)(inputs)))
+        paths.append(tmp_path / f"seed_{seed}.keras")
+        model.save(paths[-1])
+        outputs.append(model.predict(windows, verbose=0))
+    mean = np.mean(outputs, axis=0, dtype=np.float64)
+    assert np.ptp(np.stack(outputs), axis=0).max() > 1e-3  # three different networks
+    mlflow.set_experiment("serving")
+    with mlflow.start_run():
+        logged = serving.log_network(paths, "gru_ensemble", windows, mean, {"task": "forecasting", "seeds": [0, 1, 2]})
+    loaded, facts = serving.load(logged.model_uri)
+    assert facts["seeds"] == [0, 1, 2]
+    np.testing.assert_allclose(loaded.predict(windows), mean, atol=1e-6)
 
 
 def test_network_inputs_reads_a_text_frame_or_a_numeric_array():

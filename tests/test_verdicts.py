@@ -1,4 +1,5 @@
-"""Every task's verdict: the models it compares are chosen on validation, the test part scores them once.
+"""Every task's verdict: the models it compares are chosen on validation, the test part scores them once,
+and seeds and test examples are resampled together.
 
 In each case below the test-best recurrent model (or baseline) differs from the validation-best,
 and the verdict names the validation-best.
@@ -9,62 +10,44 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.evaluation.verdicts import contenders
+from seqcase.evaluation.seeds import aggregate_seeds, scored_networks
 
 FAMILIES = {"naive": "baseline", "linear_lags": "baseline", "lstm": "recurrent", "gru": "recurrent",
             "dense": "feed-forward"}
+SEEDS = [1, 2]
 
 
-def forecast_scores(lstm_rmse: float, lstm_p: float) -> dict:
-    """lstm is the best recurrent model on test, gru on validation unless lstm's validation RMSE is lower."""
-    return {
-        "naive": {"rmse": 1.0, "dm_pvalue": None, "validation_rmse": 1.0},
-        "linear_lags": {"rmse": 0.95, "dm_pvalue": 0.2, "validation_rmse": 0.97},
-        "lstm": {"rmse": lstm_rmse, "dm_pvalue": lstm_p, "validation_rmse": 0.8},
-        "gru": {"rmse": 1.2, "dm_pvalue": 0.9, "validation_rmse": 0.9},
-        "dense": {"rmse": 0.5, "dm_pvalue": 0.001, "validation_rmse": 0.5},
-    }
+def seeded(variants: dict[str, str]) -> dict:
+    """training.json for these variants (name: family) over SEEDS, with the scored networks' entries."""
+    training = {name: {"family": family, "seeds": SEEDS, "window_length": 5} for name, family in variants.items()}
+    return {**training, **scored_networks(training)}
 
 
-# Per-window squared errors: the verdict's interval is of their mean difference, model minus naive.
-LOSSES = {name: value + np.random.default_rng(index).normal(0, 0.05, 40) for index, (name, value) in
-          enumerate({"naive": 1.0, "linear_lags": 0.9, "lstm": 0.8, "gru": 1.4, "dense": 0.25}.items())}
+def with_ensembles(outputs: dict[str, np.ndarray], training: dict) -> dict[str, np.ndarray]:
+    ensembles = {f"{variant}_ensemble": np.mean([outputs[f"{variant}@seed{seed}"] for seed in SEEDS], axis=0)
+                 for variant, info in training.items() if "variant" not in info}
+    return {**outputs, **ensembles}
 
 
-def forecast_verdict(scores: dict, steps: list[int] = ()) -> dict:
+def test_a_forecast_verdict_names_the_validation_best_and_needs_a_significant_lead():
     from seqcase.tasks.forecasting.scoring import verdict
 
-    return verdict(scores, FAMILIES, LOSSES, 1, 0.05, steps)
-
-
-def test_the_contenders_are_the_validation_best_of_each_family():
-    scores = {"lstm": {"accuracy": 0.90, "validation_accuracy": 0.80}, "gru": {"accuracy": 0.85, "validation_accuracy": 0.82},
-              "tfidf": {"accuracy": 0.91, "validation_accuracy": 0.83}, "bow": {"accuracy": 0.92, "validation_accuracy": 0.70}}
-    families = {"lstm": "recurrent", "gru": "recurrent", "tfidf": "baseline", "bow": "baseline"}
-    assert contenders(scores, families, "accuracy", higher_is_better=True) == ("gru", "tfidf")
-    assert contenders({"lstm": scores["lstm"]}, {"lstm": "recurrent"}, "accuracy", True) is None
-
-
-def test_a_forecast_verdict_yes_needs_lower_test_rmse_and_a_significant_test():
-    result = forecast_verdict(forecast_scores(0.9, 0.01))
-    assert result["beaten"] and result["model"] == "lstm" and result["baseline"] == "naive"
-    assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the naive forecast on test. "
-                                      "lstm, the recurrent model with the lowest validation RMSE, has test RMSE 0.9")
-    assert "p = 0.01 < 0.05" in result["text"]
-    assert result["difference"] == pytest.approx(LOSSES["lstm"].mean() - LOSSES["naive"].mean())
-    low, high = result["interval"]
-    assert low < result["difference"] < high < 0 and high - low < 0.1
-
-
-def test_a_forecast_verdict_names_the_validation_best_recurrent_model_not_the_test_best():
-    scores = forecast_scores(0.9, 0.01)
-    scores["lstm"]["validation_rmse"], scores["gru"]["rmse"] = 0.95, 0.85  # gru: best on validation, not on test
-    result = forecast_verdict(scores)
-    assert result["model"] == "gru" and not result["beaten"] and result["value"] == 0.85
-    assert result["text"].startswith("No: the recurrent model chosen on validation is slightly more accurate")
-    worse = forecast_scores(1.1, 0.97)
-    assert forecast_verdict(worse)["text"].startswith("No: the recurrent model chosen on validation did not beat "
-                                                      "the naive forecast.")
+    rng = np.random.default_rng(0)
+    actual = rng.normal(0, 1, (300, 1))
+    training = seeded({"lstm": "recurrent", "gru": "recurrent"})
+    noise = {"naive": 1.0, "lstm@seed1": 0.5, "lstm@seed2": 0.55, "gru@seed1": 0.3, "gru@seed2": 0.3}
+    predictions = with_ensembles({name: actual + rng.normal(0, scale, actual.shape) for name, scale in noise.items()},
+                                 training)
+    flat = {name: {"rmse": float(np.sqrt(np.mean((actual - values) ** 2))), "validation_rmse": 1.0,
+                   "per_horizon": {"h1": {"rmse": 1.0}}} for name, values in predictions.items()}
+    for name in ("lstm@seed1", "lstm@seed2", "lstm_ensemble"):
+        flat[name]["validation_rmse"] = 0.4  # lstm: best on validation; gru is better on test
+    result = verdict(aggregate_seeds(flat, training), training, predictions, actual, 0.05, seed=0)
+    assert result["model"] in ("lstm", "lstm_ensemble") and result["baseline"] == "naive"
+    assert result["beaten"] and result["interval"][1] < 0 and result["seed_agreement"]["text"] == "2 of 2 seeds"
+    assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the naive forecast on test "
+                                     "RMSE.")
+    assert "blocks of 7" in result["test"]  # the cube root of 300 windows
 
 
 def test_a_step_comparison_names_the_verdicts_model_and_the_baseline_chosen_on_validation():
@@ -80,91 +63,86 @@ def test_a_step_comparison_names_the_verdicts_model_and_the_baseline_chosen_on_v
                               "other baseline chosen on validation, linear_lags (25, ratio 0.833).")
 
 
-def test_a_classification_verdict_compares_the_validation_choices_on_test_with_mcnemar():
+def test_a_classification_verdict_compares_the_validation_choices_on_test_macro_f1():
+    from seqcase.tasks.classification.metrics import classification_scores, fast_macro_f1
     from seqcase.tasks.classification.scoring import verdict
 
-    scores = {"gru": {"macro_f1": 0.62, "accuracy": 0.94, "validation_macro_f1": 0.60},
-              "lstm": {"macro_f1": 0.66, "accuracy": 0.95, "validation_macro_f1": 0.55},  # best on test only
-              "dense": {"macro_f1": 0.70, "accuracy": 0.95, "validation_macro_f1": 0.70},
-              "random_forest": {"macro_f1": 0.58, "accuracy": 0.93, "validation_macro_f1": 0.59},
-              "majority": {"macro_f1": 0.15, "accuracy": 0.58, "validation_macro_f1": 0.15}}
-    families = {"gru": "recurrent", "lstm": "recurrent", "dense": "feed-forward", "random_forest": "baseline",
-                "majority": "baseline"}
-    labels = np.zeros(20, dtype=int)
-    predicted = {"gru": np.r_[np.zeros(18), np.ones(2)].astype(int),
-                 "random_forest": np.r_[np.zeros(10), np.ones(10)].astype(int)}
-    result = verdict(scores, families, labels, predicted, 0.05)
-    assert result["beaten"] and (result["model"], result["baseline"]) == ("gru", "random_forest")
-    assert result["p_value"] == pytest.approx(1 / 256)  # 8 beats only gru gets right, none the other way
-    assert result["difference"] == pytest.approx(0.4)  # accuracy 18/20 against 10/20
-    assert 0 < result["interval"][0] < 0.4 < result["interval"][1]
-    assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the baseline on test "
-                                      "macro-F1. gru, the recurrent model with the best validation macro-F1, has test "
-                                      "macro-F1 0.6200 and accuracy 0.9400; the baseline chosen the same way, "
-                                      "random_forest, 0.5800 and 0.9300.")
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 600)
+    training = seeded({"gru": "recurrent", "lstm": "recurrent"})
+
+    def probabilities(correct: float) -> np.ndarray:
+        guessed = np.where(rng.random(600) < correct, labels, rng.integers(0, 3, 600))
+        return np.eye(3)[guessed] * 0.9 + 0.1 / 3
+
+    outputs = with_ensembles({"gru@seed1": probabilities(0.8), "gru@seed2": probabilities(0.8),
+                              "lstm@seed1": probabilities(0.95), "lstm@seed2": probabilities(0.95),
+                              "random_forest": probabilities(0.6), "majority": np.eye(3)[np.zeros(600, int)]},
+                             training)
+    flat = {name: {**classification_scores(labels, values, ("a", "b", "c")), "validation_macro_f1": 0.5}
+            for name, values in outputs.items()}
+    for name in ("gru@seed1", "gru@seed2"):
+        flat[name]["validation_macro_f1"] = 0.9  # gru: best on validation (the mean over seeds), lstm on test
+    flat["random_forest"]["validation_macro_f1"] = 0.6
+    scores = aggregate_seeds(flat, training)
+    result = verdict(scores, training, labels, outputs, 3, 0.05, seed=0)
+    assert (result["model"], result["baseline"]) == ("gru", "random_forest")
+    assert result["value"] == pytest.approx(scores["gru"]["macro_f1"])
+    assert result["beaten"] and result["p_value"] < 0.01 and result["interval"][0] > 0
+    predicted = rng.integers(0, 3, 600)
+    from sklearn.metrics import f1_score
+    assert fast_macro_f1(labels, predicted, 3) == pytest.approx(f1_score(labels, predicted, average="macro"))
+    assert fast_macro_f1(np.zeros(4, int), np.zeros(4, int), 3) == pytest.approx(1 / 3)  # absent classes count 0
 
 
-def binary_case_scores() -> tuple[dict, dict, np.ndarray, dict]:
-    from seqcase.evaluation.binary import binary_scores
+def test_a_binary_verdict_keeps_each_models_validation_threshold():
+    from seqcase.evaluation.binary import binary_scores, binary_verdict
+    from seqcase.tasks.event_classification.scoring import against_gradient_boosting
 
     rng = np.random.default_rng(0)
     labels = (rng.random(3000) < 0.05).astype(int)
-    predicted = {"gru": labels * 2 + rng.normal(0, 1, 3000), "lstm": labels * 2.5 + rng.normal(0, 1, 3000),
-                 "dense": labels * 1.5 + rng.normal(0, 1, 3000),
-                 "histogram_gradient_boosting": labels * 1.0 + rng.normal(0, 1, 3000),
-                 "logistic_regression": rng.normal(0, 1, 3000)}
-    scores = {name: binary_scores(labels, values, 1.0) for name, values in predicted.items()}
+    training = seeded({"gru": "recurrent", "lstm": "recurrent", "dense": "feed-forward"})
+    strength = {"gru@seed1": 2.0, "gru@seed2": 2.1, "lstm@seed1": 2.5, "lstm@seed2": 2.5, "dense@seed1": 1.5,
+                "dense@seed2": 1.5, "histogram_gradient_boosting": 1.0, "logistic_regression": 0.0}
+    outputs = with_ensembles({name: 1 / (1 + np.exp(-(labels * value + rng.normal(0, 1, 3000) - 2)))
+                              for name, value in strength.items()}, training)
+    flat = {name: binary_scores(labels, values, 0.5) for name, values in outputs.items()}
     validation = {"gru": 0.6, "lstm": 0.5, "dense": 0.4, "histogram_gradient_boosting": 0.3, "logistic_regression": 0.1}
-    for name, value in validation.items():  # lstm is the better recurrent model on test, gru on validation
-        scores[name]["validation_average_precision"] = value
-    families = {"gru": "recurrent", "lstm": "recurrent", "dense": "feed-forward",
-                "histogram_gradient_boosting": "baseline", "logistic_regression": "baseline"}
-    return scores, families, labels, predicted
-
-
-def test_a_binary_verdict_compares_the_validation_choices_with_a_paired_bootstrap():
-    from seqcase.evaluation.binary import binary_verdict
-    from seqcase.tasks.event_classification.scoring import against_gradient_boosting
-
-    scores, families, labels, predicted = binary_case_scores()
+    for name in flat:
+        flat[name]["validation_average_precision"] = validation[name.split("@")[0].removesuffix("_ensemble")]
+    scores = aggregate_seeds(flat, training)
     assert scores["lstm"]["average_precision"] > scores["gru"]["average_precision"]
-    result = binary_verdict(scores, families, labels, predicted, "average_precision", 0.05, 200, seed=0)
-    assert result["beaten"] and result["model"] == "gru" and result["baseline"] == "histogram_gradient_boosting"
-    assert result["p_value"] < 0.05 and 0 < result["interval"][0] < result["difference"] < result["interval"][1]
-    assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the baseline on test PR-AUC. "
-                                      "gru, the recurrent model with the best validation PR-AUC, has test PR-AUC")
+    result = binary_verdict(scores, flat, training, labels, outputs, "average_precision", 0.05, 200, seed=0)
+    assert result["model"] in ("gru", "gru_ensemble") and result["baseline"] == "histogram_gradient_boosting"
+    assert result["beaten"] and 0 < result["interval"][0] < result["difference"] < result["interval"][1]
+    assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the baseline on test PR-AUC. ")
+    families = {name: training[name]["family"] if name in training else "baseline" for name in scores}
     sentence, won = against_gradient_boosting(scores, families, "average_precision")
     assert won and sentence.startswith(" A sequence model (recurrent or convolutional, on windows of past events) "
-                                       "beat gradient boosting: the one chosen on validation, gru, has test PR-AUC")
-    predicted["gru"], scores["gru"] = predicted["logistic_regression"], {**scores["logistic_regression"],
-                                                                         "validation_average_precision": 0.6}
-    worse = binary_verdict(scores, families, labels, predicted, "average_precision", 0.05, 200, seed=0)
-    assert not worse["beaten"] and worse["text"].startswith("No: the recurrent model chosen on validation did not "
-                                                            "beat the baseline on test PR-AUC")
-    assert against_gradient_boosting(scores, families, "average_precision")[0].startswith(" No sequence model")
+                                       "beat gradient boosting: the one chosen on validation, gru")
 
 
 def test_a_language_model_verdict_compares_the_validation_choices_over_blocks_of_characters():
     from seqcase.tasks.text_generation.scoring import verdict
 
     rng = np.random.default_rng(0)
-    kneser_ney = rng.gamma(2.0, 1.2, 4000)
-    bits = {"kneser_ney": kneser_ney, "add_k": kneser_ney + 0.5, "lstm": kneser_ney - 0.2 + rng.normal(0, 0.3, 4000),
-            "gru": kneser_ney - 0.3, "conv1d": kneser_ney - 1.0}
-    families = {"kneser_ney": "baseline", "add_k": "baseline", "lstm": "recurrent", "gru": "recurrent",
-                "conv1d": "convolutional"}
-    validation = {"kneser_ney": 2.5, "add_k": 2.9, "lstm": 2.3, "gru": 2.4, "conv1d": 2.0}  # gru best on test only
-    scores = {name: {"bits_per_character": float(values.mean()), "validation_bits_per_character": validation[name]}
-              for name, values in bits.items()}
-    result = verdict(scores, families, bits, 500, 0.05, seed=0)
-    assert result["beaten"] and result["model"] == "lstm" and result["baseline"] == "kneser_ney"
-    assert result["p_value"] < 0.01 and result["interval"][1] < 0
-    assert result["text"].startswith("Yes: the recurrent language model chosen on validation beat the n-gram model on "
-                                      "test. lstm, the recurrent language model with the fewest validation bits")
-    bits["lstm"] = kneser_ney + 0.05
-    scores["lstm"]["bits_per_character"] = float(bits["lstm"].mean())
-    worse = verdict(scores, families, bits, 500, 0.05, seed=0)
-    assert not worse["beaten"] and worse["p_value"] > 0.5
+    kneser_ney = -rng.gamma(2.0, 1.2, 4000)  # log2 probabilities of each test character
+    training = seeded({"lstm": "recurrent", "gru": "recurrent"})
+    log2 = {"kneser_ney": kneser_ney, "add_k": kneser_ney - 0.5,
+            "lstm@seed1": kneser_ney + 0.2, "lstm@seed2": kneser_ney + 0.25,
+            "gru@seed1": kneser_ney + 0.4, "gru@seed2": kneser_ney + 0.4}
+    log2.update({f"{variant}_ensemble": np.log2(np.mean([np.exp2(log2[f"{variant}@seed{seed}"]) for seed in SEEDS],
+                                                        axis=0)) for variant in ("lstm", "gru")})
+    flat = {name: {"bits_per_character": float(-values.mean()), "validation_bits_per_character": 2.5}
+            for name, values in log2.items()}
+    flat["add_k"]["validation_bits_per_character"] = 2.9
+    for name in ("lstm@seed1", "lstm@seed2", "lstm_ensemble"):
+        flat[name]["validation_bits_per_character"] = 2.3  # lstm: best on validation, gru on test
+    result = verdict(aggregate_seeds(flat, training), training, log2, 500, 0.05, seed=0)
+    assert result["model"] in ("lstm", "lstm_ensemble") and result["baseline"] == "kneser_ney"
+    assert result["beaten"] and result["interval"][1] < 0
+    assert result["text"].startswith("Yes: the recurrent language model chosen on validation beat the n-gram model "
+                                     "on test bits per character.")
 
 
 def test_the_registered_model_is_the_network_chosen_on_validation():
@@ -179,3 +157,5 @@ def test_the_registered_model_is_the_network_chosen_on_validation():
                           "tfidf_logistic_regression": {"accuracy": 0.90, "validation_accuracy": 0.91}}}
     assert best_network(reviews, training, "accuracy", True) == ("dense", "validation_accuracy", 0.89, True)
     assert best_network(reviews, {}, "accuracy", True) is None
+    reviews["models"]["lstm_ensemble"] = {"accuracy": 0.89, "validation_accuracy": 0.90}
+    assert best_network(reviews, training, "accuracy", True) == ("lstm_ensemble", "validation_accuracy", 0.90, True)

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--length", type=int, default=300, help="characters to add (default: %(default)s)")
     generate.add_argument("--temperature", type=float, default=0.8,
                           help="below 1 safer, above 1 wilder (default: %(default)s)")
-    generate.add_argument("--variant", help="a trained variant (default: the fewest test bits per character)")
+    generate.add_argument("--variant", help="a trained variant, or <variant>_ensemble for its seed ensemble (default: the fewest validation bits per character)")
     generate.add_argument("--random-seed", type=int, help="make the sample repeatable")
     generate.add_argument("--params", type=Path, default=Path("params.yaml"))
     distributed = commands.add_parser("tune-distributed", help="a case's tune stage with a keras-tuner chief and workers")

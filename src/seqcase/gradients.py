@@ -81,6 +81,11 @@ class GradientDiagnostics(keras.callbacks.Callback):
         record = {"epoch": epoch + 1, **gradient_diagnostics(self.model, self.inputs, self.targets)}
         self.records.append(record)
         if mlflow.active_run() is not None:
-            metrics = {f"gradient_norm.{name}": value for name, value in record["layers"].items()}
-            metrics["input_gradient_first_to_last"] = first_to_last(record["input_by_step"])
-            mlflow.log_metrics({name: value for name, value in metrics.items() if np.isfinite(value)}, step=epoch)
+            mlflow.log_metrics(record_metrics(record), step=epoch)
+
+
+def record_metrics(record: dict) -> dict[str, float]:
+    """One epoch's diagnostics as MLflow metrics: `gradient_norm.<layer>` and `input_gradient_first_to_last`."""
+    metrics = {f"gradient_norm.{name}": value for name, value in record["layers"].items()}
+    metrics["input_gradient_first_to_last"] = first_to_last(record["input_by_step"])
+    return {name: value for name, value in metrics.items() if np.isfinite(value)}

@@ -26,18 +26,27 @@ PACKAGES = ("tensorflow", "keras", "numpy", "pandas", "pydantic", "pyyaml", "sci
 
 
 class SeqcaseNetwork(mlflow.pyfunc.PythonModel):
-    """A saved Keras network: texts (a frame with a `text` column) or arrays in, its outputs out."""
+    """A saved Keras network, or a seed ensemble of several (their outputs averaged): texts (a frame
+    with a `text` column) or arrays in, its outputs out."""
 
     def load_context(self, context) -> None:
         import keras
 
         import seqcase.models.networks  # noqa: F401  registers the custom layers the network holds
+        from seqcase.models.ensemble import SeedEnsemble
 
-        self.network = keras.saving.load_model(context.artifacts["network"])
+        paths = sorted((name for name in context.artifacts if name.startswith("network")), key=network_position)
+        networks = [keras.saving.load_model(context.artifacts[name]) for name in paths]
+        self.network = networks[0] if len(networks) == 1 else SeedEnsemble(networks)
         self.facts = json.loads(Path(context.artifacts["facts"]).read_text())
 
     def predict(self, context, model_input, params=None) -> np.ndarray:
         return np.asarray(self.network.predict(network_inputs(model_input), batch_size=1024, verbose=0))
+
+
+def network_position(artifact: str) -> int:
+    """`network` (one network) or `network_<k>` (a seed ensemble's k-th): the order they were logged in."""
+    return int(artifact.rpartition("_")[2]) if "_" in artifact else 0
 
 
 def network_inputs(model_input) -> np.ndarray:
@@ -68,14 +77,17 @@ def requirements() -> list[str]:
     return [f"{package}=={installed_version(package)}" for package in PACKAGES]
 
 
-def log_network(model_path: Path, name: str, sample: np.ndarray, outputs: np.ndarray, facts: dict):
-    """Log the saved network (its `.keras` file) under the active run as a pyfunc model."""
+def log_network(model_paths: list[Path], name: str, sample: np.ndarray, outputs: np.ndarray, facts: dict):
+    """Log the saved network (its `.keras` file), or the seed ensemble of several, under the active
+    run as a pyfunc model."""
+    networks = ({"network": str(model_paths[0])} if len(model_paths) == 1 else
+                {f"network_{position}": str(path) for position, path in enumerate(model_paths)})
     with tempfile.TemporaryDirectory() as directory:
         facts_path = Path(directory) / "facts.json"
         facts_path.write_text(json.dumps(facts, indent=2))
         return mlflow.pyfunc.log_model(
             name=name, python_model=SeqcaseNetwork(),
-            artifacts={"network": str(model_path), "facts": str(facts_path)},
+            artifacts={**networks, "facts": str(facts_path)},
             code_paths=[str(Path(seqcase.__file__).parent)],
             signature=infer_signature(signature_example(sample), outputs), pip_requirements=requirements(),
         )

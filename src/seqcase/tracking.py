@@ -24,6 +24,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from seqcase.io import read_json, write_json
+from seqcase.models.ensemble import ENSEMBLE_SUFFIX
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
@@ -173,12 +174,14 @@ def comparison_frame(models: dict[str, dict], families: dict[str, str]) -> pd.Da
 
 
 def best_network(metrics: dict, training: dict, key: str, higher: bool) -> tuple[str, str, float, bool] | None:
-    """(variant, validation metric, its value, higher is better) of the trained network with the best
-    validation value of the case's main metric (the task's `main_metric`): the logged models are the
-    networks (the baselines are refitted by the evaluate stage, not logged as models)."""
+    """(network, validation metric, its value, higher is better) of the trained network with the best
+    validation value of the case's main metric (the task's `main_metric`): a variant (by its mean
+    over seeds) or a variant's seed ensemble. The logged models are the networks (the baselines are
+    refitted by the evaluate stage, not logged as models)."""
     chosen_by = f"validation_{key}"
+    networks = {*training, *(f"{variant}{ENSEMBLE_SUFFIX}" for variant in training)}
     values = {name: scores[chosen_by] for name, scores in metrics["models"].items()
-              if name in training and scores.get(chosen_by) is not None}
+              if name in networks and scores.get(chosen_by) is not None}
     if not values:
         return None
     best = (max if higher else min)(values, key=values.get)

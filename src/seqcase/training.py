@@ -41,18 +41,25 @@ class LearningProblem:
 
 
 class EpochMetricsLogger(keras.callbacks.Callback):
-    """Per-epoch metrics to the active MLflow run, written synchronously.
+    """Per-epoch metrics, kept in `epochs` and written synchronously to the active MLflow run if any
+    (a train worker process has none: its parent logs what it kept).
 
     mlflow.keras.MlflowCallback logs asynchronously, and closing a run then waits about a second
     for the logging thread: a second per keras-tuner trial.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epochs: list[dict[str, float]] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs:
             metrics = {name: float(value) for name, value in logs.items()}
             # The rate this epoch ran with (a schedule that runs later may lower it for the next).
             metrics.setdefault("learning_rate", float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-            mlflow.log_metrics(metrics, step=epoch)
+            self.epochs.append(metrics)
+            if mlflow.active_run() is not None:
+                mlflow.log_metrics(metrics, step=epoch)
 
 
 def freeze_imported_heap() -> None:

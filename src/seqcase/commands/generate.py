@@ -31,10 +31,23 @@ def best_variant(paths: CasePaths, training: dict, case: GenerationCase) -> str:
     return chosen[0]  # the network the report stage registers as this run's version
 
 
+def load_trained(models_directory: Path, name: str, training: dict):
+    """A trained network by the name a report or the registry uses: `<variant>` is its first
+    seed's network, `<variant>_ensemble` the ensemble of all its seeds."""
+    from seqcase.models.ensemble import ENSEMBLE_SUFFIX, SeedEnsemble, member_path
+    from seqcase.models.networks import load_network
+
+    variant = name.removesuffix(ENSEMBLE_SUFFIX)
+    seeds = training[variant]["seeds"]
+    if name.endswith(ENSEMBLE_SUFFIX):
+        return SeedEnsemble([load_network(member_path(models_directory, variant, seed)) for seed in seeds])
+    return load_network(member_path(models_directory, variant, seeds[0]))
+
+
 def generate(params_path: Path, case_name: str, seed_text: str, length: int, temperature: float,
              variant: str | None = None, random_seed: int | None = None) -> tuple[str, str]:
     """(variant, the seed text and its continuation)."""
-    from seqcase.models.networks import load_network
+    from seqcase.models.ensemble import ENSEMBLE_SUFFIX
     from seqcase.tasks.text_generation.data import decode, encode
     from seqcase.tasks.text_generation.language import network_next_distribution, sample_texts
 
@@ -49,10 +62,12 @@ def generate(params_path: Path, case_name: str, seed_text: str, length: int, tem
         raise DataError(f"{training_path}: no trained models yet; run `dvc repro train@{case_name}`")
     training = read_json(training_path)
     variant = variant or best_variant(paths, training, case)
-    if variant not in training:
-        raise UserError(f"{case_name} has no trained variant {variant!r} (trained: {', '.join(training)})")
+    if variant.removesuffix(ENSEMBLE_SUFFIX) not in training:
+        raise UserError(f"{case_name} has no trained variant {variant!r} (trained: {', '.join(training)}, "
+                        f"each also as <variant>{ENSEMBLE_SUFFIX})")
     vocabulary = tuple(read_json(paths.prepared / "meta.json")["vocabulary"])
-    model = load_network(paths.models / f"{variant}.keras")
+    model = load_trained(paths.models, variant, training)
     [ids] = sample_texts(network_next_distribution(model), encode(seed_text, vocabulary), length, [temperature],
-                         int(training[variant]["window_length"]), np.random.default_rng(random_seed))
+                         int(training[variant.removesuffix(ENSEMBLE_SUFFIX)]["window_length"]),
+                         np.random.default_rng(random_seed))
     return variant, seed_text + decode(ids, vocabulary)

@@ -26,6 +26,9 @@ class TuneConfig(StrictModel):
 
 class TrainConfig(StrictModel):
     epochs: int = Field(50, ge=1)
+    # Every network variant is trained once per seed (the run's seed, then the next ones): reports
+    # give the mean over seeds with a 95 % interval, and the seeds' average is a model of its own.
+    seeds: int = Field(1, ge=1, le=20)
     # What early stopping, the learning-rate schedule and the kept epoch follow. A classifier judged
     # on accuracy may gain accuracy in an epoch where its loss (its confidence) already worsens.
     monitor: Literal["val_loss", "val_accuracy"] = "val_loss"

@@ -1,4 +1,4 @@
-"""Binary detection scores: a threshold chosen on validation, ranking metrics, a paired bootstrap.
+"""Binary detection scores: a threshold chosen on validation, ranking metrics, the verdict.
 
 With 0.17 % positives, accuracy is 99.8 % for a model that finds nothing: the precision-recall
 curve and its average precision (PR-AUC) say how well the rare class is ranked, and the threshold
@@ -21,7 +21,7 @@ from sklearn.metrics import (
 )
 
 from seqcase.evaluation.thresholds import BinaryEvaluate, ThresholdRule
-from seqcase.evaluation.verdicts import NO_CONTEST, contenders, selection_rule, verdict_text
+from seqcase.evaluation.seeds import VerdictWords, seeded_verdict
 from seqcase.splits import Split
 
 METRICS = {
@@ -60,28 +60,6 @@ def binary_scores(labels: np.ndarray, scores: np.ndarray, threshold: float,
     return result
 
 
-def paired_bootstrap(labels: np.ndarray, scores: np.ndarray, reference_scores: np.ndarray, metric: str,
-                     threshold: float, reference_threshold: float, resamples: int, seed: int) -> dict:
-    """How often, over resamples of the test examples, the model's metric is not above the reference's.
-
-    That share is a one-sided p-value for "the model is better"; the interval is the 95 % range of
-    the difference. Both models are scored on the same resampled examples each time.
-    """
-    score = METRICS[metric]
-    rng = np.random.default_rng(seed)
-    differences = []
-    for _ in range(resamples):
-        chosen = rng.integers(0, len(labels), len(labels))
-        if labels[chosen].min() == labels[chosen].max():
-            continue
-        differences.append(score(labels[chosen], scores[chosen], threshold)
-                           - score(labels[chosen], reference_scores[chosen], reference_threshold))
-    differences = np.asarray(differences)
-    return {"difference": float(score(labels, scores, threshold) - score(labels, reference_scores, reference_threshold)),
-            "p_value": float((np.sum(differences <= 0) + 1) / (len(differences) + 1)),
-            "interval": [float(np.percentile(differences, 2.5)), float(np.percentile(differences, 97.5))]}
-
-
 def curve_points(labels: np.ndarray, scores: np.ndarray, points: int = 300) -> tuple[np.ndarray, np.ndarray]:
     """Precision and recall at the curve's corners, thinned to at most `points` (a plot needs no more).
 
@@ -118,31 +96,20 @@ def score_binary(scorers: dict, prepared, config: BinaryEvaluate) -> tuple[dict,
     return scores, test_scores, tables
 
 
-def binary_verdict(scores: dict, families: dict[str, str], labels: np.ndarray, predicted: dict[str, np.ndarray],
-            metric: str, significance: float, resamples: int, seed: int) -> dict:
-    label = METRIC_NAMES[metric]
-    pair = contenders(scores, families, metric, higher_is_better=True)
-    if pair is None:
-        return {"beaten": False, "model": None, "metric": metric, "text": NO_CONTEST}
-    best, rival = pair
-    test = paired_bootstrap(labels, predicted[best], predicted[rival], metric, scores[best]["threshold"],
-                            scores[rival]["threshold"], resamples, seed)
-    beaten = scores[best][metric] > scores[rival][metric]
-    numbers = (f"{best}, the recurrent model with the best validation {label}, has test {label} "
-               f"{scores[best][metric]:.4f}; the baseline chosen the same way, {rival}, "
-               f"{scores[rival][metric]:.4f} (difference {test['difference']:+.4f}, 95 % bootstrap interval "
-               f"{test['interval'][0]:+.4f} to {test['interval'][1]:+.4f}, one-sided p = {test['p_value']:.3g})")
-    text = verdict_text(beaten, f"the recurrent model chosen on validation beat the baseline on test {label}",
-                        f"the recurrent model chosen on validation did not beat the baseline on test {label}", numbers,
-                        test["p_value"], significance)
-    result = {"beaten": beaten, "model": best, "metric": metric, "selection": selection_rule(label),
-              "value": scores[best][metric], "baseline": rival,
-              "baseline_value": scores[rival][metric], "p_value": test["p_value"], "difference": test["difference"],
-              "interval": test["interval"],
-              "test": f"paired bootstrap over the test examples ({resamples} resamples), one-sided; the difference "
-                      f"and its 95 % interval are of the {label}, model minus baseline"}
-    result["text"] = text
-    return result
+def binary_verdict(scores: dict, flat_scores: dict, training: dict, labels: np.ndarray,
+                   positive_scores: dict[str, np.ndarray], metric: str, significance: float, resamples: int,
+                   seed: int) -> dict:
+    """Did the recurrent model chosen on validation beat the baseline chosen the same way on the
+    test `metric`, with the seeds and the test examples resampled together? Each model keeps the
+    threshold it chose on validation (an ensemble of resampled seeds, the whole ensemble's)."""
+    def value(name: str, values: np.ndarray, indices: np.ndarray) -> float:
+        chosen = labels[indices]
+        if chosen.min() == chosen.max():
+            return float("nan")  # no positive (or no negative) drawn: PR-AUC is undefined
+        return float(METRICS[metric](chosen, values[indices], flat_scores[name]["threshold"]))
+
+    words = VerdictWords(metric, METRIC_NAMES[metric], higher_is_better=True)
+    return seeded_verdict(scores, training, positive_scores, value, words, significance, resamples, seed)
 
 
 def binary_predictions(probabilities: np.ndarray, threshold: float, class_names: list[str]) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """evaluate@<case>: every network and baseline scored on the same untouched test part, and the verdict.
 
-The task scores (`Task.evaluate`): its metrics, its baselines, the test behind its verdict. This
-stage writes what it returns: metrics.json, the DVC plot tables, the arrays the report draws from,
-and a run per model in MLflow.
+The task scores (`Task.evaluate`) every seed's network, every variant's seed ensemble and every
+baseline, folds the seeds back into their variant (seqcase.evaluation.seeds) and gives the verdict
+with the test behind it. This stage writes what it returns: metrics.json, the DVC plot tables and
+arrays the report draws from (a variant's first seed), and a run per model (and seed) in MLflow.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
+from seqcase.evaluation.seeds import members, rename_first_seed, scored_networks
 from seqcase.evaluation.verdicts import model_families
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
+from seqcase.models.ensemble import RememberedNetwork, SeedEnsemble, ensemble_name, member_name, member_path
 from seqcase.models.networks import load_network
 from seqcase.stages import open_case
 from seqcase.tasks.base import ScoringSettings
@@ -39,39 +42,59 @@ def write_table(path: Path, table: pd.DataFrame) -> None:
         table.to_csv(temporary, index=False)
 
 
+def seed_metrics(scores: dict) -> dict[str, float]:
+    """A variant's spread over its seeds, for its MLflow run: test_<metric>_sd, _low and _high."""
+    named = {}
+    for metric, spread in scores.get("over_seeds", {}).items():
+        name = metric if metric.startswith("validation_") else f"test_{metric}"
+        if spread["sd"] is not None:
+            named.update({f"{name}_sd": spread["sd"], f"{name}_low": spread["interval"][0],
+                          f"{name}_high": spread["interval"][1]})
+    return named
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
-    training = read_json(paths.models / "training.json")
-    networks = {variant: load_network(paths.models / f"{variant}.keras") for variant in training}
+    trained = read_json(paths.models / "training.json")
+    training = {**trained, **scored_networks(trained)}
+    networks = {member_name(variant, seed): RememberedNetwork(load_network(member_path(paths.models, variant, seed)))
+                for variant, summary in trained.items() for seed in summary["seeds"]}
+    networks.update({ensemble_name(variant): SeedEnsemble([networks[name] for name in names])
+                     for variant, names in members(trained).items() if len(names) > 1})
     result = task.evaluate(case, prepared, networks, training,
                            ScoringSettings(params.seed, params.evaluate.significance))
     families = model_families(result.scores, training)
 
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
+    samples = rename_first_seed(result.samples, trained)
     with tracking.failing_pipeline_run(book):
         for name, scores in result.scores.items():
-            tags = {"seqcase.kind": "model" if name in networks else "baseline", "seqcase.family": families[name]}
-            if name in networks:
-                tags["seqcase.trained_in"] = training[name]["run_id"]
+            kind = "baseline" if name not in training else "ensemble" if name in networks else "model"
+            tags = {"seqcase.kind": kind, "seqcase.family": families[name]}
+            if name in training:
+                tags["seqcase.trained_in"] = training[training[name].get("variant", name)]["run_id"]
             with tracking.child_run(book, name, case_name, "evaluate", tags):
-                mlflow.log_metrics(tracking.test_metrics(scores))
+                mlflow.log_metrics({**tracking.test_metrics(scores), **seed_metrics(scores)})
                 mlflow.log_metric("test_examples", result.examples)
-                for temperature, sample in result.samples.get(name, {}).items():
+                for temperature, sample in samples.get(name, {}).items():
                     mlflow.log_text(sample, f"samples/temperature_{temperature}.txt")
+            for seed, seed_scores in scores.get("seeds", {}).items():
+                with tracking.child_run(book, member_name(name, int(seed)), case_name, "evaluate"):
+                    mlflow.log_metrics(tracking.test_metrics(seed_scores))
 
         with atomic_directory(paths.reports / "predictions") as tables:
-            for name, table in result.plot_tables.items():
+            for name, table in rename_first_seed(result.plot_tables, trained).items():
                 write_table(tables / f"{name}.csv", table)
         metrics = {"task": case.task, "test_examples": result.examples, **result.facts,
                    "verdict": without_nan(result.verdict), "models": without_nan(result.scores)}
         write_json(paths.reports / "metrics.json", metrics)
         with atomic_directory(paths.evaluation) as evaluation:
-            np.savez(evaluation / "predictions.npz", **result.arrays)
+            np.savez(evaluation / "predictions.npz", **rename_first_seed(result.arrays, trained, prefix="model_"))
             write_json(evaluation / "models.json", {name: {"family": families[name]} for name in result.scores})
-            if result.samples:
-                write_json(evaluation / "samples.json", result.samples)
+            if samples:
+                write_json(evaluation / "samples.json", samples)
             book.save(evaluation / "runs.json")
         logger.info("%s: %d test examples", case_name, result.examples)
         return metrics

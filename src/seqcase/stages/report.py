@@ -15,9 +15,11 @@ import mlflow
 from seqcase import tracking
 from seqcase.config import CaseBase
 from seqcase.io import atomic_directory, read_json, write_json, write_text
+from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
 from seqcase.paths import CasePaths
 from seqcase.reporting.gradients import gradient_section
 from seqcase.reporting.report import Table, cell, html_report, markdown_report
+from seqcase.reporting.seeds import seeds_section
 from seqcase.stages import open_case
 from seqcase.tasks.base import Task
 
@@ -52,9 +54,13 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
     """Figures, report.md, report.html and the case's summary row; returns the row."""
     with atomic_directory(paths.reports / "figures") as figure_directory:
         content = task.report(case, metrics, families, paths, figure_directory)
+        metric = task.main_metric(case)[0]
+        seed_tables, seed_figures = seeds_section(figure_directory, metrics, families, metric,
+                                                  metric.replace("_", " "))
         tables, figures = gradient_section(figure_directory, paths.models / "gradients", task.step_label)
-        content = dataclasses.replace(content, tables=[*content.tables, *tables, comparison_table(metrics["models"], families)],
-                                      figures={**content.figures, **figures})
+        content = dataclasses.replace(
+            content, tables=[*seed_tables, *content.tables, *tables, comparison_table(metrics["models"], families)],
+            figures={**seed_figures, **content.figures, **figures})
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
     summary_row = {"case": case_name, "task": case.task, "test_examples": metrics["test_examples"],
@@ -63,17 +69,39 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
     return summary_row
 
 
+def registered_run(name: str, scores: dict, training: dict, book: tracking.RunBook, key: str,
+                   higher: bool) -> tuple[str, str]:
+    """(run, model name) of what the registry serves for a chosen network: a seed ensemble is logged
+    in its variant's run; a variant chosen by its mean over seeds serves its seed with the best
+    validation value (chosen on validation too)."""
+    if name not in training:
+        return training[name.removesuffix(ENSEMBLE_SUFFIX)]["run_id"], name
+    seeds = scores["seeds"]
+    seed = (max if higher else min)(seeds, key=lambda seed: seeds[seed][key])
+    return book.runs[member_name(name, int(seed))], name
+
+
 def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: dict, paths: CasePaths,
-                          experiment_id: str) -> dict | None:
+                          book: tracking.RunBook) -> dict | None:
     training = read_json(paths.models / "training.json")
     chosen = tracking.best_network(metrics, training, *task.main_metric(case))
     if chosen is None:
         return None
-    variant, key, value, higher = chosen
+    name, key, value, higher = chosen
+    scores = metrics["models"][name]
     test_metric = key.removeprefix("validation_")
-    uri = tracking.logged_model_uri(experiment_id, training[variant]["run_id"], variant)
-    return tracking.register_champion(case_name, uri, variant, key, value, higher, {
-        "seqcase.test_metric": test_metric, "seqcase.test_value": repr(float(metrics["models"][variant][test_metric]))})
+    run_id, logged_name = registered_run(name, scores, training, book, key, higher)
+    uri = tracking.logged_model_uri(book.experiment_id, run_id, logged_name)
+    variant = name.removesuffix(ENSEMBLE_SUFFIX)
+    spread = metrics["models"][variant].get("over_seeds", {}).get(test_metric, {})
+    tags = {"seqcase.test_metric": test_metric, "seqcase.test_value": repr(float(scores[test_metric])),
+            "seqcase.seeds": " ".join(map(str, training[variant]["seeds"]))}
+    if spread.get("interval"):
+        tags["seqcase.seed_test_interval"] = " ".join(repr(float(bound)) for bound in spread["interval"])
+    verdict = metrics.get("verdict", {})
+    if verdict.get("model") == name and verdict.get("interval"):
+        tags["seqcase.verdict_interval"] = " ".join(repr(float(bound)) for bound in verdict["interval"])
+    return tracking.register_champion(case_name, uri, name, key, value, higher, tags)
 
 
 def run(params_path: Path, case_name: str) -> dict:
@@ -94,7 +122,7 @@ def run(params_path: Path, case_name: str) -> dict:
         # Every variant and baseline with every test metric, one table per case (the report shows
         # the overall metrics; the per-step and per-class ones are here and in each model's run).
         mlflow.log_table(tracking.comparison_frame(metrics["models"], families), artifact_file="comparison.json")
-        registered = register_best_network(case_name, case, task, metrics, paths, book.experiment_id)
+        registered = register_best_network(case_name, case, task, metrics, paths, book)
         if registered:
             mlflow.set_tags({"seqcase.registered_model": registered["name"],
                              "seqcase.registered_version": str(registered["version"]),

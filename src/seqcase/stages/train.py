@@ -1,26 +1,43 @@
-"""train@<case>: each variant retrained on its best hyperparameters, saved and logged to MLflow."""
+"""train@<case>: each variant retrained on its best hyperparameters once per seed, saved and logged.
+
+`train.seeds` networks a variant, trained with the seeds `seed`, `seed + 1`, ... Small networks do
+not fill two cores, so the (variant, seed) fits run side by side in worker processes of one thread
+each: a fit's numbers depend only on its seed, never on which worker ran it or beside what, so a
+re-run is byte-identical whatever the machine's core count. The parent logs to MLflow: a run per
+variant (its seed ensemble as a pyfunc model) with a nested run per seed (that seed's network).
+"""
 
 from __future__ import annotations
 
 import csv
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+import numpy as np
 
 from seqcase import serving, tracking
 from seqcase.config import TrainConfig
-from seqcase.gradients import GradientDiagnostics
+from seqcase.gradients import record_metrics
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
+from seqcase.models.ensemble import ensemble_name, member_name, member_path
 from seqcase.models.hyperparameters import family
-from seqcase.models.networks import build_network
 from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
-from seqcase.training import (EpochMetricsLogger, LearningProblem, best_epoch, fit_network, freeze_imported_heap,
-                              set_seed)
+from seqcase.tasks import TASKS
+from seqcase.training import best_epoch
 
 logger = logging.getLogger(__name__)
 PROBE_EXAMPLES = 256  # validation examples the gradient diagnostics read each epoch
+
+
+def training_seeds(seed: int, count: int) -> list[int]:
+    """The seeds a variant is trained with: the run's seed and the next `count - 1`."""
+    return [seed + offset for offset in range(count)]
 
 
 def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
@@ -32,35 +49,123 @@ def write_learning_curve(path: Path, history: dict[str, list[float]]) -> None:
             writer.writerow([epoch + 1, *(history[name][epoch] for name in history)])
 
 
-def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, hyperparameters: dict,
-                  train_config: TrainConfig, problem: LearningProblem, seed: int,
-                  model_directory: Path, curves_directory: Path, facts: dict) -> dict:
-    """Retrain one variant inside its MLflow run; save the model and its learning curve."""
-    set_seed(seed)
-    model = build_network(spec.architecture, problem.input_shape(hyperparameters), problem.head, hyperparameters,
-                          spec.cell, variant)
-    train, validation = problem.datasets(hyperparameters)
-    tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
-    with tracking.child_run(book, variant, case_name, "train", tags):
-        mlflow.log_params({**hyperparameters, **train_config.model_dump(), "train_examples": len(train[0])})
+@dataclass(frozen=True)
+class Fit:
+    """One network to train: a variant on its tuned hyperparameters with one seed."""
+
+    variant: str
+    spec: ModelSpec
+    hyperparameters: dict
+    seed: int
+    diagnose: bool  # the gradient diagnostics, on the first seed only (they cost a pass per epoch)
+
+
+_worker: dict = {}
+
+
+def start_worker(params_path: Path, case_name: str, threads: int, tasks: dict[str, str]) -> None:
+    """A worker process: TensorFlow on `threads` threads, the case's learning problem loaded once.
+    `tasks` is the parent's task registry (a task registered at run time, as a test's toy task)."""
+    import tensorflow as tf
+
+    from seqcase.tasks import TASKS
+    from seqcase.training import freeze_imported_heap
+
+    TASKS.update(tasks)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    _, case, task, paths = open_case(params_path, case_name)
+    _worker.update(config=case.train, problem=task.learning_problem(task.load_prepared(paths.prepared)))
+    freeze_imported_heap()
+
+
+def fit_one(fit: Fit, model_directory: Path) -> dict:
+    """Train and save one network (in a worker); return what the parent logs and summarises."""
+    from seqcase.gradients import GradientDiagnostics
+    from seqcase.models.networks import build_network
+    from seqcase.training import EpochMetricsLogger, fit_network, set_seed
+
+    config, problem = _worker["config"], _worker["problem"]
+    set_seed(fit.seed)
+    model = build_network(fit.spec.architecture, problem.input_shape(fit.hyperparameters), problem.head,
+                          fit.hyperparameters, fit.spec.cell, fit.variant)
+    train, validation = problem.datasets(fit.hyperparameters)
+    epochs = EpochMetricsLogger()
+    callbacks = [epochs]
+    if fit.diagnose:
         diagnostics = GradientDiagnostics(validation[0][:PROBE_EXAMPLES], validation[1][:PROBE_EXAMPLES])
-        history = fit_network(model, train, validation, train_config, [EpochMetricsLogger(), diagnostics],
-                              problem.class_weight).history
-        write_json(model_directory / "gradients" / f"{variant}.json", diagnostics.records)
-        mlflow.log_dict(diagnostics.records, "gradients.json")
-        saved = problem.export(model, hyperparameters)
-        saved.save(model_directory / f"{variant}.keras")
-        sample = problem.example_inputs(hyperparameters)
-        serving.log_network(model_directory / f"{variant}.keras", variant, sample, saved.predict(sample, verbose=0),
-                            {**facts, "hyperparameters": hyperparameters})
-        kept = best_epoch(history, train_config.monitor)
-        mlflow.log_metrics({"best_epoch": kept + 1, "best_val_loss": history["val_loss"][kept],
-                            f"best_{train_config.monitor}": history[train_config.monitor][kept]})
-    write_learning_curve(curves_directory / f"{variant}.csv", history)
+        callbacks.append(diagnostics)
+    history = fit_network(model, train, validation, config, callbacks, problem.class_weight).history
+    saved = problem.export(model, fit.hyperparameters)
+    path = member_path(model_directory, fit.variant, fit.seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved.save(path)
+    sample = problem.example_inputs(fit.hyperparameters)
+    return {"history": {name: [float(value) for value in values] for name, values in history.items()},
+            "epochs": epochs.epochs, "gradients": diagnostics.records if fit.diagnose else None,
+            "parameters": int(model.count_params()), "train_examples": len(train[0]), "sample": sample,
+            "sample_outputs": np.asarray(saved.predict(sample, verbose=0))}
+
+
+def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path) -> list[dict]:
+    """Every fit, side by side in one-thread worker processes (as many as cores, at most one per fit)."""
+    workers = max(1, min(len(fits), os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
+                             initargs=(params_path, case_name, 1, dict(TASKS))) as pool:
+        futures = [pool.submit(fit_one, fit, model_directory) for fit in fits]
+        return [future.result() for future in futures]
+
+
+def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, config: TrainConfig, parent_id: str,
+             tags: dict, model_path: Path, facts: dict) -> str:
+    """A nested run for one seed's network: its params, its epochs, its gradients, its model."""
+    with mlflow.start_run(experiment_id=book.experiment_id, run_name=f"{fit.variant} seed {fit.seed}",
+                          parent_run_id=parent_id, nested=True,
+                          tags={**tracking.stage_tags(case_name, "train"), **tags, "seqcase.seed": str(fit.seed)}) as run:
+        mlflow.log_params({**fit.hyperparameters, **config.model_dump(), "seed": fit.seed,
+                           "train_examples": result["train_examples"]})
+        for epoch, metrics in enumerate(result["epochs"]):
+            mlflow.log_metrics(metrics, step=epoch)
+        if result["gradients"] is not None:
+            for epoch, record in enumerate(result["gradients"]):
+                mlflow.log_metrics(record_metrics(record), step=epoch)
+            mlflow.log_dict(result["gradients"], "gradients.json")
+        kept = best_epoch(result["history"], config.monitor)
+        mlflow.log_metrics({"best_epoch": kept + 1, "best_val_loss": result["history"]["val_loss"][kept],
+                            f"best_{config.monitor}": result["history"][config.monitor][kept]})
+        serving.log_network([model_path], fit.variant, result["sample"], result["sample_outputs"],
+                            {**facts, "hyperparameters": fit.hyperparameters, "seeds": [fit.seed]})
+        return run.info.run_id
+
+
+def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, config: TrainConfig,
+                      fits: list[Fit], results: list[dict], model_directory: Path, facts: dict) -> dict:
+    """The variant's run (its seed ensemble logged as a model) with a nested run per seed, and its
+    entry in training.json."""
+    hyperparameters = fits[0].hyperparameters
+    tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture,
+            "seqcase.family": family(spec.architecture)}
+    paths = [member_path(model_directory, variant, fit.seed) for fit in fits]
+    seeds = [fit.seed for fit in fits]
+    with tracking.child_run(book, variant, case_name, "train", {**tags, "seqcase.seeds": " ".join(map(str, seeds))}):
+        parent_id = mlflow.active_run().info.run_id
+        mlflow.log_params({**hyperparameters, **config.model_dump(), "train_examples": results[0]["train_examples"]})
+        for fit, result, path in zip(fits, results, paths):
+            book.runs[member_name(variant, fit.seed)] = log_seed(book, case_name, fit, result, config, parent_id,
+                                                                 {**tags, "seqcase.kind": "seed"}, path, facts)
+        kept = [best_epoch(result["history"], config.monitor) for result in results]
+        best_losses = [result["history"]["val_loss"][epoch] for result, epoch in zip(results, kept)]
+        mlflow.log_metrics({"best_val_loss": float(np.mean(best_losses)), "seeds": len(seeds)})  # mean over seeds
+        if len(seeds) > 1:
+            serving.log_network(paths, ensemble_name(variant), results[0]["sample"],
+                                np.mean([result["sample_outputs"] for result in results], axis=0),
+                                {**facts, "hyperparameters": hyperparameters, "seeds": seeds})
     summary = {
         "architecture": spec.architecture, "family": family(spec.architecture), "hyperparameters": hyperparameters,
-        "window_length": hyperparameters.get("window_length"), "epochs_run": len(history["loss"]), "best_epoch": kept + 1,
-        "best_val_loss": float(history["val_loss"][kept]), "parameters": int(model.count_params()),
+        "window_length": hyperparameters.get("window_length"), "seeds": seeds,
+        "epochs_run": " ".join(str(len(result["history"]["loss"])) for result in results),
+        "best_epoch": " ".join(str(epoch + 1) for epoch in kept),
+        "best_val_loss": [float(loss) for loss in best_losses], "parameters": results[0]["parameters"],
         "run_id": book.runs[variant],
     }
     logger.info("%s/%s: %s", case_name, variant, summary)
@@ -70,19 +175,25 @@ def train_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mo
 def run(params_path: Path, case_name: str) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
-    problem = task.learning_problem(prepared)
     facts = {"case": case_name, "task": case.task, **prepared.serving_facts()}
     tuned = read_json(paths.tuning / "best_hyperparameters.json")
+    seeds = training_seeds(params.seed, case.train.seeds)
+    fits = [Fit(variant, spec, tuned[variant]["hyperparameters"], seed, diagnose=seed == seeds[0])
+            for variant, spec in case.models.items() for seed in seeds]
     tracking.configure()
-    freeze_imported_heap()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
     with (tracking.failing_pipeline_run(book), atomic_directory(paths.models) as model_directory,
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
-        summary = {
-            variant: train_variant(book, case_name, variant, spec, tuned[variant]["hyperparameters"], case.train,
-                                   problem, params.seed, model_directory, curves_directory, facts)
-            for variant, spec in case.models.items()
-        }
+        results = fit_all(params_path, case_name, fits, model_directory)
+        summary = {}
+        for variant, spec in case.models.items():
+            mine = [(fit, result) for fit, result in zip(fits, results) if fit.variant == variant]
+            variant_fits, variant_results = [fit for fit, _ in mine], [result for _, result in mine]
+            summary[variant] = summarise_variant(book, case_name, variant, spec, case.train, variant_fits,
+                                                 variant_results, model_directory, facts)
+            # The first seed's curve and gradients: what the report draws (every seed's are in MLflow).
+            write_learning_curve(curves_directory / f"{variant}.csv", variant_results[0]["history"])
+            write_json(model_directory / "gradients" / f"{variant}.json", variant_results[0]["gradients"])
         write_json(model_directory / "training.json", summary)
         book.save(model_directory / "runs.json")
     return summary

@@ -1,18 +1,18 @@
 """Every classifier scored on the same test sequences, and the verdict: did a recurrent model beat
-the best classical baseline on macro-F1? McNemar's test on the sequences where exactly one of the
-two is right says whether the lead is more than luck."""
+the best classical baseline on macro-F1, by more than the seeds and the choice of test sequences
+would give by chance?"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from seqcase.evaluation.verdicts import NO_CONTEST, contenders, model_families, selection_rule
+from seqcase.evaluation.seeds import VerdictWords, aggregate_seeds, seeded_verdict
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
 from seqcase.tasks.classification.baselines import fit_classifiers
 from seqcase.tasks.classification.data import PreparedSequences
-from seqcase.tasks.classification.metrics import accuracy_difference_interval, classification_scores, mcnemar
+from seqcase.tasks.classification.metrics import classification_scores, fast_macro_f1
 from seqcase.tasks.classification.schema import ClassificationCase
 
 
@@ -27,33 +27,19 @@ class KerasClassifier:
         return np.asarray(self.model.predict(inputs, batch_size=self.batch_size, verbose=0), dtype=np.float64)
 
 
-def verdict(scores: dict, families: dict[str, str], labels: np.ndarray, predicted: dict[str, np.ndarray],
-            significance: float) -> dict:
-    pair = contenders(scores, families, "macro_f1", higher_is_better=True)
-    if pair is None:
-        return {"beaten": False, "model": None, "text": NO_CONTEST}
-    best, rival = pair
-    p_value = mcnemar(labels, predicted[best], predicted[rival])
-    beaten = scores[best]["macro_f1"] > scores[rival]["macro_f1"]
-    numbers = (f"{best}, the recurrent model with the best validation macro-F1, has test macro-F1 "
-               f"{scores[best]['macro_f1']:.4f} and accuracy {scores[best]['accuracy']:.4f}; the baseline chosen the "
-               f"same way, {rival}, {scores[rival]['macro_f1']:.4f} and {scores[rival]['accuracy']:.4f}. "
-               f"McNemar one-sided p = {p_value:.3g} for {best} being right more often")
-    significant = p_value < significance
-    if beaten:
-        text = (f"Yes: the recurrent model chosen on validation beat the baseline on test macro-F1. {numbers} "
-                f"({'significant' if significant else 'not significant'} at {significance}).")
-    else:
-        text = f"No: the recurrent model chosen on validation did not beat the baseline on test macro-F1. {numbers}."
-    difference, low, high = accuracy_difference_interval(labels, predicted[best], predicted[rival])
-    return {"beaten": beaten, "model": best, "metric": "macro_f1", "selection": selection_rule("macro-F1"),
-            "value": scores[best]["macro_f1"],
-            "accuracy": scores[best]["accuracy"], "baseline": rival, "baseline_value": scores[rival]["macro_f1"],
-            "baseline_accuracy": scores[rival]["accuracy"], "p_value": p_value, "difference": difference,
-            "interval": [low, high],
-            "test": "McNemar, exact, one-sided, on the test sequences where exactly one of the two is right; the "
-                    "difference and its 95 % normal interval are of the accuracy, model minus baseline",
-            "text": text}
+WORDS = VerdictWords("macro_f1", "macro-F1", higher_is_better=True)
+VERDICT_RESAMPLES = 1000
+
+
+def verdict(scores: dict, training: dict, labels: np.ndarray, probabilities: dict[str, np.ndarray],
+            class_count: int, significance: float, seed: int) -> dict:
+    """Did the recurrent model chosen on validation beat the baseline chosen the same way on test
+    macro-F1, with the seeds and the test sequences resampled together?"""
+    def macro_f1(name: str, values: np.ndarray, indices: np.ndarray) -> float:
+        return fast_macro_f1(labels[indices], values[indices].argmax(axis=1), class_count)
+
+    return seeded_verdict(scores, training, probabilities, macro_f1, WORDS, significance, VERDICT_RESAMPLES, seed,
+                          block_unit="test sequences")
 
 
 def evaluate(case: ClassificationCase, prepared: PreparedSequences, networks: dict, training: dict,
@@ -75,6 +61,7 @@ def evaluate(case: ClassificationCase, prepared: PreparedSequences, networks: di
     arrays = {"labels": labels, **{f"model_{name}": values for name, values in probabilities.items()}}
     facts = {"classes": list(prepared.class_names), "class_labels": list(prepared.class_labels),
              "baselines": list(baselines)}
-    predicted = {name: values.argmax(axis=1) for name, values in probabilities.items()}
-    result = verdict(scores, model_families(scores, training), labels, predicted, settings.significance)
+    scores = aggregate_seeds(scores, training)
+    result = verdict(scores, training, labels, probabilities, len(prepared.class_labels), settings.significance,
+                     settings.seed)
     return Evaluation(len(labels), scores, result, tables, arrays, facts)

@@ -8,6 +8,7 @@ import numpy as np
 
 from seqcase.evaluation.binary import METRIC_NAMES, binary_verdict, score_binary
 from seqcase.evaluation.thresholds import ThresholdRule
+from seqcase.evaluation.seeds import aggregate_seeds
 from seqcase.evaluation.verdicts import chosen_on_validation, model_families
 from seqcase.models.hyperparameters import Family
 from seqcase.splits import Split
@@ -53,9 +54,10 @@ def evaluate(case: EventCase, prepared: PreparedEvents, networks: dict, training
     baselines = fit_baselines(prepared, case.baselines.chosen(), config.metric, settings.seed)
     scores, test_scores, tables = score_binary({**scorers, **baselines}, prepared, config)
     test_labels = prepared.labels[prepared.split == Split.TEST].astype(int)
+    flat_scores, scores = scores, aggregate_seeds(scores, training)
     families = model_families(scores, training)
-    result = binary_verdict(scores, families, test_labels, test_scores, config.metric, settings.significance,
-                            config.bootstrap_resamples, settings.seed)
+    result = binary_verdict(scores, flat_scores, training, test_labels, test_scores, config.metric,
+                            settings.significance, config.bootstrap_resamples, settings.seed)
     boosting = against_gradient_boosting(scores, families, config.metric)
     if result.get("model") and boosting:
         result["text"] += boosting[0]

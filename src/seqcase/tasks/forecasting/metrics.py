@@ -108,16 +108,3 @@ def time_lag(actual_series: np.ndarray, segment: np.ndarray, rows: np.ndarray, p
             continue
         correlations.append(np.corrcoef(predicted[usable], actual_series[earlier[usable]])[0, 1])
     return None if np.isnan(correlations).all() else int(np.nanargmax(correlations))
-
-
-def loss_difference_interval(loss: np.ndarray, reference_loss: np.ndarray, horizon: int = 1,
-                             level: float = 0.95) -> tuple[float, float, float]:
-    """The mean loss difference (model minus reference) and its interval, from the variance and
-    correction of `diebold_mariano`: the interval excludes zero exactly when the two-sided DM test
-    at 1 - level rejects."""
-    if len(loss) < 3:
-        return float("nan"), float("nan"), float("nan")
-    difference, variance, correction = _difference_variance(loss, reference_loss, horizon)
-    half_width = stats.t.ppf(0.5 + level / 2, df=len(difference) - 1) * np.sqrt(variance) / correction
-    mean = float(difference.mean())
-    return mean, float(mean - half_width), float(mean + half_width)

@@ -1,5 +1,6 @@
 """Every forecaster scored on the same test windows, and the verdict: did a recurrent model beat
-the naive forecast, with a lower RMSE and a significant Diebold-Mariano test?"""
+the naive forecast, with a lower RMSE, significantly over seeds and blocks of test windows? Each
+model's Diebold-Mariano test against the naive forecast is kept in its scores."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from seqcase.evaluation.seeds import VerdictWords, aggregate_seeds, seeded_verdict
 from seqcase.evaluation.verdicts import chosen_on_validation, model_families
 from seqcase.models.hyperparameters import Family
 from seqcase.splits import Split
@@ -16,8 +18,10 @@ from seqcase.tasks.forecasting.baselines import fit_baselines
 from seqcase.tasks.forecasting.data import (PreparedSeries, actual_values, make_windows, no_change_forecast, step_name,
                                             window_positions)
 from seqcase.tasks.forecasting.glucose import clarke_shares, mard
-from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, loss_difference_interval, time_lag
+from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, time_lag
 from seqcase.tasks.forecasting.schema import ForecastingCase
+
+VERDICT_RESAMPLES = 1000
 
 
 class KerasForecaster:
@@ -129,36 +133,32 @@ def step_comparison(scores: dict, families: dict[str, str], step: int, frequency
     return result
 
 
-def verdict(scores: dict, families: dict[str, str], losses: dict[str, np.ndarray], horizon: int,
-            significance: float, steps: list[int] = (), frequency: str | None = None) -> dict:
-    """Did any recurrent model beat the naive forecast: lower RMSE and a significant DM test?"""
-    recurrent = [name for name in scores if families.get(name) == Family.RECURRENT]
-    naive_rmse = scores["naive"]["rmse"]
-    if not recurrent:
-        return {"beaten": False, "model": None, "text": "No recurrent model in this case."}
-    best = chosen_on_validation(scores, recurrent, "rmse", higher_is_better=False)
-    rmse, p_value = scores[best]["rmse"], scores[best]["dm_pvalue"]
-    significant = p_value is not None and not math.isnan(p_value) and p_value < significance
-    beaten = rmse < naive_rmse and significant
-    numbers = (f"{best}, the recurrent model with the lowest validation RMSE, has test RMSE {rmse:.6g} against the "
-               f"naive forecast's {naive_rmse:.6g} "
-               f"(ratio {rmse / naive_rmse:.4f}); Diebold-Mariano one-sided p = {p_value:.3g}")
-    if beaten:
-        text = f"Yes: the recurrent model chosen on validation beat the naive forecast on test. {numbers} < {significance}."
-    elif rmse < naive_rmse:
-        text = (f"No: the recurrent model chosen on validation is slightly more accurate than the naive forecast "
-                f"on test, but not significantly. {numbers} >= {significance}.")
-    else:
-        text = f"No: the recurrent model chosen on validation did not beat the naive forecast. {numbers}."
-    at_steps = [step_comparison(scores, families, step, frequency, best) for step in steps]
-    text = " ".join([text, *(comparison["text"] for comparison in at_steps)])
-    difference, low, high = loss_difference_interval(losses[best], losses["naive"], horizon)
-    return {"beaten": beaten, "model": best, "metric": "rmse", "selection": "the recurrent model with the lowest "
-            "validation RMSE, against the naive forecast", "value": rmse, "baseline": "naive",
-            "baseline_value": naive_rmse, "p_value": p_value, "difference": difference, "interval": [low, high],
-            "test": "Diebold-Mariano, one-sided, Harvey-Leybourne-Newbold correction; the difference and its "
-                    "95 % interval are of the mean squared error per test window, model minus naive",
-            "steps": at_steps, "text": text}
+WORDS = VerdictWords("rmse", "RMSE", higher_is_better=False, baseline="naive forecast", digits=5)
+
+
+def bootstrap_block(windows: int, horizon: int) -> int:
+    """Consecutive windows share horizon - 1 targets and volatility clusters: resample blocks of at
+    least the horizon, and of the cube root of the windows (the usual rate for a moving block)."""
+    return max(horizon, math.ceil(windows ** (1 / 3)))
+
+
+def verdict(scores: dict, training: dict, predictions: dict[str, np.ndarray], actual: np.ndarray,
+            significance: float, seed: int, steps: list[int] = (), frequency: str | None = None) -> dict:
+    """Did the recurrent model chosen on validation beat the naive forecast on test RMSE, with the
+    seeds and blocks of test windows resampled together?"""
+    def rmse(name: str, forecasts: np.ndarray, indices: np.ndarray) -> float:
+        return float(np.sqrt(np.mean((actual[indices] - forecasts[indices]) ** 2)))
+
+    block = bootstrap_block(len(actual), actual.shape[1])
+    result = seeded_verdict(scores, training, predictions, rmse, WORDS, significance, VERDICT_RESAMPLES, seed,
+                            block, baselines=["naive"], block_unit="test windows")
+    if result["model"] is None:
+        return result
+    families = model_families(scores, training)
+    at_steps = [step_comparison(scores, families, step, frequency, result["model"]) for step in steps]
+    result["steps"] = at_steps
+    result["text"] = " ".join([result["text"], *(comparison["text"] for comparison in at_steps)])
+    return result
 
 
 def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, training: dict,
@@ -168,9 +168,8 @@ def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, trai
     baselines = fit_baselines(series, case.baselines.chosen())
     positions, actual, predictions, scores = score_forecasts(series, {**forecasters, **baselines},
                                                              case.evaluate.metrics)
-    families = model_families(scores, training)
-    losses = {name: window_losses(actual, predicted) for name, predicted in predictions.items()}
-    result = verdict(scores, families, losses, series.horizon, settings.significance, case.evaluate.steps,
+    scores = aggregate_seeds(scores, training)
+    result = verdict(scores, training, predictions, actual, settings.significance, settings.seed, case.evaluate.steps,
                      series.frequency)
     shown_step = (case.evaluate.steps or [1])[0]
     timestamps = series.timestamps[positions + shown_step - 1]

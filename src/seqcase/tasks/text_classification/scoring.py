@@ -7,7 +7,7 @@ import numpy as np
 
 from seqcase.evaluation.binary import binary_verdict, score_binary
 from seqcase.evaluation.thresholds import ThresholdRule
-from seqcase.evaluation.verdicts import model_families
+from seqcase.evaluation.seeds import aggregate_seeds
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
 from seqcase.tasks.text_classification.baselines import fit_baselines
@@ -34,7 +34,8 @@ def evaluate(case: TextCase, prepared: PreparedTexts, networks: dict, training: 
     baselines = fit_baselines(prepared, case.baselines.chosen(), config.metric, settings.seed)
     scores, test_scores, tables = score_binary({**scorers, **baselines}, prepared, config)
     test_labels = prepared.labels[prepared.split == Split.TEST].astype(int)
-    result = binary_verdict(scores, model_families(scores, training), test_labels, test_scores, config.metric,
+    flat_scores, scores = scores, aggregate_seeds(scores, training)
+    result = binary_verdict(scores, flat_scores, training, test_labels, test_scores, config.metric,
                             settings.significance, config.bootstrap_resamples, settings.seed)
     arrays = {"labels": test_labels, **{f"model_{name}": values for name, values in test_scores.items()}}
     facts = {"metric": config.metric, "positives": int(test_labels.sum()), "class_names": list(prepared.class_names),

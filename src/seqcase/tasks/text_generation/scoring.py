@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seqcase.evaluation.verdicts import NO_CONTEST, contenders, model_families, selection_rule, verdict_text
+from seqcase.evaluation.seeds import VerdictWords, aggregate_seeds, seeded_verdict, shown
 from seqcase.splits import Split
 from seqcase.tasks.base import Evaluation, ScoringSettings
 from seqcase.tasks.text_generation.data import PreparedCorpus, decode, encode
 from seqcase.tasks.text_generation.language import (block_bits, model_log2_probabilities, network_next_distribution,
-                                                    paired_block_bootstrap, sample_texts)
+                                                    sample_texts)
 from seqcase.tasks.text_generation.ngram import bits_per_character, fit_ngram_baselines
 from seqcase.tasks.text_generation.schema import GenerationCase
 
@@ -19,30 +19,21 @@ METRIC = "bits_per_character"
 BOOTSTRAP_RESAMPLES = 1000
 
 
-def verdict(scores: dict, families: dict[str, str], bits: dict[str, np.ndarray], block: int, significance: float,
+WORDS = VerdictWords(METRIC, "bits per character", higher_is_better=False,
+                     recurrent="recurrent language model", baseline="n-gram model")
+
+
+def verdict(scores: dict, training: dict, log2: dict[str, np.ndarray], block: int, significance: float,
             seed: int) -> dict:
-    pair = contenders(scores, families, METRIC, higher_is_better=False)
-    if pair is None:
-        return {"beaten": False, "model": None, "metric": METRIC, "text": NO_CONTEST}
-    best, rival = pair
-    test = paired_block_bootstrap(bits[best], bits[rival], block, BOOTSTRAP_RESAMPLES, seed)
-    beaten = scores[best][METRIC] < scores[rival][METRIC]
-    numbers = (f"{best}, the recurrent language model with the fewest validation bits per character, needs "
-               f"{scores[best][METRIC]:.4f} bits per test character; the n-gram model chosen the same way, {rival}, "
-               f"{scores[rival][METRIC]:.4f} (difference {test['difference']:+.4f}, 95 % interval "
-               f"{test['interval'][0]:+.4f} to {test['interval'][1]:+.4f} over resampled {block}-character blocks, "
-               f"one-sided p = {test['p_value']:.3g})")
-    text = verdict_text(beaten, "the recurrent language model chosen on validation beat the n-gram model on test",
-                        "the recurrent language model chosen on validation did not beat the n-gram model on test",
-                        numbers, test["p_value"], significance)
-    return {"beaten": beaten, "model": best, "metric": METRIC, "selection": selection_rule("bits per character"),
-            "value": scores[best][METRIC], "baseline": rival,
-            "baseline_value": scores[rival][METRIC], "p_value": test["p_value"], "difference": test["difference"],
-            "interval": test["interval"],
-            "test": f"paired bootstrap over {block}-character blocks of the test text ({BOOTSTRAP_RESAMPLES} "
-                    "resamples), one-sided; the difference and its 95 % interval are of the bits per character, "
-                    "model minus baseline",
-            "text": text}
+    """Does the recurrent language model chosen on validation need fewer bits per test character
+    than the n-gram model chosen the same way, with the seeds and blocks of the text resampled
+    together? Outputs are each character's probability, so that seeds average into the ensemble's."""
+    def bits(name: str, probabilities: np.ndarray, indices: np.ndarray) -> float:
+        return float(-np.mean(np.log2(probabilities[indices])))
+
+    probabilities = {name: np.exp2(values) for name, values in log2.items()}
+    return seeded_verdict(scores, training, probabilities, bits, WORDS, significance, BOOTSTRAP_RESAMPLES, seed,
+                          block, block_unit=f"{block}-character blocks of the test text")
 
 
 PLOTTED_BLOCK = 500  # characters per point of the bits-along-the-text plot (and per bootstrap block)
@@ -74,7 +65,8 @@ def evaluate(case: GenerationCase, prepared: PreparedCorpus, networks: dict, tra
     config = case.evaluate
     seed_ids = encode(config.seed_text, prepared.vocabulary)
     samples = {}
-    for name, next_distribution in sources.items():
+    for name in shown(sources, training):  # one seed's samples a variant, and the ensemble's
+        next_distribution = sources[name]
         texts = sample_texts(next_distribution, seed_ids, config.sample_length, config.temperatures,
                              contexts[name], np.random.default_rng(config.sample_seed))
         samples[name] = {str(temperature): config.seed_text + decode(ids, prepared.vocabulary)
@@ -86,7 +78,6 @@ def evaluate(case: GenerationCase, prepared: PreparedCorpus, networks: dict, tra
     facts = {"baselines": list(fitted), "block_characters": PLOTTED_BLOCK, "vocabulary_size": prepared.vocabulary_size,
              "seed_text": config.seed_text, "temperatures": config.temperatures,
              "baseline_search": {name: {"chosen": setting, "grid": search} for name, (_, setting, search) in fitted.items()}}
-    bits = {name: -values for name, values in log2.items()}
-    result = verdict(scores, model_families(scores, training), bits, PLOTTED_BLOCK, settings.significance,
-                     settings.seed)
+    scores = aggregate_seeds(scores, training)
+    result = verdict(scores, training, log2, PLOTTED_BLOCK, settings.significance, settings.seed)
     return Evaluation(len(test) - 1, scores, result, tables, arrays, facts, samples)

@@ -1,0 +1,283 @@
+"""Networks over several seeds: each variant's seeds summarised, its seed ensemble, and the verdict's
+test over both sources of chance (the seed a network was trained with, and the test examples).
+
+A variant trained with n seeds is n models. Its score is their mean, with the standard deviation
+and a 95 % t-interval of that mean; its `<variant>_ensemble` (the seeds' outputs averaged) is a
+model of its own. Every task scores each seed's network as a model (`<variant>@seed<k>`), and the
+shared code here groups them back: tasks differ only in the statistic they hand to the bootstrap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from seqcase.evaluation.verdicts import chosen_on_validation, model_families
+from seqcase.models.ensemble import ENSEMBLE_SUFFIX, SEED_MARK, ensemble_name, member_name
+from seqcase.models.hyperparameters import Family
+
+CONFIDENCE = 0.95
+
+
+def scored_networks(training: dict) -> dict[str, dict]:
+    """What evaluate scores, from training.json: each seed's network and, over two seeds or more,
+    each variant's ensemble, with the facts scoring needs (family, window length)."""
+    networks = {}
+    for variant, summary in training.items():
+        facts = {key: value for key, value in summary.items() if key != "seeds"}
+        for seed in summary["seeds"]:
+            networks[member_name(variant, seed)] = {**facts, "variant": variant, "seeds": [seed]}
+        if len(summary["seeds"]) > 1:  # one seed's ensemble would be the network itself
+            networks[ensemble_name(variant)] = {**facts, "variant": variant, "seeds": list(summary["seeds"])}
+    return networks
+
+
+def members(training: dict) -> dict[str, list[str]]:
+    """Each variant's seed networks, by the names they are scored under (`training` may also hold
+    the entries of scored_networks, which name their variant)."""
+    return {variant: [member_name(variant, seed) for seed in summary["seeds"]]
+            for variant, summary in training.items() if "variant" not in summary}
+
+
+def mean_interval(values: list[float]) -> dict:
+    """Mean, standard deviation and the 95 % t-interval of the mean over seeds (one seed: no spread)."""
+    array = np.asarray(values, dtype=np.float64)
+    mean = float(array.mean())
+    if len(array) < 2:
+        return {"mean": mean, "sd": None, "interval": None, "seeds": len(array)}
+    sd = float(array.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(array) - 1) * sd / math.sqrt(len(array)))
+    return {"mean": mean, "sd": sd, "interval": [mean - half, mean + half], "seeds": len(array)}
+
+
+def _numeric(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value is not None
+
+
+def _mean_of(values: list):
+    """The mean of several seeds' values: numbers averaged, nested groups (per step, per class) too."""
+    first = values[0]
+    if isinstance(first, dict):
+        return {key: _mean_of([value[key] for value in values]) for key in first}
+    if all(_numeric(value) and not math.isnan(value) for value in values):
+        return float(np.mean(values))
+    return first if all(value == first for value in values) else None
+
+
+def aggregate_seeds(scores: dict, training: dict) -> dict:
+    """Scores keyed by model again: each variant's seeds folded into one entry holding the mean of
+    every metric, `over_seeds` (mean, sd, 95 % interval of each overall metric) and `seeds` (each
+    seed's own scores). Ensembles and baselines keep their entries."""
+    groups = members(training)
+    folded = {name for names in groups.values() for name in names}
+    result = {}
+    for name, values in scores.items():
+        if name not in folded:
+            result[name] = values
+    for variant, names in groups.items():
+        seeds = training[variant]["seeds"]
+        entry = _mean_of([scores[name] for name in names])
+        entry["over_seeds"] = {key: mean_interval([scores[name][key] for name in names])
+                               for key, value in scores[names[0]].items()
+                               if _numeric(value) and all(_numeric(scores[name][key]) and not math.isnan(scores[name][key])
+                                                          for name in names)}
+        entry["seeds"] = {str(seed): scores[name] for seed, name in zip(seeds, names)}
+        result[variant] = entry
+    # Variants first, then their ensembles, then the baselines: the order a reader compares them in.
+    order = [*groups, *(ensemble_name(variant) for variant in groups)]
+    return {**{name: result[name] for name in order if name in result},
+            **{name: value for name, value in result.items() if name not in order}}
+
+
+def shown(names, training: dict) -> list[str]:
+    """The models a report shows one by one: all but the seeds after each variant's first."""
+    later = {name for group in members(training).values() for name in group[1:]}
+    return [name for name in names if name not in later]
+
+
+def rename_first_seed(items: dict, training: dict, prefix: str = "") -> dict:
+    """Plot tables and arrays keep one seed's network per variant (the first), under the variant's
+    name; the other seeds' are dropped (their scores are in metrics.json)."""
+    result = dict(items)
+    for variant, names in members(training).items():
+        for position, name in enumerate(names):
+            value = result.pop(prefix + name, None)
+            if position == 0 and value is not None:
+                result[prefix + variant] = value
+    return result
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A model in a verdict: a variant (the mean over its seeds), a variant's ensemble, or a baseline."""
+
+    name: str
+    members: tuple[str, ...]  # the seed networks behind it; a baseline stands for itself
+    ensemble: bool
+
+    @property
+    def seeds(self) -> list[int]:
+        return [int(name.rsplit(SEED_MARK, 1)[1]) for name in self.members if SEED_MARK in name]
+
+
+def contender(name: str, training: dict) -> Contender:
+    groups = members(training)
+    if name in groups:
+        return Contender(name, tuple(groups[name]), ensemble=False)
+    variant = name.removesuffix(ENSEMBLE_SUFFIX)
+    if name.endswith(ENSEMBLE_SUFFIX) and variant in groups:
+        return Contender(name, tuple(groups[variant]), ensemble=True)
+    return Contender(name, (name,), ensemble=False)
+
+
+def model_names(scores: dict, training: dict) -> list[str]:
+    """The models of aggregated scores a verdict may name: variants, ensembles and baselines."""
+    folded = {name for names in members(training).values() for name in names}
+    return [name for name in scores if name not in folded]
+
+
+# The metric of a model on some test examples: (the model's name, its outputs for every test
+# example, the indices of the examples to score) -> value. The outputs of several seeds averaged are
+# the ensemble's, so outputs are probabilities, forecasts or the true character's probability.
+Statistic = Callable[[str, np.ndarray, np.ndarray], float]
+
+
+def block_indices(rng: np.random.Generator, examples: int, block: int) -> np.ndarray:
+    """A moving-block resample of `examples` indices (block 1: the ordinary bootstrap)."""
+    if block <= 1:
+        return rng.integers(0, examples, examples)
+    starts = rng.integers(0, examples - block + 1, math.ceil(examples / block))
+    return (starts[:, None] + np.arange(block)).ravel()[:examples]
+
+
+def model_value(statistic: Statistic, model: Contender, outputs: dict[str, np.ndarray], seeds: np.ndarray,
+                indices: np.ndarray) -> float:
+    """The contender's metric on the examples `indices` with the seed networks `seeds` (positions in
+    model.members): an ensemble averages their outputs first, a variant averages their metrics."""
+    if model.ensemble:
+        return statistic(model.name, np.mean([outputs[model.members[seed]] for seed in seeds], axis=0), indices)
+    return float(np.mean([statistic(model.members[seed], outputs[model.members[seed]], indices) for seed in seeds]))
+
+
+def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Contender, outputs: dict[str, np.ndarray],
+                         higher_is_better: bool, resamples: int, seed: int, block: int = 1) -> dict:
+    """The model's advantage over the baseline, with both sources of chance resampled together: each
+    resample draws the model's seeds with replacement and the test examples (in blocks for series
+    and text), and scores both models on the same examples. A one-sided p-value for "the model is
+    better" (the share of resamples where it is not) and the 95 % percentile interval of the difference.
+
+    Each single seed's own verdict (the examples resampled alone) is counted for the seed agreement.
+    """
+    examples = len(outputs[baseline.members[0]])
+    everything, all_seeds = np.arange(examples), np.arange(len(model.members))
+    sign = 1.0 if higher_is_better else -1.0
+    baseline_seeds = np.arange(len(baseline.members))
+    difference = (model_value(statistic, model, outputs, all_seeds, everything)
+                  - model_value(statistic, baseline, outputs, baseline_seeds, everything))
+    rng = np.random.default_rng(seed)
+    stacked = np.stack([outputs[member] for member in model.members]) if model.ensemble else None
+    differences, per_seed = [], [[] for _ in model.members]
+    for _ in range(resamples):
+        indices = block_indices(rng, examples, block)
+        seeds = rng.integers(0, len(model.members), len(model.members))
+        reference = model_value(statistic, baseline, outputs, baseline_seeds, indices)
+        single = np.array([statistic(member, outputs[member], indices) for member in model.members])
+        value = statistic(model.name, stacked[seeds].mean(axis=0), indices) if model.ensemble else single[seeds].mean()
+        if math.isnan(reference) or math.isnan(value) or np.isnan(single).any():
+            continue  # e.g. PR-AUC of a resample without a positive
+        differences.append(value - reference)
+        for position, member_value in enumerate(single):
+            per_seed[position].append(member_value - reference)
+    differences = np.asarray(differences)
+    return {"difference": float(difference), "p_value": one_sided_p(differences, sign),
+            "interval": [float(np.percentile(differences, 2.5)), float(np.percentile(differences, 97.5))],
+            "resamples": len(differences),
+            "seed_p_values": [one_sided_p(np.asarray(values), sign) for values in per_seed]}
+
+
+def one_sided_p(differences: np.ndarray, sign: float) -> float:
+    """The share of resampled differences that do not favour the model, with the +1 correction."""
+    return float((np.sum(sign * differences <= 0) + 1) / (len(differences) + 1))
+
+
+@dataclass(frozen=True)
+class VerdictWords:
+    """How a task's verdict speaks: its metric, its models and its baselines."""
+
+    metric: str  # the key in scores
+    label: str  # as a reader says it: "macro-F1", "bits per character"
+    higher_is_better: bool
+    recurrent: str = "recurrent model"
+    baseline: str = "baseline"
+    digits: int = 4  # significant digits of the values the verdict's text quotes
+
+
+def seed_agreement(beaten: bool, seed_values: list[float], baseline_value: float,
+                   seed_p_values: list[float], higher_is_better: bool, significance: float) -> dict:
+    """How many of the chosen variant's single seeds reach the verdict's conclusion on their own:
+    better than the baseline on test and significantly so (examples resampled), or not."""
+    sign = 1.0 if higher_is_better else -1.0
+    own = [sign * (value - baseline_value) > 0 and p_value < significance
+           for value, p_value in zip(seed_values, seed_p_values)]
+    agree = sum(conclusion == beaten for conclusion in own)
+    return {"agree": agree, "seeds": len(own), "text": f"{agree} of {len(own)} seeds",
+            "single_seed_beaten": own}
+
+
+def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray], statistic: Statistic,
+                   words: VerdictWords, significance: float, resamples: int, seed: int, block: int = 1,
+                   baselines: list[str] | None = None, block_unit: str = "test examples") -> dict:
+    """The verdict every task gives, on scores folded by aggregate_seeds: the recurrent model (a
+    variant over its seeds, or a seed ensemble) and the baseline chosen on validation, each scored
+    once on test, and "yes" only when the recurrent one is better and the two-source bootstrap says
+    so at `significance`. `outputs` holds every seed network's and baseline's test outputs."""
+    names = model_names(scores, training)
+    families = model_families(names, training)
+    recurrent = [name for name in names if families[name] == Family.RECURRENT]
+    rivals = baselines if baselines is not None else [name for name in names if families[name] == Family.BASELINE]
+    if not recurrent or not rivals:
+        return {"beaten": False, "model": None, "metric": words.metric,
+                "text": "No recurrent model or no baseline in this case."}
+    best = contender(chosen_on_validation(scores, recurrent, words.metric, words.higher_is_better), training)
+    rival = contender(chosen_on_validation(scores, rivals, words.metric, words.higher_is_better), training)
+    test = two_source_bootstrap(statistic, best, rival, outputs, words.higher_is_better, resamples, seed, block)
+    every = np.arange(len(outputs[rival.members[0]]))
+    value = model_value(statistic, best, outputs, np.arange(len(best.members)), every)
+    baseline_value = model_value(statistic, rival, outputs, np.arange(len(rival.members)), every)
+    seed_values = [statistic(member, outputs[member], every) for member in best.members]
+    better = (value > baseline_value) if words.higher_is_better else (value < baseline_value)
+    beaten = bool(better and test["p_value"] < significance)
+    agreement = seed_agreement(beaten, seed_values, baseline_value, test["seed_p_values"], words.higher_is_better,
+                               significance)
+    seeds = best.seeds
+    what = (f"the ensemble of its {len(seeds)} seeds" if best.ensemble else
+            f"the mean over {len(seeds)} seeds" if len(seeds) > 1 else "one seed")
+    digits = words.digits
+    low, high = test["interval"]
+    numbers = (f"{best.name} ({what}), the {words.recurrent} with the best validation {words.label}, has test "
+               f"{words.label} {value:.{digits}g}; the {words.baseline} chosen the same way, {rival.name}, "
+               f"{baseline_value:.{digits}g} (difference {test['difference']:+.3g}, 95 % interval "
+               f"{low:+.3g} to {high:+.3g} over resampled seeds and "
+               f"{block_unit}, one-sided p = {test['p_value']:.3g}); {agreement['text']} reach this conclusion alone")
+    chosen = f"the {words.recurrent} chosen on validation"
+    if beaten:
+        text = f"Yes: {chosen} beat the {words.baseline} on test {words.label}. {numbers}."
+    elif better:
+        text = (f"No: {chosen} is better than the {words.baseline} on test {words.label}, but not significantly "
+                f"at {significance}. {numbers}.")
+    else:
+        text = f"No: {chosen} did not beat the {words.baseline} on test {words.label}. {numbers}."
+    return {"beaten": beaten, "model": best.name, "metric": words.metric,
+            "selection": (f"the {words.recurrent} (a variant by its mean over seeds, or a seed ensemble) and the "
+                          f"{words.baseline} with the best validation {words.label}, each scored once on test"),
+            "seeds": seeds, "value": value, "seed_values": seed_values, "baseline": rival.name,
+            "baseline_value": baseline_value, "difference": test["difference"], "interval": test["interval"],
+            "p_value": test["p_value"], "significance": significance, "seed_agreement": agreement,
+            "test": (f"bootstrap over the seeds and the {block_unit} together ({test['resamples']} resamples"
+                     f"{f', blocks of {block}' if block > 1 else ''}), one-sided; the difference and its 95 % "
+                     f"interval are of the {words.label}, model minus {words.baseline}"),
+            "text": text}

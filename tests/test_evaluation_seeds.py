@@ -1,0 +1,138 @@
+"""Networks over seeds: the variant's mean and interval, its ensemble, and the two-source bootstrap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from seqcase.evaluation.seeds import (VerdictWords, aggregate_seeds, block_indices, contender, mean_interval, members,
+                                      rename_first_seed, scored_networks, seeded_verdict, shown, two_source_bootstrap)
+
+TRAINING = {"lstm": {"family": "recurrent", "window_length": 20, "seeds": [42, 43, 44], "run_id": "r1"},
+            "dense": {"family": "feed-forward", "window_length": 20, "seeds": [42, 43, 44], "run_id": "r2"}}
+
+
+def test_scored_networks_are_each_seed_and_each_ensemble_with_their_variants_facts():
+    networks = scored_networks(TRAINING)
+    assert list(networks) == ["lstm@seed42", "lstm@seed43", "lstm@seed44", "lstm_ensemble",
+                              "dense@seed42", "dense@seed43", "dense@seed44", "dense_ensemble"]
+    assert networks["lstm@seed43"] == {"family": "recurrent", "window_length": 20, "run_id": "r1",
+                                       "variant": "lstm", "seeds": [43]}
+    assert networks["lstm_ensemble"]["seeds"] == [42, 43, 44]
+    assert members({**TRAINING, **networks})["dense"] == ["dense@seed42", "dense@seed43", "dense@seed44"]
+
+
+def test_the_interval_over_seeds_is_the_t_interval_of_the_mean():
+    result = mean_interval([0.86, 0.87, 0.89])
+    half = stats.t.ppf(0.975, 2) * np.std([0.86, 0.87, 0.89], ddof=1) / np.sqrt(3)
+    assert result["mean"] == pytest.approx(0.873333333)
+    assert result["sd"] == pytest.approx(0.0152752523)
+    assert result["interval"] == pytest.approx([0.873333333 - half, 0.873333333 + half])
+    assert half == pytest.approx(0.03794, abs=1e-4)
+    assert mean_interval([0.5]) == {"mean": 0.5, "sd": None, "interval": None, "seeds": 1}
+
+
+def test_aggregating_folds_the_seeds_into_their_variant():
+    flat = {f"lstm@seed{seed}": {"rmse": value, "validation_rmse": value + 0.1, "per_horizon": {"h1": {"rmse": value}}}
+            for seed, value in zip([42, 43, 44], [1.0, 2.0, 3.0])}
+    flat.update({f"dense@seed{seed}": {"rmse": 5.0, "validation_rmse": 5.0, "per_horizon": {"h1": {"rmse": 5.0}}}
+                 for seed in [42, 43, 44]})
+    flat.update({"lstm_ensemble": {"rmse": 1.5}, "dense_ensemble": {"rmse": 5.0}, "naive": {"rmse": 4.0}})
+    scores = aggregate_seeds(flat, TRAINING)
+    assert list(scores) == ["lstm", "dense", "lstm_ensemble", "dense_ensemble", "naive"]
+    assert scores["lstm"]["rmse"] == 2.0 and scores["lstm"]["validation_rmse"] == pytest.approx(2.1)
+    assert scores["lstm"]["per_horizon"] == {"h1": {"rmse": 2.0}}
+    assert scores["lstm"]["over_seeds"]["rmse"]["sd"] == 1.0
+    assert scores["lstm"]["seeds"]["43"] == flat["lstm@seed43"]
+    assert scores["dense"]["over_seeds"]["rmse"]["interval"] == [5.0, 5.0]
+    assert scores["naive"] == {"rmse": 4.0}
+
+
+def test_plot_tables_keep_each_variants_first_seed_under_its_name():
+    items = {"model_lstm@seed42": 1, "model_lstm@seed43": 2, "model_lstm@seed44": 3, "model_lstm_ensemble": 4,
+             "model_naive": 5}
+    assert rename_first_seed(items, TRAINING, prefix="model_") == {"model_lstm_ensemble": 4, "model_naive": 5,
+                                                                   "model_lstm": 1}
+    assert shown(["lstm@seed42", "lstm@seed43", "lstm_ensemble", "naive"], TRAINING) == ["lstm@seed42",
+                                                                                         "lstm_ensemble", "naive"]
+
+
+def test_block_resamples_are_runs_of_consecutive_examples():
+    indices = block_indices(np.random.default_rng(0), 100, 10)
+    assert len(indices) == 100 and indices.max() < 100
+    assert np.all(np.diff(indices.reshape(10, 10), axis=1) == 1)
+
+
+def mean_error(name: str, values: np.ndarray, indices: np.ndarray) -> float:
+    return float(np.mean(values[indices]))
+
+
+def test_the_bootstrap_resamples_the_seeds_as_well_as_the_examples():
+    """Three seeds whose errors differ by a constant: the examples alone leave their mean's interval
+    narrow; with the seeds resampled too it spans the seeds' own spread."""
+    rng = np.random.default_rng(0)
+    baseline = 1.0 + rng.normal(0, 0.01, 2000)
+    outputs = {"lstm@seed42": baseline - 0.3, "lstm@seed43": baseline - 0.1, "lstm@seed44": baseline + 0.1,
+               "naive": baseline}
+    model = contender("lstm", TRAINING)
+    result = two_source_bootstrap(mean_error, model, contender("naive", TRAINING), outputs, higher_is_better=False,
+                                  resamples=400, seed=1)
+    assert result["difference"] == pytest.approx(-0.1)
+    low, high = result["interval"]
+    assert low == pytest.approx(-0.3, abs=0.01) and high == pytest.approx(0.1, abs=0.01)
+    assert 0.05 < result["p_value"] < 0.5  # a third of the seed draws is no better than the baseline
+    assert result["seed_p_values"][0] == pytest.approx(1 / 401)  # seed 42 alone: always better
+    assert result["seed_p_values"][2] == 1.0
+
+
+def seeded_case(lstm_offsets: list[float], gru_offsets: list[float], lstm_validation: float) -> tuple[dict, dict, dict]:
+    """Two recurrent variants over three seeds, their ensembles, two baselines; errors are outputs."""
+    training = {variant: {"family": "recurrent", "seeds": [1, 2, 3]} for variant in ("lstm", "gru")}
+    training = {**training, **scored_networks(training)}
+    rng = np.random.default_rng(3)
+    naive = 1.0 + rng.normal(0, 0.05, 3000)
+    outputs, flat = {"naive": naive, "linear": naive + 0.2}, {}
+    for variant, offsets in (("lstm", lstm_offsets), ("gru", gru_offsets)):
+        for seed, offset in zip([1, 2, 3], offsets):
+            outputs[f"{variant}@seed{seed}"] = naive + offset + rng.normal(0, 0.05, 3000)
+    for name, values in outputs.items():
+        flat[name] = {"error": float(values.mean()), "validation_error": 1.0}
+    for variant in ("lstm", "gru"):
+        ensemble = np.mean([outputs[f"{variant}@seed{seed}"] for seed in [1, 2, 3]], axis=0)
+        flat[f"{variant}_ensemble"] = {"error": float(ensemble.mean()), "validation_error": 0.9}
+    for seed in [1, 2, 3]:
+        flat[f"lstm@seed{seed}"]["validation_error"] = lstm_validation
+    flat["linear"]["validation_error"] = 0.95  # the baseline chosen on validation, though worse on test
+    flat["lstm_ensemble"]["validation_error"] = lstm_validation - 0.01
+    return aggregate_seeds(flat, training), training, outputs
+
+
+WORDS = VerdictWords("error", "error", higher_is_better=False)
+
+
+def test_the_verdict_names_the_validation_best_and_says_yes_only_when_every_source_of_chance_agrees():
+    # gru is far better on test, lstm better on validation: the verdict is about lstm's ensemble.
+    scores, training, outputs = seeded_case([-0.5, -0.45, -0.55], [-0.9, -0.9, -0.9], lstm_validation=0.5)
+    result = seeded_verdict(scores, training, outputs, mean_error, WORDS, 0.05, 300, seed=0)
+    assert result["model"] == "lstm_ensemble" and result["baseline"] == "linear"
+    assert result["beaten"] and result["seeds"] == [1, 2, 3]
+    assert result["value"] == pytest.approx(scores["lstm_ensemble"]["error"])
+    assert result["difference"] == pytest.approx(result["value"] - result["baseline_value"])
+    assert result["interval"][1] < 0 and result["p_value"] == pytest.approx(1 / 301)
+    assert result["seed_agreement"]["text"] == "3 of 3 seeds"
+    assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the baseline on test error. "
+                                     "lstm_ensemble (the ensemble of its 3 seeds), the recurrent model with the best "
+                                     "validation error")
+
+
+def test_a_lead_that_one_seed_reverses_is_not_significant_and_the_seeds_are_counted():
+    scores, training, outputs = seeded_case([-0.5, 0.1, 0.3], [0.0, 0.0, 0.0], lstm_validation=0.5)
+    scores["lstm_ensemble"]["validation_error"] = 0.6  # the variant (mean over seeds) is chosen
+    result = seeded_verdict(scores, training, outputs, mean_error, WORDS, 0.05, 300, seed=0)
+    assert result["model"] == "lstm" and result["value"] < result["baseline_value"]
+    assert not result["beaten"] and result["p_value"] > 0.05
+    assert result["seed_agreement"] == {"agree": 1, "seeds": 3, "text": "1 of 3 seeds",
+                                        "single_seed_beaten": [True, True, False]}
+    assert result["text"].startswith("No: the recurrent model chosen on validation is better than the baseline on "
+                                     "test error, but not significantly at 0.05. lstm (the mean over 3 seeds)")
