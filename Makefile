@@ -36,8 +36,9 @@ run: setup
 	$(BIN)/python -m seqcase validate
 	$(BIN)/dvc repro
 
+# Two processes, a test file each at a time: the end-to-end module runs beside the unit tests.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
