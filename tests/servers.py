@@ -1,5 +1,6 @@
 """Real servers for the tests, on 127.0.0.1: a PostgreSQL cluster in a temporary folder and an
-MLflow tracking server on it with proxied artifacts. Each is stopped when its block ends."""
+MLflow tracking server on it with proxied artifacts, behind MLflow's basic authentication when
+given credentials. Each is stopped when its block ends."""
 
 from __future__ import annotations
 
@@ -67,15 +68,32 @@ def postgres_database(name: str = "mlflow") -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def basic_auth_settings(folder: Path, username: str, password: str) -> dict[str, str]:
+    """The environment of `mlflow server --app-name basic-auth`: its configuration file (users in a
+    SQLite file of their own, the first admin's name), the admin's password and the session key,
+    all from the environment, none in a file under git."""
+    config = folder / "basic_auth.ini"
+    config.write_text("[mlflow]\ndefault_permission = READ\n"
+                      f"database_uri = sqlite:///{folder / 'basic_auth.db'}\nadmin_username = {username}\n"
+                      "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
+    return {"MLFLOW_AUTH_CONFIG_PATH": str(config), "MLFLOW_AUTH_ADMIN_PASSWORD": password,
+            "MLFLOW_FLASK_SERVER_SECRET_KEY": os.urandom(16).hex()}
+
+
 @contextlib.contextmanager
-def mlflow_server(backend_store_uri: str, artifacts: Path, timeout: float = 120.0) -> Iterator[str]:
-    """`mlflow server` serving (proxying) the artifacts from `artifacts`; yields its http:// URI."""
+def mlflow_server(backend_store_uri: str, artifacts: Path, timeout: float = 120.0,
+                  credentials: tuple[str, str] | None = None) -> Iterator[str]:
+    """`mlflow server` serving (proxying) the artifacts from `artifacts`; yields its http:// URI.
+    With credentials (user, password) it answers only to them: MLflow's basic-auth app."""
     port = free_port()
     log = open(artifacts.parent / "mlflow-server.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_store_uri,
-         "--artifacts-destination", str(artifacts), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
+    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_store_uri,
+               "--artifacts-destination", str(artifacts), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    environment = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    if credentials:
+        command += ["--app-name", "basic-auth"]
+        environment.update(basic_auth_settings(artifacts.parent, *credentials))
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
     uri = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

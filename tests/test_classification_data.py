@@ -95,3 +95,37 @@ def test_new_sequences_are_scaled_with_the_training_parts_statistics():
     assert facts["value_mean"] == pytest.approx(values[prepared.split == 0].mean())
     with pytest.raises(ValueError, match="rows have 11 values; the model reads sequences of 12"):
         inference_inputs(frame.iloc[:, :11], config, facts)
+
+
+def prepare_both(train_counts: dict, test_counts: dict, **config):
+    train, test = make_beats(train_counts), make_beats(test_counts, seed=1)
+    prepare = ClassificationPrepare(**{"train_file": "x", "test_file": "y", "validation_fraction": 0.2,
+                                       "class_weight": "none", **config})
+    return classification.prepare_sequences((train[0], train[1].astype(int).astype(str)),
+                                            (test[0], test[1].astype(int).astype(str)), prepare)
+
+
+def test_a_source_with_one_class_is_refused_not_scored_perfect():
+    with pytest.raises(classification.DataError, match=r"^the training part has one class \('1'\); a classifier "
+                                                        r"needs two or more"):
+        prepare_both({1: 40}, {1: 10})
+
+
+def test_a_label_with_a_single_training_sequence_is_refused_as_a_likely_typo():
+    values, labels = make_beats({1: 40, 2: 30})
+    labels = labels.astype(int).astype(str)
+    labels[0] = "11"  # a typo: a class of its own, one sequence
+    with pytest.raises(classification.DataError, match="fewer than 2 examples"):  # the stratified split sees it first
+        classification.prepare_sequences((values, labels), None, ClassificationPrepare(train_file="x"))
+
+
+def test_every_class_must_be_named_when_class_names_are_given():
+    with pytest.raises(classification.DataError, match=r"prepare.class_names names \['1', '2'\] but the data also "
+                                                        r"has label\(s\) \['3'\]"):
+        prepare_both({1: 20, 2: 20, 3: 20}, {1: 5, 2: 5, 3: 5}, class_names={1: "normal", 2: "PVC"})
+
+
+def test_a_part_too_small_to_do_its_job_is_refused_with_the_count():
+    with pytest.raises(classification.DataError, match=r"the test part has 1 sequences; at least 2 are needed to "
+                                                        r"score on"):
+        prepare_both({1: 20, 2: 20}, {1: 1})

@@ -1,5 +1,8 @@
 """`python -m seqcase generate`: which network, and clear refusals."""
 
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -24,3 +27,34 @@ def test_a_case_that_is_not_a_language_model_is_refused(tmp_path, raw_params):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
     with pytest.raises(UserError, match="tiny is a forecasting case; generate needs a text_generation case"):
         generate(tmp_path / "params.yaml", "tiny", "To be", 10, 0.8)
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--temperature", "nan"], "argument --temperature: nan is not a finite number above 0"),
+    (["--temperature", "0"], "argument --temperature: 0 is not a finite number above 0"),
+    (["--length", "-3"], "argument --length: -3 is not positive; give 1 or more"),
+    (["--length", "ten"], "argument --length: 'ten' is not a whole number"),
+    (["--seed", ""], "argument --seed: an empty text; give at least one character"),
+])
+def test_argument_mistakes_are_refused_by_the_parser_before_tensorflow_loads(arguments, message):
+    script = ("import sys\nfrom seqcase.__main__ import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n"
+              "    assert 'tensorflow' not in sys.modules\n    raise\n")
+    result = subprocess.run([sys.executable, "-c", script, "generate", "--case", "play", *arguments],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_a_seed_with_characters_the_model_never_saw_is_refused(tmp_path, raw_params, monkeypatch):
+    raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}
+    raw_params["cases"]["verses"] = {
+        "task": "text_generation", "source": "verses", "description": "Verses.", "prepare": {},
+        "models": {"gru": {}}, "tune": {"search_space": {"window_length": 16, "embedding_dim": 4}}, "train": {},
+        "baselines": {"add_k": {}}, "evaluate": {"seed_text": "the "}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    monkeypatch.chdir(tmp_path)
+    paths = CasePaths("verses")
+    write_json(paths.models / "training.json", {"gru": {"seeds": [1], "window_length": 16}})
+    write_json(paths.prepared / "meta.json", {"vocabulary": list(" aehtz")})
+    with pytest.raises(UserError, match=r"--seed 'The': the model never saw 'T' in training; its 6 characters are "
+                                        r"' aehtz'"):
+        generate(tmp_path / "params.yaml", "verses", "The", 10, 0.8, variant="gru")

@@ -53,3 +53,22 @@ def test_a_version_logged_as_a_bare_keras_model_is_refused_with_what_to_do(mlflo
         mlflow.keras.log_model(model, name="dense", registered_model_name=tracking.registered_model_name("old"))
     with pytest.raises(UserError, match="bare Keras model.*`dvc repro` logs a new version"):
         served_uri("old", 1)
+
+
+def test_a_case_with_nothing_registered_or_a_missing_version_is_one_line(mlflow_store, keras_seeded):
+    from seqcase.commands.predict import served_uri
+
+    with pytest.raises(UserError, match=r"^models:/seqcase-nothing@champion: not in the model registry of sqlite"):
+        served_uri("nothing")
+    test_a_version_logged_as_a_bare_keras_model_is_refused_with_what_to_do(mlflow_store, keras_seeded)
+    with pytest.raises(UserError, match=r"^models:/seqcase-old/7: not in the model registry"):
+        served_uri("old", 7)
+
+
+def test_a_missing_input_file_is_refused_by_the_parser():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "seqcase", "predict", "--case", "x", "--input", "no-such.csv",
+                             "--output", "out.csv", "--version", "0"], capture_output=True, text=True)
+    assert result.returncode == 2 and "argument --input: no-such.csv: no such file" in result.stderr

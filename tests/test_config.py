@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 
@@ -310,4 +312,27 @@ def test_a_generation_case_reads_windows_of_characters_and_refuses_to_look_ahead
     raw_params["cases"]["play"] = generation_case()
     raw_params["cases"]["play"]["evaluate"]["temperatures"] = [0.0]
     with pytest.raises(ParamsError, match=r"cases.play.evaluate.temperatures.0 = 0.0"):
+        parse_params(raw_params)
+
+
+def test_a_key_written_twice_is_refused_with_both_lines(tmp_path, raw_params):
+    text = yaml.safe_dump(raw_params, sort_keys=False).replace("cases:\n", "seed: 1\ncases:\n", 1)
+    (tmp_path / "params.yaml").write_text(text)
+    line = text.splitlines().index("seed: 1") + 1
+    with pytest.raises(ParamsError, match=rf"params.yaml: not valid YAML at line {line}: key 'seed' appears twice "
+                                          rf"in one mapping \(first on line 1\)$"):
+        load_params(tmp_path / "params.yaml")
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("units", -8, "-8 is out of range; allowed: a whole number from 1"),
+    ("dropout", 1.5, "1.5 is out of range; allowed: a number from 0 to below 1"),
+    ("dropout", [0.0, 1.0], "1.0 is out of range; allowed: a number from 0 to below 1"),
+    ("learning_rate", {"min": 0.0, "max": 0.1}, "0.0 is out of range; allowed: a number above 0 to 1"),
+    ("layers", 1.5, "1.5 is not a whole number"),
+    ("window_length", 0, "0 is out of range; allowed: a whole number from 1"),
+])
+def test_search_space_values_are_held_to_their_bounds(raw_params, name, value, message):
+    raw_params["cases"]["tiny"]["models"]["lstm"] = {"search_space": {name: value}}
+    with pytest.raises(ParamsError, match=re.escape(f"search_space.{name}: {message}")):
         parse_params(raw_params)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seqcase.errors import DataError
 from seqcase.tasks.event_classification.schema import EventPrepare, Imbalance
 from seqcase.tasks.event_classification.predict import inference_windows
 from seqcase.tasks.event_classification.data import (
@@ -135,3 +136,21 @@ def test_new_events_without_a_feature_the_model_reads_are_refused():
     prepared, _ = prepare_events(make_transactions(), config(), seed=0)
     with pytest.raises(ValueError, match=r"no column\(s\) \['signal'\]"):
         inference_windows(make_transactions().drop(columns=["signal"]), config(), prepared.serving_facts(), 3)
+
+
+def test_a_missing_or_infinite_feature_is_refused_naming_the_column_and_row(tmp_path):
+    frame = make_transactions().sort_values("Time").reset_index(drop=True)
+    frame.loc[7, "signal"] = np.inf
+    frame.loc[9, "signal"] = np.nan
+    frame.to_csv(tmp_path / "events.csv", index=False)
+    with pytest.raises(DataError, match=r"events.csv: column 'signal' has 2 missing or infinite value\(s\) \(the "
+                                        r"first in data row 8: inf\); every feature must be a finite number"):
+        read_events(tmp_path / "events.csv", config())
+
+
+def test_a_part_without_a_positive_is_refused_before_anything_trains():
+    frame = make_transactions()
+    frame.loc[frame["Time"] >= 300, "Class"] = 0  # the test part (the last fifth) has no positive
+    with pytest.raises(DataError, match=r"the events: the test part has 0 events with Class = 1; at least 1 are "
+                                        r"needed to score on"):
+        prepare_events(frame, config(), seed=0)

@@ -34,7 +34,8 @@ def test_clean_rows_sorts_drops_missing_and_duplicate_timestamps():
                           "x": [3.0, 1.0, 2.0, 2.5, np.nan]})
     cleaned, counts = forecasting.clean_rows(frame, "t")
     assert cleaned["x"].tolist() == [1.0, 2.5, 3.0]
-    assert counts == {"rows_read": 5, "rows_with_missing_values": 1, "duplicate_timestamps": 1}
+    assert counts == {"rows_read": 5, "rows_with_missing_values": 1, "duplicate_timestamps": 1,
+                      "duplicate_timestamps_with_other_values": 1}  # 2.0 and 2.5 at one time: the last kept
 
 
 def test_change_transforms_restart_at_each_segment():
@@ -257,3 +258,37 @@ def test_a_model_on_other_features_is_refused():
     facts = {**series.serving_facts(), "feature_names": ["glucose", "insulin"]}
     with pytest.raises(ValueError, match=r"differ from the model's \['glucose', 'insulin'\]"):
         inference_windows(sensor_readings(), sensor_config(), facts, 4)
+
+
+def test_an_infinite_value_is_dropped_and_counted_as_infinite_not_as_a_segment_start():
+    frame = pd.DataFrame({"t": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-04"]),
+                          "x": [1.0, np.inf, np.nan, 4.0]})
+    cleaned, counts = forecasting.clean_rows(frame, "t")
+    assert cleaned["x"].tolist() == [1.0, 4.0]
+    assert counts == {"rows_read": 4, "rows_with_missing_values": 1, "duplicate_timestamps": 0,
+                      "rows_with_infinite_values": 1}
+
+
+def test_a_series_too_short_for_the_longest_window_is_refused_at_prepare(tmp_path):
+    from seqcase.config import get_case, parse_params
+    from conftest import BASE_PARAMS
+
+    make_prices(60, gap_after=None).to_csv(tmp_path / "prices.csv", index=False)
+    raw = {**BASE_PARAMS, "cases": {"tiny": {**BASE_CASE, "tune": {"search_space": {"window_length": [5, 30]}}}}}
+    case = get_case(parse_params(raw), "tiny")
+    with pytest.raises(forecasting.DataError, match=r"prices.csv: the train part has 5 windows of 30 rows "
+                                                    r"\(horizon 1\); at least 10 are needed to learn from"):
+        forecasting.prepare(case, lambda name: tmp_path / "prices.csv", seed=0)
+
+
+def test_dropped_rows_are_counted_by_their_real_cause(tmp_path):
+    config = prepare_config()
+    frame = make_prices(8, gap_after=None)
+    frame = pd.concat([frame, frame.iloc[[3]].assign(Close=1.0), frame.iloc[[4]]])  # twice: other values, same
+    frame["Close"] = frame["Close"].astype(object)
+    frame.iloc[1, frame.columns.get_loc("Close")] = "12,5"  # text where a number belongs
+    frame.iloc[2, frame.columns.get_loc("Close")] = "nil"  # a sensor's "no reading"
+    cleaned, counts = forecasting.clean_rows(table(frame, tmp_path, config), "Date")
+    assert counts == {"rows_read": 10, "rows_with_missing_values": 1, "duplicate_timestamps": 2,
+                      "rows_with_text_instead_of_a_number": 1, "duplicate_timestamps_with_other_values": 1}
+    assert len(cleaned) == 6

@@ -114,12 +114,33 @@ def make_reviews(path: Path, per_class: int = 100) -> None:
     pd.DataFrame(rows + rows[:5], columns=["review", "sentiment"]).to_csv(path, index=False)
 
 
+CREDENTIALS = ("seqcase-admin", "not-in-git-" + os.urandom(6).hex())
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
     """A copy of the repository whose params.yaml holds tiny cases over data made here, run with
-    `dvc repro` against an MLflow tracking server on PostgreSQL (SQLite where PostgreSQL is missing)."""
+    `dvc repro` against an MLflow tracking server on PostgreSQL behind basic authentication (SQLite
+    where PostgreSQL is missing). This process reads the server with the same credentials."""
     with contextlib.ExitStack() as servers:
-        yield run_project(tmp_path_factory.mktemp("project"), servers)
+        root, context = run_project(tmp_path_factory.mktemp("project"), servers)
+        for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+            if name in context["env"]:
+                servers.enter_context(environment_variable(name, context["env"][name]))
+        yield root, context
+
+
+@contextlib.contextmanager
+def environment_variable(name: str, value: str) -> Iterator[None]:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
@@ -146,13 +167,15 @@ def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
     params["fundamentals"] = {"adding": {"cells": ["simple_rnn", "lstm"], "sequence_lengths": [4, 8], "units": 4,
                                          "iterations": 30, "batch_size": 8}}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    database = None
+    database, credentials = None, {}
     if postgres_binary("initdb") or os.environ.get("SEQCASE_REQUIRE_POSTGRES") == "1":
         database = servers.enter_context(postgres_database())
-        tracking_uri = servers.enter_context(mlflow_server(database, root.parent / "mlflow-artifacts"))
+        tracking_uri = servers.enter_context(mlflow_server(database, root.parent / "mlflow-artifacts",
+                                                           credentials=CREDENTIALS))
+        credentials = {"MLFLOW_TRACKING_USERNAME": CREDENTIALS[0], "MLFLOW_TRACKING_PASSWORD": CREDENTIALS[1]}
     else:
         tracking_uri = f"sqlite:///{root}/mlflow.db"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    env = {**os.environ, **credentials, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "MLFLOW_TRACKING_URI": tracking_uri, "DVC_NO_ANALYTICS": "1",
            "MLFLOW_DISABLE_TELEMETRY": "true", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
@@ -412,27 +435,44 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert parent.data.tags["seqcase.champion_version"] == str(champion.version)
 
 
-def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(project):
+def status_of(root: Path, env: dict) -> dict:
+    """`dvc status`, less the params check that runs at every repro."""
+    status = json.loads(run(["dvc", "status", "--json"], root, env))
+    assert status.pop("validate", ["always changed"]) == ["always changed"]
+    return status
+
+
+def test_a_second_repro_runs_only_the_params_check_and_a_train_edit_spares_prepare_and_tune(project):
     root, context = project
     output = run(["dvc", "repro"], root, context["env"])
-    assert "Running stage" not in output
+    assert re.findall(r"Running stage '([^']+)'", output) == ["validate"]
     # Compiled Python differs with the clone's path and timestamps: it must not count as a change.
     (root / "src/seqcase/tasks/__pycache__").mkdir(exist_ok=True)
     (root / "src/seqcase/tasks/__pycache__/stray.cpython-311.pyc").write_bytes(b"\x00" * 64)
-    assert json.loads(run(["dvc", "status", "--json"], root, context["env"])) == {}
+    assert status_of(root, context["env"]) == {}
+    # A misspelt key beside a real one changes no tracked param, and still stops `dvc repro` at once.
+    params_path = root / "params.yaml"
+    original_params = params_path.read_text()
+    params_path.write_text(original_params.replace("\n    models:", "\n    modles: {}\n    models:", 1))
+    try:
+        failed = subprocess.run(["dvc", "repro"], cwd=root, env=context["env"], capture_output=True, text=True)
+    finally:
+        params_path.write_text(original_params)
+    assert failed.returncode != 0 and "modles = {}: not a key here" in failed.stderr + failed.stdout
+    assert re.findall(r"Running stage '([^']+)'", failed.stdout + failed.stderr) == ["validate"]
     # An edit to one task's package re-runs that task's cases alone (and the summary, if a row changes).
     edited = root / "src/seqcase/tasks/text_classification/report.py"
     original = edited.read_text()
     edited.write_text(original + "\n# an edit\n")
     try:
-        status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
+        status = status_of(root, context["env"])
     finally:
         edited.write_text(original)
     assert set(status) == {f"{stage}@reviews" for stage in ("prepare", "tune", "train", "evaluate", "report")}
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["cases"]["tiny"]["train"] = {"epochs": 4}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    status = json.loads(run(["dvc", "status", "--json"], root, context["env"]))
+    status = status_of(root, context["env"])
     assert "train@tiny" in status
     assert not {"fetch@prices", "prepare@tiny", "tune@tiny"} & set(status)
     assert not any(stage.endswith(("@beats", "@events", "@reviews", "@verses")) for stage in status)
@@ -491,6 +531,32 @@ def test_runs_reach_a_tracking_server_on_postgresql_with_proxied_artifacts(proje
                                   "where experiments.name = 'reviews' group by status").fetchall()
     runs = mlflow.search_runs(experiment_names=["reviews"], output_format="list")
     assert dict(rows)["FINISHED"] == sum(run.info.status == "FINISHED" for run in runs) > 5
+
+
+def test_the_team_server_answers_its_users_and_refuses_everyone_else(project):
+    """The pipeline above ran against a server behind MLflow's basic authentication; a client
+    without credentials, or with a wrong password, is refused."""
+    root, context = project
+    if context["database"] is None:
+        require_postgres()
+    import requests
+
+    uri = context["env"]["MLFLOW_TRACKING_URI"]
+    search = f"{uri}/api/2.0/mlflow/experiments/search"
+    assert requests.post(search, json={"max_results": 5}, timeout=10).status_code == 401
+    assert requests.post(search, json={"max_results": 5}, auth=(CREDENTIALS[0], "wrong"), timeout=10).status_code == 401
+    answer = requests.post(search, json={"max_results": 50}, auth=CREDENTIALS, timeout=10)
+    assert answer.status_code == 200 and "reviews" in {item["name"] for item in answer.json()["experiments"]}
+    anonymous = {key: value for key, value in context["env"].items() if not key.startswith("MLFLOW_TRACKING_USER")
+                 and key != "MLFLOW_TRACKING_PASSWORD"}
+    pd.DataFrame({"review": ["a great film"]}).to_csv(root / "anonymous.csv", index=False)
+    refused = subprocess.run([sys.executable, "-m", "seqcase", "predict", "--case", "reviews", "--input",
+                              "anonymous.csv", "--output", "y.csv"], cwd=root, env=anonymous, capture_output=True,
+                             text=True)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: MLFLOW_TRACKING_URI={uri}: the tracking server refuses a client without MLFLOW_TRACKING_USERNAME "
+        "and MLFLOW_TRACKING_PASSWORD (HTTP 401); set both to an account of the server")
 
 
 def search_tiny_with(root: Path, env: dict, max_trials: int) -> None:

@@ -89,3 +89,19 @@ def test_uniform_networks_need_log2_of_the_vocabulary_bits():
     ids = np.arange(2, 12) % 7
     uniform = lambda windows: np.full((*windows.shape, 7), 1 / 7)  # noqa: E731
     assert -language.model_log2_probabilities(uniform, ids, 4).mean() == pytest.approx(math.log2(7))
+
+
+def test_a_corpus_too_short_for_the_longest_window_is_refused_at_prepare(tmp_path, raw_params):
+    from seqcase.config import get_case, parse_params
+
+    (tmp_path / "verses.txt").write_text("the king sees the night. " * 20)  # 500 characters
+    raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}
+    raw_params["cases"] = {"verses": {
+        "task": "text_generation", "source": "verses", "description": "Verses.", "prepare": {},
+        "models": {"gru": {}}, "tune": {"search_space": {"window_length": [16, 64], "embedding_dim": 4}},
+        "train": {}, "baselines": {"add_k": {}}, "evaluate": {"seed_text": "the "}}}
+    case = get_case(parse_params(raw_params), "verses")
+    with pytest.raises(generation.DataError, match=r"^the corpus: the train part has \d+ characters; at least 640 "
+                                                   r"are needed to learn from; each part needs more than the longest "
+                                                   r"window \(64 characters\)"):
+        generation.prepare(case, lambda name: tmp_path / "verses.txt", seed=0)

@@ -125,3 +125,40 @@ def test_the_comparison_table_has_a_row_per_model_and_the_runs_metric_names():
     assert frame.loc[0, "test_rmse_h2"] == 1.5 and frame.loc[1, "test_rmse"] == 1.0
     assert frame.loc[1, ["test_dm_pvalue", "test_rmse_h2"]].isna().all()  # NaN and absent alike: left empty
     assert "test_note" not in frame.columns
+
+
+def test_runs_a_killed_stage_left_running_are_marked_killed_by_its_next_run(mlflow_store):
+    """kill -9 leaves the stage's runs RUNNING; the next run of the stage finds their process gone."""
+    import socket
+    import subprocess
+    import sys
+
+    book = tracking.start_pipeline_run("tiny", "train")
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{finished.stdout.strip()}"
+    client = MlflowClient()
+    killed = client.create_run(book.experiment_id, tags={**tracking.stage_tags("tiny", "train"),
+                                                         "seqcase.kind": "model", "seqcase.process": dead})
+    alive = client.create_run(book.experiment_id, tags={**tracking.stage_tags("tiny", "train"), "seqcase.kind": "model"})
+    other_stage = client.create_run(book.experiment_id, tags={**tracking.stage_tags("tiny", "tune"),
+                                                              "seqcase.kind": "trial", "seqcase.process": dead})
+    again = tracking.continue_pipeline_run(book, "tiny", "train")
+    assert client.get_run(killed.info.run_id).info.status == "KILLED"
+    assert client.get_run(alive.info.run_id).info.status == "RUNNING"  # this process: still working
+    assert client.get_run(other_stage.info.run_id).info.status == "RUNNING"  # another stage's
+    assert client.get_run(again.parent_run_id).info.status == "RUNNING"
+
+
+def test_a_tracking_server_that_does_not_answer_is_one_line_naming_it(monkeypatch):
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    start = time.perf_counter()
+    with pytest.raises(tracking.UserError, match=rf"MLFLOW_TRACKING_URI=http://127.0.0.1:{port}: the tracking "
+                                                 r"server does not answer \(ConnectionError"):
+        tracking.configure()
+    assert time.perf_counter() - start < 15

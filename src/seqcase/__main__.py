@@ -3,11 +3,54 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from seqcase.config import load_params
 from seqcase.errors import UserError
+
+
+def positive_integer(text: str) -> int:
+    """argparse type: refuses 0, negatives and non-numbers before anything heavy loads."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not positive; give 1 or more")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """argparse type: a finite number above 0 (nan and inf are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number above 0")
+    return value
+
+
+def some_text(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("an empty text; give at least one character")
+    return text
+
+
+def existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return path
+
+
+def port_number(text: str) -> int:
+    value = positive_integer(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (1 to 65535)")
+    return value
 
 
 def validate(params_path: Path) -> int:
@@ -52,23 +95,25 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument("--output", type=Path, required=True)
     predict = commands.add_parser("predict", help="predictions of a case's registered model on a CSV")
     predict.add_argument("--case", required=True, help="a case in params.yaml (its model seqcase-<case>)")
-    predict.add_argument("--input", type=Path, required=True, help="CSV with the case's input column(s)")
+    predict.add_argument("--input", type=existing_file, required=True, help="CSV with the case's input column(s)")
     predict.add_argument("--output", type=Path, required=True, help="CSV to write: the input and the predictions")
-    predict.add_argument("--version", type=int, help="a registered version (default: the champion)")
+    predict.add_argument("--version", type=positive_integer, help="a registered version (default: the champion)")
     predict.add_argument("--params", type=Path, default=Path("params.yaml"))
     generate = commands.add_parser("generate", help="a sample from a text generation case's trained model")
     generate.add_argument("--case", required=True, help="a text_generation case in params.yaml")
-    generate.add_argument("--seed", default="To be", help="the text to continue (default: %(default)r)")
-    generate.add_argument("--length", type=int, default=300, help="characters to add (default: %(default)s)")
-    generate.add_argument("--temperature", type=float, default=0.8,
+    generate.add_argument("--seed", type=some_text, default="To be", help="the text to continue (default: %(default)r)")
+    generate.add_argument("--length", type=positive_integer, default=300,
+                          help="characters to add (default: %(default)s)")
+    generate.add_argument("--temperature", type=positive_number, default=0.8,
                           help="below 1 safer, above 1 wilder (default: %(default)s)")
-    generate.add_argument("--variant", help="a trained variant, or <variant>_ensemble for its seed ensemble (default: the fewest validation bits per character)")
+    generate.add_argument("--variant", help="a trained variant, or <variant>_ensemble for its seed ensemble "
+                                            "(default: the fewest validation bits per character)")
     generate.add_argument("--random-seed", type=int, help="make the sample repeatable")
     generate.add_argument("--params", type=Path, default=Path("params.yaml"))
     distributed = commands.add_parser("tune-distributed", help="a case's tune stage with a keras-tuner chief and workers")
     distributed.add_argument("--case", required=True)
-    distributed.add_argument("--workers", type=int, default=2)
-    distributed.add_argument("--port", type=int, default=8000,
+    distributed.add_argument("--workers", type=positive_integer, default=2)
+    distributed.add_argument("--port", type=port_number, default=8000,
                              help="the first variant's oracle port; variant i uses port + i (default: %(default)s)")
     distributed.add_argument("--host", default="127.0.0.1")
     distributed.add_argument("--params", type=Path, default=Path("params.yaml"))

@@ -41,3 +41,31 @@ def stratified_split(labels, fraction: float, seed: int):
     chosen = np.zeros(len(labels), dtype=bool)
     chosen[held_out] = True
     return chosen
+
+
+# What each part is for, and the fewest examples it needs for that (a task may ask for more).
+PURPOSE = {Split.TRAIN: "learn from", Split.VALIDATION: "stop early and choose on", Split.TEST: "score on"}
+MINIMUM = {Split.TRAIN: 10, Split.VALIDATION: 3, Split.TEST: 3}
+
+
+def check_parts(counts, unit: str, where: str, fix: str, minimum=None) -> None:
+    """The data contract every prepare stage ends with: each part holds enough `unit` (rows,
+    windows, sequences) to do its job, or one line says which part, how many, and what to change."""
+    from seqcase.errors import DataError
+
+    for part in Split:
+        needed = (minimum or MINIMUM)[part]
+        if counts.get(part, 0) < needed:
+            raise DataError(f"{where}: the {part.label} part has {counts.get(part, 0)} {unit}; at least {needed} are "
+                            f"needed to {PURPOSE[part]}; {fix}")
+
+
+def largest_value(spaces, name: str) -> int | None:
+    """The largest value a hyperparameter may take in any variant's search space (a window length)."""
+    values = []
+    for space in spaces:
+        spec = space.get(name)
+        if spec is None:
+            continue
+        values += ([spec.max] if hasattr(spec, "max") else spec if isinstance(spec, list) else [spec])
+    return int(max(values)) if values else None

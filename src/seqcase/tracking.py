@@ -12,6 +12,7 @@ import contextlib
 import functools
 import math
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+import requests
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from seqcase.errors import UserError
 from seqcase.io import read_json, write_json
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX
 
@@ -48,12 +51,38 @@ def resolve_tracking_uri(uri: str, directory: Path | None = None) -> str:
     return uri
 
 
+SERVER_TIMEOUT_SECONDS = 10
+
+
 def configure() -> str:
-    """Point MLflow at MLFLOW_TRACKING_URI, or at the SQLite file in the repository."""
+    """Point MLflow at MLFLOW_TRACKING_URI, or at the SQLite file in the repository. A tracking
+    server that does not answer is one line within seconds, not minutes of retries."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     uri = resolve_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI)
+    if uri.startswith(("http://", "https://")):
+        check_server(uri)
     mlflow.set_tracking_uri(uri)
     return uri
+
+
+def check_server(uri: str, timeout: float = SERVER_TIMEOUT_SECONDS) -> None:
+    """The server answers, and lets these credentials in (MLFLOW_TRACKING_USERNAME and _PASSWORD,
+    for a server behind MLflow's basic authentication): one line otherwise, not minutes of retries."""
+    user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    try:
+        answer = requests.get(f"{uri.rstrip('/')}/api/2.0/mlflow/experiments/get-by-name",
+                              params={"experiment_name": "Default"}, timeout=timeout,
+                              auth=(user, password) if user and password else None)
+    except requests.RequestException as error:
+        reason = type(error).__name__
+        raise UserError(f"MLFLOW_TRACKING_URI={uri}: the tracking server does not answer ({reason} within "
+                        f"{timeout:g} s); start it, or unset MLFLOW_TRACKING_URI to log to mlflow.db") from None
+    if answer.status_code in (401, 403):
+        who = f"user {user!r}" if user else "a client without MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+        raise UserError(f"MLFLOW_TRACKING_URI={uri}: the tracking server refuses {who} (HTTP {answer.status_code}); "
+                        "set both to an account of the server")
 
 
 @functools.cache
@@ -68,10 +97,42 @@ def git_state() -> dict[str, str]:
     return {"mlflow.source.git.commit": commit, "seqcase.git_dirty": str(dirty).lower()}
 
 
+def process_tag() -> str:
+    """host:pid of the stage process writing a run: a run still RUNNING whose process is gone was killed."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def stage_tags(case_name: str, stage: str) -> dict[str, str]:
     """`seqcase.dvc_stage` names the last stage that wrote to a run; `seqcase.stage.<stage>` stays."""
     return {"seqcase.case": case_name, "seqcase.dvc_stage": f"{stage}@{case_name}", f"seqcase.stage.{stage}": "true",
-            **git_state()}
+            "seqcase.process": process_tag(), **git_state()}
+
+
+def process_gone(tag: str | None) -> bool:
+    """Whether the process a run's `seqcase.process` names has ended (only this host's can be asked)."""
+    host, _, pid = (tag or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def close_abandoned(experiment_id: str, case_name: str, stage: str) -> list[str]:
+    """Mark KILLED the runs an earlier run of this stage left RUNNING when it was killed (its process
+    is gone), so that no run stays RUNNING for good. Pipeline runs are left to continue_pipeline_run."""
+    client = MlflowClient()
+    abandoned = [run for run in client.search_runs(
+        [experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.`seqcase.dvc_stage` = '{stage}@{case_name}'",
+        max_results=1000)
+        if run.data.tags.get("seqcase.kind") != "pipeline" and process_gone(run.data.tags.get("seqcase.process"))]
+    for run in abandoned:
+        client.set_terminated(run.info.run_id, "KILLED")
+    return [run.info.run_id for run in abandoned]
 
 
 @dataclass
@@ -93,6 +154,7 @@ class RunBook:
 
 def start_pipeline_run(case_name: str, stage: str, extra_tags: dict[str, str] | None = None) -> RunBook:
     experiment = mlflow.set_experiment(case_name)
+    close_abandoned(experiment.experiment_id, case_name, stage)
     run = MlflowClient().create_run(
         experiment.experiment_id,
         run_name=f"{case_name} {time.strftime('%Y-%m-%d %H:%M:%S')}",
@@ -108,6 +170,8 @@ def continue_pipeline_run(upstream: RunBook, case_name: str, stage: str) -> RunB
     that points back: MLflow refuses a param logged twice with different values.
     """
     client = MlflowClient()
+    with contextlib.suppress(MlflowException):
+        close_abandoned(upstream.experiment_id, case_name, stage)
     try:
         status = client.get_run(upstream.parent_run_id).info.status
     except MlflowException as error:  # the upstream stage logged to another tracking store

@@ -6,6 +6,7 @@ stage built, and (to pick the best network) the evaluate stage's metrics.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,7 @@ def generate(params_path: Path, case_name: str, seed_text: str, length: int, tem
     case = get_case(load_params(params_path, cases=[case_name]), case_name, params_path)
     if not isinstance(case, GenerationCase):
         raise UserError(f"{case_name} is a {case.task} case; generate needs a text_generation case")
-    if temperature <= 0 or length < 1 or not seed_text:
+    if not (math.isfinite(temperature) and temperature > 0) or length < 1 or not seed_text:
         raise UserError("the temperature must be positive, the length at least 1 and the seed text not empty")
     paths = CasePaths(case_name)
     training_path = paths.models / "training.json"
@@ -66,6 +67,10 @@ def generate(params_path: Path, case_name: str, seed_text: str, length: int, tem
         raise UserError(f"{case_name} has no trained variant {variant!r} (trained: {', '.join(training)}, "
                         f"each also as <variant>{ENSEMBLE_SUFFIX})")
     vocabulary = tuple(read_json(paths.prepared / "meta.json")["vocabulary"])
+    unseen = sorted(set(seed_text) - set(vocabulary))
+    if unseen:
+        raise UserError(f"--seed {seed_text!r}: the model never saw {', '.join(map(repr, unseen))} in training; "
+                        f"its {len(vocabulary)} characters are {''.join(vocabulary)!r}")
     model = load_trained(paths.models, variant, training)
     [ids] = sample_texts(network_next_distribution(model), encode(seed_text, vocabulary), length, [temperature],
                          int(training[variant.removesuffix(ENSEMBLE_SUFFIX)]["window_length"]),

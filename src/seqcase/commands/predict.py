@@ -78,10 +78,17 @@ class Request:
 def served_uri(case_name: str, version: int | None = None) -> str:
     """The registered model's URI, once it is known to carry its facts: a version logged before
     seqcase's networks became pyfunc models (a bare Keras model) has no training statistics."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
     from mlflow.models import get_model_info
 
     uri = model_uri(case_name, version)
-    if "python_model" not in get_model_info(uri).flavors.get("python_function", {}):
+    try:
+        info = get_model_info(uri)
+    except MlflowException:
+        raise UserError(f"{uri}: not in the model registry of {mlflow.get_tracking_uri()}; `dvc repro` registers "
+                        f"the case's models (the champion included), and --version takes a registered version") from None
+    if "python_model" not in info.flavors.get("python_function", {}):
         raise UserError(f"{uri} is a bare Keras model, logged before seqcase's models carried the prepare stage's "
                          "statistics; `dvc repro` logs a new version, or pass --version of one logged since")
     return uri

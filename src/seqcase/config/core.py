@@ -231,12 +231,33 @@ def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH, cases: Collection[s
     return result
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML as safe_load reads it, but a key written twice in one mapping is an error: safe_load
+    keeps the last silently (and DVC refuses the file)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merges; the keys written beside it override, as YAML means
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one mapping (first on line {seen[key] + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
 def load_params(path: Path | str = DEFAULT_PARAMS_PATH, cases: Collection[str] | None = None) -> Params:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(), Loader=UniqueKeyLoader)
     except FileNotFoundError:
         raise ParamsError(f"{path}: no such file (run from the repository root)") from None
+    except yaml.MarkedYAMLError as error:  # one line: where, and what
+        where = f"line {error.problem_mark.line + 1}" if error.problem_mark else "somewhere"
+        raise ParamsError(f"{path}: not valid YAML at {where}: {error.problem}") from None
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {error}") from None
     return parse_params(raw, path, cases)

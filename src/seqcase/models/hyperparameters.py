@@ -50,6 +50,41 @@ class Hyperparameter:
     architectures: frozenset[str] = EVERY_ARCHITECTURE
     tasks: frozenset[str] | None = None
     required: bool = False
+    bounds: Bounds | None = None  # what a number may be (None: a word, from `choices`)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The values a numeric hyperparameter may take: a whole count from `low`, or a number in an
+    interval (`high_open`: the upper end itself excluded, as a dropout of 1 drops everything)."""
+
+    low: float
+    high: float | None = None
+    whole: bool = False
+    low_open: bool = False
+    high_open: bool = False
+
+    def refuses(self, value) -> str | None:
+        """What is wrong with `value`, or None."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{value!r} is not a number"
+        if self.whole and not (isinstance(value, int) or float(value).is_integer()):
+            return f"{value!r} is not a whole number"
+        below = value <= self.low if self.low_open else value < self.low
+        above = self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        if below or above:
+            return f"{value!r} is out of range; allowed: {self.describe()}"
+        return None
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.whole else "a number"
+        low = f"above {self.low:g}" if self.low_open else f"from {self.low:g}"
+        if self.high is None:
+            return f"{kind} {low}"
+        return f"{kind} {low} {'to below' if self.high_open else 'to'} {self.high:g}"
+
+
+COUNT = Bounds(1, whole=True)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -57,25 +92,28 @@ def _set(*names: str) -> frozenset[str]:
 
 
 TABLE = {parameter.name: parameter for parameter in (
-    Hyperparameter("learning_rate", required=True),
-    Hyperparameter("layers", 1),
-    Hyperparameter("dropout", 0.0),
+    Hyperparameter("learning_rate", required=True, bounds=Bounds(0, 1, low_open=True)),
+    Hyperparameter("layers", 1, bounds=Bounds(1, 8, whole=True)),
+    Hyperparameter("dropout", 0.0, bounds=Bounds(0, 1, high_open=True)),
     # Adam's gradient clipping (by the gradient's norm, or each value), off unless given.
-    Hyperparameter("clipnorm"),
-    Hyperparameter("clipvalue"),
-    Hyperparameter("units", 32, architectures=_set(*RECURRENT_ARCHITECTURES, "dense")),
+    Hyperparameter("clipnorm", bounds=Bounds(0, low_open=True)),
+    Hyperparameter("clipvalue", bounds=Bounds(0, low_open=True)),
+    Hyperparameter("units", 32, architectures=_set(*RECURRENT_ARCHITECTURES, "dense"), bounds=COUNT),
     Hyperparameter("pooling", "last", ("last", "mean"), architectures=_set("simple_rnn", "lstm", "gru", "bidirectional")),
-    Hyperparameter("filters", 32, architectures=_set("conv1d")),
-    Hyperparameter("kernel_size", 3, architectures=_set("conv1d")),
+    Hyperparameter("filters", 32, architectures=_set("conv1d"), bounds=COUNT),
+    Hyperparameter("kernel_size", 3, architectures=_set("conv1d"), bounds=COUNT),
     # The window of history a forecast, an event or a language model sees.
-    Hyperparameter("window_length", tasks=_set("forecasting", "event_classification", "text_generation"), required=True),
+    Hyperparameter("window_length", tasks=_set("forecasting", "event_classification", "text_generation"), required=True,
+                   bounds=COUNT),
     # A text's vocabulary, length and embedding width; which words of a longer text are kept.
-    Hyperparameter("vocabulary_size", tasks=_set("text_classification"), required=True),
-    Hyperparameter("sequence_length", tasks=_set("text_classification"), required=True),
-    Hyperparameter("embedding_dim", tasks=_set("text_classification", "text_generation"), required=True),
+    # At least one word beside the two Keras reserves (padding and unknown).
+    Hyperparameter("vocabulary_size", tasks=_set("text_classification"), required=True, bounds=Bounds(3, whole=True)),
+    Hyperparameter("sequence_length", tasks=_set("text_classification"), required=True, bounds=COUNT),
+    Hyperparameter("embedding_dim", tasks=_set("text_classification", "text_generation"), required=True,
+                   bounds=COUNT),
     Hyperparameter("kept_words", "first", ("first", "last"), tasks=_set("text_classification")),
     # How far apart a language model's training windows start (a quarter window by default).
-    Hyperparameter("window_stride", tasks=_set("text_generation")),
+    Hyperparameter("window_stride", tasks=_set("text_generation"), bounds=COUNT),
 )}
 CHOICES = {name: parameter.choices for name, parameter in TABLE.items() if parameter.choices}
 DEFAULTS = {name: parameter.default for name, parameter in TABLE.items() if parameter.default is not None}

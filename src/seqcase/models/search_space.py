@@ -8,7 +8,7 @@ from typing import Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from seqcase.config.base import StrictModel
-from seqcase.models.hyperparameters import (ARCHITECTURE_TABLE, ARCHITECTURES, CHOICES, hyperparameter_names,
+from seqcase.models.hyperparameters import (ARCHITECTURE_TABLE, ARCHITECTURES, CHOICES, TABLE, hyperparameter_names,
                                             required_hyperparameters)
 
 
@@ -66,7 +66,19 @@ class ModelSpec(StrictModel):
         for name, spec in self.search_space.items():
             if isinstance(spec, list) and not spec:
                 raise ValueError(f"search_space.{name} is an empty list")
+            problem = out_of_bounds(name, spec)
+            if problem:
+                raise ValueError(f"search_space.{name}: {problem}")
         return self
+
+
+def out_of_bounds(name: str, spec) -> str | None:
+    """What is wrong with a hyperparameter's values (a range's ends, each choice, a fixed value)."""
+    bounds = TABLE[name].bounds
+    if bounds is None:
+        return None
+    values = [spec.min, spec.max] if isinstance(spec, Range) else spec if isinstance(spec, list) else [spec]
+    return next(filter(None, (bounds.refuses(value) for value in values)), None)
 
 
 def check_search_spaces(models: dict[str, ModelSpec], task: str) -> None:

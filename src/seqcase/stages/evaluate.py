@@ -62,14 +62,13 @@ def run(params_path: Path, case_name: str) -> dict:
                 for variant, summary in trained.items() for seed in summary["seeds"]}
     networks.update({ensemble_name(variant): SeedEnsemble([networks[name] for name in names])
                      for variant, names in members(trained).items() if len(names) > 1})
-    result = task.evaluate(case, prepared, networks, training,
-                           ScoringSettings(params.seed, params.evaluate.significance))
-    families = model_families(result.scores, training)
-
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
-    samples = rename_first_seed(result.samples, trained)
-    with tracking.failing_pipeline_run(book):
+    with tracking.failing_pipeline_run(book):  # a failure in scoring marks the pipeline run FAILED too
+        result = task.evaluate(case, prepared, networks, training,
+                               ScoringSettings(params.seed, params.evaluate.significance))
+        families = model_families(result.scores, training)
+        samples = rename_first_seed(result.samples, trained)
         for name, scores in result.scores.items():
             kind = "baseline" if name not in training else "ensemble" if name in networks else "model"
             tags = {"seqcase.kind": kind, "seqcase.family": families[name]}

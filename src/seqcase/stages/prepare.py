@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import resource
+import zlib
 from pathlib import Path
+
+import pandas as pd
 
 from seqcase.config import Params
 from seqcase.errors import DataError, ParamsError
@@ -29,6 +33,26 @@ def source_file(params: Params, case_name: str, source_name: str, filename: str 
     return path
 
 
+# What a file that is not what its source says raises while it is read: an empty or truncated
+# file, a compressed file cut short, text in another encoding, a table pandas cannot parse.
+UNREADABLE = (UnicodeDecodeError, EOFError, zlib.error, gzip.BadGzipFile, pd.errors.EmptyDataError,
+              pd.errors.ParserError, OSError)
+
+
+def unreadable(path: Path, error: BaseException) -> str:
+    """One line: the file, and what is wrong with it in words."""
+    if isinstance(error, UnicodeDecodeError):
+        return (f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at position {error.start}); "
+                "save it as UTF-8")
+    if isinstance(error, pd.errors.EmptyDataError):
+        return f"{path}: empty (no header, no rows)"
+    if isinstance(error, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return f"{path}: a compressed file that is cut short or damaged ({error or type(error).__name__}); fetch it again"
+    if isinstance(error, pd.errors.ParserError):
+        return f"{path}: not a table pandas can read: {str(error).strip().splitlines()[-1]}"
+    return f"{path}: cannot be read: {error}"
+
+
 def peak_memory_megabytes() -> float:
     """This process's peak resident memory so far (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -37,10 +61,16 @@ def peak_memory_megabytes() -> float:
 def run(params_path: Path, case_name: str, raw_root: Path = RAW_ROOT) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
 
-    def locate(filename: str | None) -> Path:
-        return source_file(params, case_name, case.source, filename, raw_root)
+    located: list[Path] = []
 
-    prepared, summary = task.prepare(case, locate, params.seed)
+    def locate(filename: str | None) -> Path:
+        located.append(source_file(params, case_name, case.source, filename, raw_root))
+        return located[-1]
+
+    try:
+        prepared, summary = task.prepare(case, locate, params.seed)
+    except UNREADABLE as error:
+        raise DataError(unreadable(located[-1] if located else raw_directory(case.source, raw_root), error)) from None
     task.save_prepared(prepared, summary, paths.prepared)
     logger.info("%s: %s", case_name, summary)
     logger.info("%s: peak memory of the prepare stage %.0f MB", case_name, peak_memory_megabytes())

@@ -16,7 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from seqcase.errors import DataError
 from seqcase.io import atomic_directory, read_json, write_json
-from seqcase.splits import Split, stratified_split
+from seqcase.splits import Split, check_parts, stratified_split
 from seqcase.tasks.classification.schema import ClassificationPrepare
 
 
@@ -125,6 +125,7 @@ def prepare_sequences(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarr
     unseen = sorted(set(labels) - set(class_labels))
     if unseen:
         raise DataError(f"label(s) {unseen} occur outside the training part only")
+    check_classes(labels, split, class_labels, config)
     index_of = {label: index for index, label in enumerate(class_labels)}
     encoded = np.array([index_of[label] for label in labels], dtype=np.int64)
     training = split == Split.TRAIN
@@ -145,6 +146,28 @@ def prepare_sequences(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarr
         if prepared.class_weight else "none",
     }
     return prepared, summary
+
+
+def check_classes(labels: np.ndarray, split: np.ndarray, class_labels: tuple[str, ...],
+                  config: ClassificationPrepare) -> None:
+    """The data contract: two classes or more, each learnt from two sequences or more and named when
+    class_names is given (a mistyped label is a class of its own), and every part big enough."""
+    if len(class_labels) < 2:
+        raise DataError(f"the training part has one class ({class_labels[0]!r}); a classifier needs two or more: "
+                        "check the source's label column")
+    training = labels[split == Split.TRAIN]
+    lonely = [label for label in class_labels if (training == label).sum() < 2]
+    if lonely:
+        raise DataError(f"label(s) {lonely} have fewer than 2 training sequences: a typing mistake, or a class too "
+                        "rare to learn; correct or drop those rows")
+    names = {_label_text(label) for label in config.class_names}
+    unnamed = [label for label in class_labels if names and label not in names]
+    if unnamed:
+        raise DataError(f"prepare.class_names names {sorted(names, key=_sort_key)} but the data also has label(s) "
+                        f"{unnamed}; name every class, or correct those labels")
+    check_parts({part: int((split == part).sum()) for part in Split}, "sequences", "the labelled sequences",
+                "give the source more rows, or change prepare.validation_fraction / test_fraction",
+                minimum={Split.TRAIN: 2 * len(class_labels), Split.VALIDATION: 2, Split.TEST: 2})
 
 
 def _sort_key(label: str):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from seqcase.errors import DataError
 from seqcase.io import atomic_directory, read_json, write_json
-from seqcase.splits import Split
+from seqcase.splits import Split, check_parts
 from seqcase.tasks.event_classification.schema import EventPrepare, Imbalance
 
 
@@ -65,6 +65,13 @@ def read_events(path: Path, config: EventPrepare) -> pd.DataFrame:
     non_numeric = [column for column in features if not pd.api.types.is_numeric_dtype(frame[column])]
     if non_numeric:
         raise DataError(f"{path}: feature column(s) {non_numeric} are not numeric")
+    for column in [config.time_column, *features]:
+        values = frame[column].to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if bad.any():  # one NaN would turn the column's training mean, and so every scaled value, into NaN
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{path}: column {column!r} has {int(bad.sum())} missing or infinite value(s) (the first "
+                            f"in data row {row + 1}: {values[row]}); every feature must be a finite number")
     return frame[[*wanted, *features]]
 
 
@@ -141,6 +148,10 @@ def prepare_events(frame: pd.DataFrame, config: EventPrepare, seed: int) -> tupl
     feature_names = tuple(column for column in frame.columns if column not in (config.time_column, config.label_column))
     features = event_features(frame, feature_names, config.log_columns, order)
     split = chronological_split(times, config.validation_fraction, config.test_fraction)
+    counts = {part: int(labels[split == part].sum()) for part in Split}
+    check_parts(counts, f"events with {config.label_column} = {config.positive_label!r}", "the events",
+                "a split by time needs positives in every part: change prepare.test_fraction and "
+                "validation_fraction, or the source", minimum={part: 1 for part in Split})
     training = features[split == Split.TRAIN]
     mean, scale = training.mean(axis=0), training.std(axis=0)
     scale[scale == 0] = 1.0

@@ -9,6 +9,8 @@ never targets, so no score rests on a value nobody measured.
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from sklearn.preprocessing import StandardScaler
 
 from seqcase.errors import DataError
 from seqcase.io import atomic_directory, read_json, write_json
-from seqcase.splits import Split
+from seqcase.splits import Split, check_parts, largest_value
 from seqcase.tasks.forecasting.schema import Feature, ForecastingPrepare
+
+logger = logging.getLogger(__name__)
 
 DIFFERENCING_TRANSFORMS = ("diff", "log_return", "pct_change")
 
@@ -89,21 +93,49 @@ def read_table(path: Path, config: ForecastingPrepare) -> pd.DataFrame:
             f"time_format={config.time_format!r}: {error}"
         ) from None
     frame = frame[needed].copy()
+    not_numbers = np.zeros(len(frame), dtype=bool)
     for column in needed[1:]:  # a sensor's "nil" or an empty cell is a missing value, counted by clean_rows
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        words = frame[column].astype(str).str.strip().str.lower()
+        not_numbers |= (numbers.isna() & frame[column].notna() & ~words.isin(MISSING_WORDS)).to_numpy()
+        frame[column] = numbers
+    frame.attrs["rows_with_text_instead_of_a_number"] = int(not_numbers.sum())
+    if not_numbers.any():
+        row = int(np.flatnonzero(not_numbers)[0])
+        logger.warning("%s: %d rows hold text where a number belongs (the first is data row %d); dropped",
+                       path, int(not_numbers.sum()), row + 1)
     return frame
 
 
+# Cell texts a sensor or a spreadsheet writes for "no reading": missing values, not mistakes.
+MISSING_WORDS = frozenset({"", "nil", "null", "none", "na", "n/a", "nan", "-", "?"})
+
+
 def clean_rows(frame: pd.DataFrame, time_column: str) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Sort by time, drop rows with missing values, keep the last of duplicated timestamps."""
-    complete = frame.dropna()
+    """Sort by time, drop rows with missing or infinite values (each counted by its cause), keep the
+    last of duplicated timestamps."""
+    values = frame.drop(columns=[time_column]).to_numpy(dtype=np.float64)
+    infinite = np.isinf(values).any(axis=1)
+    complete = frame[~infinite].dropna()
     ordered = complete.sort_values(time_column, kind="stable")
     unique = ordered.drop_duplicates(subset=time_column, keep="last").reset_index(drop=True)
+    # A timestamp written twice with other values: the source disagrees with itself (the last row is kept).
+    conflicting = int((ordered.drop_duplicates().duplicated(subset=time_column)).sum())
+    text = frame.attrs.get("rows_with_text_instead_of_a_number", 0)
     counts = {
         "rows_read": len(frame),
-        "rows_with_missing_values": len(frame) - len(complete),
+        "rows_with_missing_values": len(frame) - len(complete) - int(infinite.sum()) - text,
         "duplicate_timestamps": len(ordered) - len(unique),
     }
+    # Shown only where there are some: each dropped row counted by its real cause.
+    if text:
+        counts["rows_with_text_instead_of_a_number"] = text
+    if conflicting:
+        counts["duplicate_timestamps_with_other_values"] = conflicting
+        logger.warning("%d timestamps appear twice with other values; the last row of each is kept", conflicting)
+    if infinite.any():  # shown only where there are some, as the other counts of what was dropped are
+        counts["rows_with_infinite_values"] = int(infinite.sum())
+        logger.warning("%d rows with an infinite value dropped", int(infinite.sum()))
     return unique, counts
 
 
@@ -344,7 +376,21 @@ def step_name(step: int, frequency: str | None) -> str:
 
 def prepare(case, locate, seed: int) -> tuple[PreparedSeries, dict]:
     """The source's one file to a prepared series (the seed is unused: nothing here is random)."""
-    return prepare_series(read_table(locate(None), case.prepare), case.prepare)
+    path = locate(None)
+    series, summary = prepare_series(read_table(path, case.prepare), case.prepare)
+    check_windows(series, largest_value([spec.search_space for spec in case.models.values()], "window_length"),
+                  path)
+    return series, summary
+
+
+def check_windows(series: PreparedSeries, window_length: int | None, path: Path) -> None:
+    """The data contract: each part holds enough windows of the longest window any variant may
+    take, whole inside one segment, to learn from, choose on and score on."""
+    window_length = window_length or 1
+    counts = {part: len(window_positions(series, window_length, part)) for part in Split}
+    check_parts(counts, f"windows of {window_length} rows (horizon {series.horizon})", str(path),
+                "give the series more rows, shorter windows (search_space.window_length) or other "
+                "prepare.validation_fraction / test_fraction")
 
 
 # --- storage ---------------------------------------------------------------------------------------

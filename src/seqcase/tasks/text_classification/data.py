@@ -17,7 +17,7 @@ import pandas as pd
 
 from seqcase.errors import DataError
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
-from seqcase.splits import Split, stratified_split
+from seqcase.splits import Split, check_parts, stratified_split
 from seqcase.tasks.text_classification.schema import TextPrepare
 LINE_BREAK = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
 SPACES = re.compile(r"\s+")
@@ -97,6 +97,11 @@ def prepare_texts(frame: pd.DataFrame, config: TextPrepare) -> tuple[PreparedTex
     training_rows = np.flatnonzero(split == Split.TRAIN)
     split[training_rows[stratified_split(labels[training_rows], config.validation_fraction,
                                          config.split_seed)]] = Split.VALIDATION
+    for value, name in ((1, positive), (0, negative)):
+        check_parts({part: int(((split == part) & (labels == value)).sum()) for part in Split},
+                    f"texts labelled {name!r}", config.label_column,
+                    "each part needs both labels: give the source more texts of that label",
+                    minimum={part: 1 for part in Split})
     words = np.array([len(text.split()) for text in texts])
     summary = {
         "rows": len(frame), "duplicate_rows_in_file": raw_duplicates,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from seqcase.errors import DataError
 from seqcase.io import atomic_directory, read_json, write_json
-from seqcase.splits import SPLIT_NAMES, Split
+from seqcase.splits import SPLIT_NAMES, Split, check_parts, largest_value
 from seqcase.tasks.text_generation.schema import GenerationPrepare
 PADDING_ID, UNKNOWN_ID, FIRST_CHARACTER_ID = 0, 1, 2
 UNKNOWN_CHARACTER = "\ufffd"
@@ -123,7 +123,15 @@ def training_windows(ids: np.ndarray, window_length: int, stride: int) -> tuple[
 
 def prepare(case, locate, seed: int) -> tuple[PreparedCorpus, dict]:
     """The source's text to character ids split by position (nothing here is random)."""
-    return prepare_corpus(read_corpus(locate(case.prepare.file), case.prepare), case.prepare)
+    prepared, summary = prepare_corpus(read_corpus(locate(case.prepare.file), case.prepare), case.prepare)
+    window_length = largest_value([spec.search_space for spec in case.models.values()], "window_length") or 1
+    sizes = {Split.of(name): part["characters"] for name, part in summary["per_split"].items()}
+    check_parts(sizes, "characters", "the corpus",
+                f"each part needs more than the longest window ({window_length} characters) to learn from, or to "
+                "score on: a longer text, shorter windows or other fractions",
+                minimum={Split.TRAIN: 10 * window_length, Split.VALIDATION: window_length + 1,
+                         Split.TEST: window_length + 1})
+    return prepared, summary
 
 
 def save_prepared(prepared: PreparedCorpus, summary: dict, directory: Path) -> None:

@@ -1,0 +1,21 @@
+"""validate: the whole of params.yaml checked before any stage works, at every `dvc repro`.
+
+The stage always runs (`always_changed`), and every fetch stage and `fundamentals` depend on what
+it writes, so an invalid params.yaml (a misspelt key beside a real one, a key written twice, a
+value out of range) stops `dvc repro` with one line even when no param a stage tracks changed.
+What it writes never changes, so a valid file re-runs nothing downstream.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seqcase.config import load_params
+from seqcase.io import write_text
+
+CHECKED = Path("data/params.checked")
+
+
+def run(params_path: Path) -> None:
+    load_params(params_path)
+    write_text(CHECKED, "params.yaml passed `python -m seqcase validate`\n")
