@@ -88,10 +88,12 @@ def read_table(path: Path, config: ForecastingPrepare) -> pd.DataFrame:
     try:
         frame[config.time_column] = pd.to_datetime(frame[config.time_column], format=config.time_format)
     except (ValueError, TypeError) as error:
-        raise DataError(
-            f"{path}: column {config.time_column!r} does not parse as dates with "
-            f"time_format={config.time_format!r}: {error}"
-        ) from None
+        parsed = pd.to_datetime(frame[config.time_column], format=config.time_format, errors="coerce")
+        failed = np.flatnonzero(parsed.isna() & frame[config.time_column].notna())
+        where = (f"data row {failed[0] + 1}, {frame[config.time_column].iloc[failed[0]]!r}: " if len(failed) else "")
+        reason = str(error).strip().splitlines()[0].split(". You might")[0].split(", at position")[0]
+        raise DataError(f"{path}: column {config.time_column!r} does not parse as dates with "
+                        f"time_format={config.time_format!r} ({where}{reason})") from None
     frame = frame[needed].copy()
     not_numbers = np.zeros(len(frame), dtype=bool)
     for column in needed[1:]:  # a sensor's "nil" or an empty cell is a missing value, counted by clean_rows
