@@ -55,7 +55,7 @@ def mean_interval(values: list[float]) -> dict:
 
 
 def _numeric(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value is not None
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _mean_of(values: list):

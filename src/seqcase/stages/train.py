@@ -107,7 +107,7 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     return {"history": {name: [float(value) for value in values] for name, values in history.items()},
             "epochs": epochs.epochs, "gradients": diagnostics.records if fit.diagnose else None,
             "parameters": int(model.count_params()), "train_examples": len(train[0]), "sample": sample,
-            "fit_seconds": fit_seconds,
+            "fit_seconds": fit_seconds, "best_epoch": best_epoch(history, config.monitor),
             "sample_outputs": np.asarray(saved.predict(sample, verbose=0))}
 
 
@@ -134,7 +134,7 @@ def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, con
             for epoch, record in enumerate(result["gradients"]):
                 mlflow.log_metrics(record_metrics(record), step=epoch)
             mlflow.log_dict(result["gradients"], "gradients.json")
-        kept = best_epoch(result["history"], config.monitor)
+        kept = result["best_epoch"]
         mlflow.log_metrics({"best_epoch": kept + 1, "best_val_loss": result["history"]["val_loss"][kept],
                             f"best_{config.monitor}": result["history"][config.monitor][kept],
                             "fit_seconds": result["fit_seconds"]})
@@ -158,7 +158,7 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
         for fit, result, path in zip(fits, results, paths):
             book.runs[member_name(variant, fit.seed)] = log_seed(book, case_name, fit, result, config, parent_id,
                                                                  {**tags, "seqcase.kind": "seed"}, path, facts)
-        kept = [best_epoch(result["history"], config.monitor) for result in results]
+        kept = [result["best_epoch"] for result in results]
         best_losses = [result["history"]["val_loss"][epoch] for result, epoch in zip(results, kept)]
         mlflow.log_metrics({"best_val_loss": float(np.mean(best_losses)), "seeds": len(seeds)})  # mean over seeds
         if len(seeds) > 1:
