@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 
 from seqcase.evaluation.verdicts import chosen_on_validation, model_families
-from seqcase.models.ensemble import ENSEMBLE_SUFFIX, SEED_MARK, ensemble_name, member_name
+from seqcase.models.ensemble import ENSEMBLE_SUFFIX, ensemble_name, member_name
 from seqcase.models.hyperparameters import Family
 
 CONFIDENCE = 0.95
@@ -54,8 +54,8 @@ def mean_interval(values: list[float]) -> dict:
     return {"mean": mean, "sd": sd, "interval": [mean - half, mean + half], "seeds": len(array)}
 
 
-def _numeric(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def _mean_of(values: list):
@@ -63,7 +63,7 @@ def _mean_of(values: list):
     first = values[0]
     if isinstance(first, dict):
         return {key: _mean_of([value[key] for value in values]) for key in first}
-    if all(_numeric(value) and not math.isnan(value) for value in values):
+    if all(map(_finite_number, values)):
         return float(np.mean(values))
     return first if all(value == first for value in values) else None
 
@@ -82,9 +82,8 @@ def aggregate_seeds(scores: dict, training: dict) -> dict:
         seeds = training[variant]["seeds"]
         entry = _mean_of([scores[name] for name in names])
         entry["over_seeds"] = {key: mean_interval([scores[name][key] for name in names])
-                               for key, value in scores[names[0]].items()
-                               if _numeric(value) and all(_numeric(scores[name][key]) and not math.isnan(scores[name][key])
-                                                          for name in names)}
+                               for key in scores[names[0]]
+                               if all(_finite_number(scores[name][key]) for name in names)}
         entry["seeds"] = {str(seed): scores[name] for seed, name in zip(seeds, names)}
         result[variant] = entry
     # Variants first, then their ensembles, then the baselines: the order a reader compares them in.
@@ -118,19 +117,15 @@ class Contender:
     name: str
     members: tuple[str, ...]  # the seed networks behind it; a baseline stands for itself
     ensemble: bool
-
-    @property
-    def seeds(self) -> list[int]:
-        return [int(name.rsplit(SEED_MARK, 1)[1]) for name in self.members if SEED_MARK in name]
+    seeds: tuple[int, ...] = ()  # a baseline has none
 
 
 def contender(name: str, training: dict) -> Contender:
     groups = members(training)
-    if name in groups:
-        return Contender(name, tuple(groups[name]), ensemble=False)
-    variant = name.removesuffix(ENSEMBLE_SUFFIX)
-    if name.endswith(ENSEMBLE_SUFFIX) and variant in groups:
-        return Contender(name, tuple(groups[variant]), ensemble=True)
+    variant = name.removesuffix(ENSEMBLE_SUFFIX) if name.endswith(ENSEMBLE_SUFFIX) else name
+    if variant in groups:
+        return Contender(name, tuple(groups[variant]), ensemble=variant != name,
+                         seeds=tuple(training[variant]["seeds"]))
     return Contender(name, (name,), ensemble=False)
 
 
@@ -176,8 +171,8 @@ def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Conte
     everything, all_seeds = np.arange(examples), np.arange(len(model.members))
     sign = 1.0 if higher_is_better else -1.0
     baseline_seeds = np.arange(len(baseline.members))
-    difference = (model_value(statistic, model, outputs, all_seeds, everything)
-                  - model_value(statistic, baseline, outputs, baseline_seeds, everything))
+    value = model_value(statistic, model, outputs, all_seeds, everything)
+    baseline_value = model_value(statistic, baseline, outputs, baseline_seeds, everything)
     rng = np.random.default_rng(seed)
     stacked = np.stack([outputs[member] for member in model.members]) if model.ensemble else None
     differences, per_seed = [], [[] for _ in model.members]
@@ -186,14 +181,15 @@ def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Conte
         seeds = rng.integers(0, len(model.members), len(model.members))
         reference = model_value(statistic, baseline, outputs, baseline_seeds, indices)
         single = np.array([statistic(member, outputs[member], indices) for member in model.members])
-        value = statistic(model.name, stacked[seeds].mean(axis=0), indices) if model.ensemble else single[seeds].mean()
-        if math.isnan(reference) or math.isnan(value) or np.isnan(single).any():
+        drawn = statistic(model.name, stacked[seeds].mean(axis=0), indices) if model.ensemble else single[seeds].mean()
+        if math.isnan(reference) or math.isnan(drawn) or np.isnan(single).any():
             continue  # e.g. PR-AUC of a resample without a positive
-        differences.append(value - reference)
+        differences.append(drawn - reference)
         for position, member_value in enumerate(single):
             per_seed[position].append(member_value - reference)
     differences = np.asarray(differences)
-    return {"difference": float(difference), "p_value": one_sided_p(differences, sign),
+    return {"value": value, "baseline_value": baseline_value, "difference": float(value - baseline_value),
+            "p_value": one_sided_p(differences, sign),
             "interval": [float(np.percentile(differences, 2.5)), float(np.percentile(differences, 97.5))],
             "resamples": len(differences),
             "seed_p_values": [one_sided_p(np.asarray(values), sign) for values in per_seed]}
@@ -245,15 +241,14 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
     best = contender(chosen_on_validation(scores, recurrent, words.metric, words.higher_is_better), training)
     rival = contender(chosen_on_validation(scores, rivals, words.metric, words.higher_is_better), training)
     test = two_source_bootstrap(statistic, best, rival, outputs, words.higher_is_better, resamples, seed, block)
+    value, baseline_value = test["value"], test["baseline_value"]
     every = np.arange(len(outputs[rival.members[0]]))
-    value = model_value(statistic, best, outputs, np.arange(len(best.members)), every)
-    baseline_value = model_value(statistic, rival, outputs, np.arange(len(rival.members)), every)
     seed_values = [statistic(member, outputs[member], every) for member in best.members]
     better = (value > baseline_value) if words.higher_is_better else (value < baseline_value)
     beaten = bool(better and test["p_value"] < significance)
     agreement = seed_agreement(beaten, seed_values, baseline_value, test["seed_p_values"], words.higher_is_better,
                                significance)
-    seeds = best.seeds
+    seeds = list(best.seeds)
     what = (f"the ensemble of its {len(seeds)} seeds" if best.ensemble else
             f"the mean over {len(seeds)} seeds" if len(seeds) > 1 else "one seed")
     digits = words.digits
