@@ -208,6 +208,23 @@ def test_level_metrics_need_an_untransformed_target_and_steps_within_the_horizon
         parse_params(raw_params)
 
 
+@pytest.mark.parametrize("evaluate, message", [
+    ({"interval_levels": [0.8, 95]}, r"interval_levels.*\[95\.0\] are not levels; allowed: numbers between 0 and 1"),
+    ({"interval_levels": [0.8, 0.8]}, r"interval_levels.*names a level twice"),
+    ({"interval_span": "a day"}, r"interval_span.*must be a positive duration such as '4D'"),
+])
+def test_interval_levels_and_the_fan_charts_span_are_checked(raw_params, evaluate, message):
+    raw_params["cases"]["tiny"]["evaluate"] = evaluate
+    with pytest.raises(ParamsError, match=message):
+        parse_params(raw_params)
+
+
+def test_intervals_default_to_80_and_95_percent_sorted(raw_params):
+    assert parse_params(raw_params).cases["tiny"].evaluate.interval_levels == [0.8, 0.95]
+    raw_params["cases"]["tiny"]["evaluate"] = {"interval_levels": [0.95, 0.5]}
+    assert parse_params(raw_params).cases["tiny"].evaluate.interval_levels == [0.5, 0.95]
+
+
 def test_a_wheel_source_takes_one_member_or_several(raw_params):
     raw_params["sources"]["prices"] = {"kind": "wheel", "package": "data==1.0",
                                        "members": {"d/train.tsv": "a" * 64, "d/test.tsv": "b" * 64}}

@@ -253,6 +253,18 @@ def test_forecasts_come_back_in_the_targets_units_one_column_per_step():
     np.testing.assert_allclose(table[["glucose_step_1", "glucose_step_2"]], [[100, 110], [90, 105]])
 
 
+def test_interval_bounds_sit_beside_each_forecast_at_the_versions_radii_per_step():
+    facts = {"feature_names": ["glucose"], "feature_mean": [100.0], "feature_scale": [10.0], "horizon": 2}
+    origins = np.array(["2024-01-01T00:00", "2024-01-01T00:05"], dtype="datetime64[ns]")
+    table = forecast_table(origins, np.array([[0.0, 1.0], [-1.0, 0.5]]), facts, {"80": [5.0, 9.0], "95": [8.0, 15.0]})
+    assert table.columns.tolist() == [
+        "origin", "glucose_step_1", "glucose_step_1_lower_80", "glucose_step_1_upper_80", "glucose_step_1_lower_95",
+        "glucose_step_1_upper_95", "glucose_step_2", "glucose_step_2_lower_80", "glucose_step_2_upper_80",
+        "glucose_step_2_lower_95", "glucose_step_2_upper_95"]
+    np.testing.assert_allclose(table["glucose_step_2_lower_80"], [101, 96])
+    np.testing.assert_allclose(table["glucose_step_1_upper_95"], [108, 98])
+
+
 def test_a_model_on_other_features_is_refused():
     series, _ = forecasting.prepare_series(sensor_readings(), sensor_config())
     facts = {**series.serving_facts(), "feature_names": ["glucose", "insulin"]}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.tasks.forecasting.intervals import conformal_radius, interval_bounds, interval_scores
+from seqcase.tasks.forecasting.intervals import (calibrated_scores, conformal_radius, interval_bounds, interval_scores,
+                                                  level_key, weighted_interval_score)
 
 
 def test_the_radius_is_the_ceil_n_plus_1_level_th_smallest_error_per_step():
@@ -32,3 +33,35 @@ def test_calibrated_on_validation_errors_the_test_coverage_is_near_nominal():
     radius = conformal_radius(validation, 0.9)
     lower, upper = interval_bounds(np.zeros_like(test), radius)
     assert interval_scores(test, lower, upper, 0.9)["coverage"] == pytest.approx(0.9, abs=0.015)
+
+
+def test_calibrated_scores_give_radii_per_level_and_step_and_the_scores_under_them():
+    validation_actual = np.column_stack([np.arange(1, 20, dtype=float), 2 * np.arange(1, 20, dtype=float)])
+    validation_forecast = np.zeros_like(validation_actual)  # errors 1..19 at step 1, 2..38 at step 2
+    test_actual = np.array([[0.0, 0.0], [17.0, 30.0], [-20.0, 40.0]])
+    result = calibrated_scores(validation_actual, validation_forecast, test_actual, np.zeros_like(test_actual),
+                               [0.8, 0.95])
+    # n = 19: level 0.8 takes the 16th smallest error, 0.95 the 19th (ceil(20 * 0.95) = 19).
+    assert result["interval_radius"] == {"80": {"h1": 16.0, "h2": 32.0}, "95": {"h1": 19.0, "h2": 38.0}}
+    # 80 %: step 1 covers 0 (yes), 17 (no, by 1), -20 (no, by 4); step 2 covers 0, 30; not 40 (by 8).
+    assert result["per_horizon"]["h1"]["coverage_80"] == pytest.approx(1 / 3)
+    assert result["per_horizon"]["h2"]["coverage_80"] == pytest.approx(2 / 3)
+    assert result["coverage_80"] == pytest.approx(3 / 6) and result["width_80"] == pytest.approx((32 + 64) / 2)
+    assert result["per_horizon"]["h1"]["winkler_80"] == pytest.approx(32 + 10 * (0 + 1 + 4) / 3)
+    assert result["coverage_95"] == pytest.approx(4 / 6)  # 17 and 30 inside now; -20 and 40 still out
+
+
+def test_the_weighted_interval_score_by_hand():
+    # One value, forecast 0, actual 3; the 80 % interval [-1, 1] misses by 2, the 50 % one [-0.5, 0.5] by 2.5.
+    bounds = {0.8: (np.array([[-1.0]]), np.array([[1.0]])), 0.5: (np.array([[-0.5]]), np.array([[0.5]]))}
+    score = weighted_interval_score(np.array([[3.0]]), np.array([[0.0]]), bounds)
+    interval_80 = 2 + (2 / 0.2) * 2  # 22
+    interval_50 = 1 + (2 / 0.5) * 2.5  # 11
+    assert score[0, 0] == pytest.approx((3 / 2 + 0.1 * interval_80 + 0.25 * interval_50) / 2.5)
+
+
+def test_too_few_validation_windows_for_a_level_are_refused_with_how_many_it_needs():
+    errors = np.ones((10, 1))
+    with pytest.raises(ValueError, match="has 10 windows; a 95 % interval needs at least 19"):
+        calibrated_scores(errors, np.zeros_like(errors), errors, np.zeros_like(errors), [0.95])
+    assert level_key(0.8) == "80" and level_key(0.975) == "97.5"

@@ -198,6 +198,12 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     lstm = metrics["models"]["lstm"]
     assert lstm["rmse"] > 0 and 0 <= lstm["dm_pvalue"] <= 1 and set(lstm["per_horizon"]) == {"h1", "h2"}
     assert metrics["models"]["naive"]["rmse_ratio_to_naive"] == 1.0
+    # Intervals at the default levels, calibrated per step on validation, scored on test.
+    assert set(lstm["interval_radius"]) == {"80", "95"}
+    assert 0 < lstm["interval_radius"]["80"]["h2"] < lstm["interval_radius"]["95"]["h2"]
+    assert 0 <= lstm["per_horizon"]["h2"]["coverage_95"] <= 1 and lstm["wis"] > 0
+    assert "## Prediction intervals, 95 %" in (root / "reports/tiny/report.md").read_text()
+    assert (root / "reports/tiny/figures/intervals_h2.png").is_file()
     html = (root / "reports/tiny/report.html").read_text()
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
     assert "over resampled seeds and test windows" in (root / "reports/tiny/report.md").read_text()
@@ -334,10 +340,17 @@ def test_predict_reads_raw_rows_of_a_series_of_beats_and_of_transactions(project
 
     forecasts = pd.read_csv(root / "tiny_predicted.csv")
     # 40 prices give 39 log returns; one forecast per full window, two steps each (the horizon).
-    assert forecasts.columns.tolist() == ["origin", "Close_log_return_step_1", "Close_log_return_step_2"]
+    bounds = [f"_{side}_{level}" for level in ("80", "95") for side in ("lower", "upper")]
+    assert forecasts.columns.tolist() == ["origin", *(f"Close_log_return_step_{step}{bound}" for step in (1, 2)
+                                                      for bound in ("", *bounds))]
+    # The bounds are the forecast plus or minus the champion version's radius, calibrated on validation.
+    champion = MlflowClient().get_model_version_by_alias("seqcase-tiny", "champion")
+    radius = float(champion.tags["seqcase.interval_radius_95"].split()[1])
+    np.testing.assert_allclose(forecasts["Close_log_return_step_2_upper_95"] - forecasts["Close_log_return_step_2"],
+                               radius)
     assert len(forecasts) == 39 - window_length("tiny") + 1
     assert pd.Timestamp(forecasts["origin"].iloc[-1]) == pd.bdate_range("2020-01-01", periods=40)[-1]
-    assert forecasts.iloc[:, 1:].abs().max().max() < 0.2  # daily log returns, not scaled values
+    assert forecasts.filter(regex=r"step_\d$").abs().max().max() < 0.2  # daily log returns, not scaled values
     classes = pd.read_csv(root / "beats_predicted.csv")
     assert classes.filter(like="probability_").sum(axis=1).round(4).eq(1).all()
     assert set(classes["predicted"]) <= {"flat", "rising", "bump"} and len(classes) == 3

@@ -26,15 +26,23 @@ def model_uri(case_name: str, version: int | None = None) -> str:
     return f"models:/{name}/{version}" if version else f"models:/{name}@{tracking.CHAMPION}"
 
 
+def registered_version(case_name: str, version: int | None = None):
+    """The registry's record of the version (or the champion): its tags and run."""
+    from mlflow.tracking import MlflowClient
+
+    name = tracking.registered_model_name(case_name)
+    client = MlflowClient()
+    return (client.get_model_version(name, str(version)) if version
+            else client.get_model_version_by_alias(name, tracking.CHAMPION))
+
+
 def decision_threshold(case_name: str, version: int | None = None) -> float:
     """The threshold the model version was evaluated with (chosen on validation), from its run."""
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient()
     name = tracking.registered_model_name(case_name)
-    registered = (client.get_model_version(name, str(version)) if version
-                  else client.get_model_version_by_alias(name, tracking.CHAMPION))
-    metrics = client.get_run(registered.run_id).data.metrics
+    registered = registered_version(case_name, version)
+    metrics = MlflowClient().get_run(registered.run_id).data.metrics
     if "test_threshold" not in metrics:
         raise UserError(f"{name} version {registered.version}: its run {registered.run_id} has no test_threshold")
     return float(metrics["test_threshold"])
@@ -73,6 +81,15 @@ class Request:
 
     def threshold(self) -> float:
         return decision_threshold(self.case_name, self.version)
+
+    def interval_radius(self) -> dict[str, list[float]]:
+        """The version's interval radii per level ('80': one per step ahead), calibrated on
+        validation when it was registered; none for a version registered before intervals."""
+        prefix = "seqcase.interval_radius_"
+        tags = registered_version(self.case_name, self.version).tags
+        return {key.removeprefix(prefix): [float(value) for value in text.split()]
+                for key, text in sorted(tags.items(), key=lambda item: float(item[0].removeprefix(prefix)))
+                if key.startswith(prefix)}
 
 
 def served_uri(case_name: str, version: int | None = None) -> str:

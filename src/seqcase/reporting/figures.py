@@ -35,6 +35,25 @@ def forecast_figure(path: Path, timestamps: np.ndarray, actual: np.ndarray, fore
     return save_figure(figure, path)
 
 
+def fan_figure(path: Path, timestamps: np.ndarray, actual: np.ndarray, forecast: np.ndarray,
+               bounds: dict[str, tuple[np.ndarray, np.ndarray]], title: str, ylabel: str = "") -> Path:
+    """A forecast with its prediction intervals (widest palest) against the actual values."""
+    figure, axis = plt.subplots(figsize=(10, 4))
+    dates = pd.to_datetime(timestamps)
+    widest_first = sorted(bounds, key=lambda key: float(key), reverse=True)
+    for shade, key in zip(np.linspace(0.2, 0.45, len(widest_first)), widest_first):
+        lower, upper = bounds[key]
+        axis.fill_between(dates, lower, upper, color="tab:blue", alpha=float(shade), linewidth=0,
+                          label=f"{key} % interval")
+    axis.plot(dates, forecast, color="tab:blue", linewidth=1, label="forecast")
+    axis.plot(dates, actual, color="black", linewidth=1, label="actual")
+    axis.set_title(title)
+    axis.set_ylabel(ylabel)
+    axis.legend(loc="upper left", fontsize=8)
+    figure.autofmt_xdate()
+    return save_figure(figure, path)
+
+
 def learning_curves_figure(path: Path, curves: dict[str, pd.DataFrame]) -> Path:
     figure, axis = plt.subplots(figsize=(7, 4))
     for name, curve in curves.items():

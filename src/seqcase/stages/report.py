@@ -70,15 +70,22 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
 
 
 def registered_run(name: str, scores: dict, training: dict, book: tracking.RunBook, key: str,
-                   higher: bool) -> tuple[str, str]:
-    """(run, model name) of what the registry serves for a chosen network: a seed ensemble is logged
-    in its variant's run; a variant chosen by its mean over seeds serves its seed with the best
-    validation value (chosen on validation too)."""
+                   higher: bool) -> tuple[str, str, dict]:
+    """(run, model name, its scores) of what the registry serves for a chosen network: a seed
+    ensemble is logged in its variant's run; a variant chosen by its mean over seeds serves its seed
+    with the best validation value (chosen on validation too)."""
     if name not in training:
-        return training[name.removesuffix(ENSEMBLE_SUFFIX)]["run_id"], name
+        return training[name.removesuffix(ENSEMBLE_SUFFIX)]["run_id"], name, scores
     seeds = scores["seeds"]
     seed = (max if higher else min)(seeds, key=lambda seed: seeds[seed][key])
-    return book.runs[member_name(name, int(seed))], name
+    return book.runs[member_name(name, int(seed))], name, seeds[seed]
+
+
+def interval_tags(served: dict) -> dict[str, str]:
+    """The served network's interval radii per level, one per step ahead (calibrated on validation),
+    so `predict` writes the bounds beside each forecast from the registered version alone."""
+    return {f"seqcase.interval_radius_{level}": " ".join(repr(float(value)) for value in radii.values())
+            for level, radii in served.get("interval_radius", {}).items()}
 
 
 def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: dict, paths: CasePaths,
@@ -90,12 +97,12 @@ def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: d
     name, key, value, higher = chosen
     scores = metrics["models"][name]
     test_metric = key.removeprefix("validation_")
-    run_id, logged_name = registered_run(name, scores, training, book, key, higher)
+    run_id, logged_name, served = registered_run(name, scores, training, book, key, higher)
     uri = tracking.logged_model_uri(book.experiment_id, run_id, logged_name)
     variant = name.removesuffix(ENSEMBLE_SUFFIX)
     spread = metrics["models"][variant].get("over_seeds", {}).get(test_metric, {})
     tags = {"seqcase.test_metric": test_metric, "seqcase.test_value": repr(float(scores[test_metric])),
-            "seqcase.seeds": " ".join(map(str, training[variant]["seeds"]))}
+            "seqcase.seeds": " ".join(map(str, training[variant]["seeds"])), **interval_tags(served)}
     if spread.get("interval"):
         tags["seqcase.seed_test_interval"] = " ".join(repr(float(bound)) for bound in spread["interval"])
     verdict = metrics.get("verdict", {})

@@ -29,18 +29,27 @@ def inference_windows(frame: pd.DataFrame, config: ForecastingPrepare, facts: di
     return rows.timestamps[last], inputs[last[:, None] + np.arange(-window_length + 1, 1)]
 
 
-def forecast_table(origins: np.ndarray, scaled: np.ndarray, facts: dict) -> pd.DataFrame:
-    """One row per forecast origin; one column per step ahead, in the target's own units."""
+def forecast_table(origins: np.ndarray, scaled: np.ndarray, facts: dict,
+                   radius: dict[str, list[float]] | None = None) -> pd.DataFrame:
+    """One row per forecast origin; per step ahead the forecast in the target's own units, and the
+    bounds of each interval level beside it (`<target>_step_1_lower_80`, `..._upper_80`)."""
     forecasts = np.asarray(scaled, dtype=np.float64).reshape(len(origins), facts["horizon"])
     forecasts = forecasts * facts["feature_scale"][0] + facts["feature_mean"][0]
     target = facts["feature_names"][0]
-    return pd.DataFrame({"origin": origins, **{f"{target}_step_{step + 1}": forecasts[:, step]
-                                               for step in range(facts["horizon"])}})
+    columns = {"origin": origins}
+    for step in range(facts["horizon"]):
+        name = f"{target}_step_{step + 1}"
+        columns[name] = forecasts[:, step]
+        for level, radii in (radius or {}).items():
+            columns[f"{name}_lower_{level}"] = forecasts[:, step] - radii[step]
+            columns[f"{name}_upper_{level}"] = forecasts[:, step] + radii[step]
+    return pd.DataFrame(columns)
 
 
 def predict(request, input_path: Path) -> pd.DataFrame:
     """One row per full window of the input series (`origin`: its last timestamp), the forecast per
-    step ahead in the target's units."""
+    step ahead in the target's units and its interval bounds at the levels the version was
+    calibrated at."""
     frame = read_table(input_path, request.case.prepare)
     origins, windows = inference_windows(frame, request.case.prepare, request.facts, request.window_length)
-    return forecast_table(origins, request.predict(windows), request.facts)
+    return forecast_table(origins, request.predict(windows), request.facts, request.interval_radius())

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from seqcase.io import read_json
 from seqcase.paths import CasePaths
 from seqcase.reporting import figures
@@ -26,20 +29,54 @@ STEP_NOTES = {
 }
 
 
-def table_rows(scores: dict, families: dict[str, str]) -> list[list[str]]:
+def table_rows(scores: dict, families: dict[str, str], columns: list[str]) -> list[list[str]]:
     ordered = sorted(scores, key=lambda name: scores[name]["rmse"])
-    return [[name, families[name], *(cell(scores[name].get(column)) for column in TABLE_COLUMNS)] for name in ordered]
+    return [[name, families[name], *(cell(scores[name].get(column)) for column in columns)] for name in ordered]
+
+
+def interval_levels(scores: dict) -> list[str]:
+    """The levels ('80', '95') the models' intervals were scored at; none when intervals are off."""
+    return list(next(iter(scores.values())).get("interval_radius", {}))
+
+
+def interval_steps(steps: list[int], horizon: int) -> list[int]:
+    """The steps ahead the interval tables single out: the case's, else the first and the last."""
+    return steps or sorted({1, horizon})
+
+
+def interval_tables(scores: dict, families: dict[str, str], steps: list[int], frequency: str | None) -> list[Table]:
+    """Per level: each model's test coverage, mean width and interval score, overall and at the steps."""
+    result = []
+    for level in interval_levels(scores):
+        step_columns = [(step, name) for step in steps for name in ("coverage", "width")]
+        header = ["model", "family", "coverage", "width", "Winkler",
+                  *(f"{name} at {step_name(step, frequency)}" for step, name in step_columns)]
+        ordered = sorted(scores, key=lambda name: scores[name][f"winkler_{level}"])
+        rows = [[name, families[name], *(cell(scores[name][f"{metric}_{level}"]) for metric in ("coverage", "width",
+                                                                                              "winkler")),
+                 *(cell(scores[name]["per_horizon"][f"h{step}"][f"{metric}_{level}"]) for step, metric in step_columns)]
+                for name in ordered]
+        result.append(Table(
+            f"Prediction intervals, {level} % (split conformal, calibrated on validation)", header, rows,
+            f"Each model's interval is its forecast plus or minus the radius that covered {level} % of its own "
+            "validation errors at that step ahead (the ceil((n + 1) level)-th smallest); the test part is only "
+            "scored. Coverage: share of test values inside (nominal " + f"{float(level) / 100:g}" + "). Width: mean "
+            "width in the target's units. Winkler: width plus 2 / (1 - level) times the miss, lower is better."))
+    return result
 
 
 def tables(metrics: dict, families: dict[str, str], steps: list[int], frequency: str | None) -> list[Table]:
     scores = metrics["models"]
+    columns = [*TABLE_COLUMNS, *(["wis"] if interval_levels(scores) else [])]
     result = [Table(
         f"Test metrics ({metrics['test_examples']} windows, horizon {metrics['horizon']}, all steps)",
-        ["model", "family", *TABLE_COLUMNS], table_rows(scores, families),
+        ["model", "family", *columns], table_rows(scores, families, columns),
         "dm_pvalue: one-sided Diebold-Mariano test against the naive forecast (squared error, Harvey-Leybourne-"
         "Newbold correction). MASE: MAE over the naive forecast's in-sample one-step MAE. Directional accuracy: "
         "share of forecasts moving the right way from the no-change forecast. validation_rmse: RMSE on the "
-        "validation windows, which every choice (the verdict's model, the best model) is made on.")]
+        "validation windows, which every choice (the verdict's model, the best model) is made on."
+        + (" wis: weighted interval score of the forecast and its intervals (Bracher et al. 2021), the CRPS as "
+           "those quantiles approximate it, in the target's units." if interval_levels(scores) else ""))]
     for step in steps:
         values = {name: scores[name]["per_horizon"][f"h{step}"] for name in scores}
         columns = [column for column in STEP_COLUMNS if column in next(iter(values.values()))]
@@ -47,7 +84,7 @@ def tables(metrics: dict, families: dict[str, str], steps: list[int], frequency:
         result.append(Table(f"At {step_name(step, frequency)}", ["model", "family", *(STEP_COLUMNS[c] for c in columns)],
                             [[name, families[name], *(cell(values[name][c]) for c in columns)] for name in ordered],
                             " ".join(note for column, note in STEP_NOTES.items() if column in columns)))
-    return result
+    return result + interval_tables(scores, families, interval_steps(steps, metrics["horizon"]), frequency)
 
 
 def window_table(series: PreparedSeries, window_lengths: list[int]) -> Table:
@@ -61,7 +98,7 @@ def window_table(series: PreparedSeries, window_lengths: list[int]) -> Table:
 
 
 def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict, families: dict[str, str],
-                 case: ForecastingCase, series: PreparedSeries) -> dict[str, Path]:
+                 case: ForecastingCase, series: PreparedSeries, training: dict) -> dict[str, Path]:
     scores = metrics["models"]
     frequency = series.frequency
     shared, predictions = load_predictions_file(evaluation)
@@ -84,12 +121,47 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
         per_horizon = {name: [scores[name]["per_horizon"][f"h{h + 1}"]["rmse"] for h in range(actual.shape[1])]
                        for name in shown}
         drawn["RMSE by steps ahead"] = figures.horizon_figure(directory / "rmse_by_horizon.png", per_horizon)
+    drawn.update(fan_charts(directory, metrics, case, series, best, predictions[best], shared, training))
     if "clarke" in case.evaluate.metrics and best_recurrent:
         for clarke_step in case.evaluate.steps or [1]:
             title = f"{best_recurrent[0]}, {step_name(clarke_step, frequency)}"
             drawn[f"Clarke error grid: {title}"] = figures.clarke_grid_figure(
                 directory / f"clarke_h{clarke_step}.png", actual[:, clarke_step - 1],
                 predictions[best_recurrent[0]][:, clarke_step - 1], title)
+    return drawn
+
+
+def plotted_radius(scores: dict, name: str, training: dict) -> dict[str, dict[str, float]]:
+    """The radii behind a plotted forecast: a variant's plots show its first seed's network, so its
+    first seed's radii (the variant's own entry holds their mean over seeds)."""
+    entry = scores[name]
+    if name in training and "seeds" in entry:
+        entry = entry["seeds"][str(training[name]["seeds"][0])]
+    return entry["interval_radius"]
+
+
+def fan_charts(directory: Path, metrics: dict, case: ForecastingCase, series: PreparedSeries, name: str,
+               forecast: np.ndarray, shared: dict, training: dict) -> dict[str, Path]:
+    """The best model's forecast with its intervals over the first `interval_span` of the test part,
+    one chart per step the case singles out."""
+    scores = metrics["models"]
+    if not interval_levels(scores):
+        return {}
+    radius = plotted_radius(scores, name, training)
+    positions, actual = shared["positions"], shared["actual"]
+    drawn = {}
+    for step in interval_steps(case.evaluate.steps, metrics["horizon"]):
+        timestamps = series.timestamps[positions + step - 1]
+        shown = np.ones(len(timestamps), dtype=bool)
+        if case.evaluate.interval_span:
+            shown = timestamps < timestamps[0] + pd.Timedelta(case.evaluate.interval_span).to_timedelta64()
+        point = forecast[shown, step - 1]
+        bounds = {level: (point - radii[f"h{step}"], point + radii[f"h{step}"]) for level, radii in radius.items()}
+        span = f"the first {case.evaluate.interval_span} of the test part" if case.evaluate.interval_span else "the test part"
+        title = f"{name}, {step_name(step, series.frequency)}: forecast and intervals over {span}"
+        drawn[f"Prediction intervals: {name}, {step_name(step, series.frequency)}"] = figures.fan_figure(
+            directory / f"intervals_h{step}.png", timestamps[shown], actual[shown, step - 1], point, bounds, title,
+            series.feature_names[0])
     return drawn
 
 
@@ -118,5 +190,6 @@ def report(case: ForecastingCase, metrics: dict, families: dict[str, str], paths
     return ReportContent(
         verdict=metrics["verdict"], tables=[*tables(metrics, families, case.evaluate.steps, frequency),
                                             window_table(series, lengths)],
-        figures=draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, case, series),
+        figures=draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, case, series,
+                             training),
         data=data, training=training)

@@ -102,6 +102,26 @@ class ForecastingEvaluate(StrictModel):
 
     steps: list[int] = Field(default_factory=list, description="steps ahead the report and verdict single out")
     metrics: list[Literal["mard", "clarke", "time_lag"]] = Field(default_factory=list)
+    interval_levels: list[float] = Field(
+        default_factory=lambda: [0.8, 0.95],
+        description="prediction intervals, by split conformal prediction on each model's validation errors; [] for none")
+    interval_span: str | None = Field(
+        None, description="how much of the test part the fan chart draws ('1D', '91D'); None: the whole test part")
+
+    @field_validator("interval_levels")
+    @classmethod
+    def _levels(cls, levels: list[float]) -> list[float]:
+        wrong = [level for level in levels if not 0 < level < 1]
+        if wrong:
+            raise ValueError(f"{wrong} are not levels; allowed: numbers between 0 and 1, such as 0.8 and 0.95")
+        if len(set(levels)) != len(levels):
+            raise ValueError(f"{levels} names a level twice")
+        return sorted(levels)
+
+    @field_validator("interval_span")
+    @classmethod
+    def _span(cls, value: str | None) -> str | None:
+        return _duration(value)
 
 
 class ForecastingCase(CaseBase):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from seqcase.evaluation.seeds import VerdictWords, aggregate_seeds, seeded_verdict
+from seqcase.errors import DataError
 from seqcase.evaluation.verdicts import chosen_on_validation, model_families
 from seqcase.models.hyperparameters import Family
 from seqcase.splits import Split
@@ -18,6 +19,7 @@ from seqcase.tasks.forecasting.baselines import fit_baselines
 from seqcase.tasks.forecasting.data import (PreparedSeries, actual_values, make_windows, no_change_forecast, step_name,
                                             window_positions)
 from seqcase.tasks.forecasting.glucose import clarke_shares, mard
+from seqcase.tasks.forecasting.intervals import calibrated_scores
 from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, time_lag
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
@@ -43,16 +45,17 @@ def window_losses(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return ((actual - predicted) ** 2).mean(axis=1)
 
 
-def score_forecasts(series: PreparedSeries, forecasters: dict,
-                    extra_metrics: list[str] = ()) -> tuple[np.ndarray, np.ndarray, dict, dict]:
-    """Predict the test windows every model can see, score each against actuals and the naive.
+def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: list[str] = (),
+                    interval_levels: list[float] = ()) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """Predict the test windows every model can see, score each against actuals and the naive, and
+    each model's prediction intervals (calibrated on its validation errors) at `interval_levels`.
 
     Returns the windows' first-target positions, their actual values, the predictions and scores.
     """
     longest = max(forecaster.window_length for forecaster in forecasters.values())
     positions = window_positions(series, longest, Split.TEST)
     if len(positions) < 3:
-        raise ValueError(f"only {len(positions)} test windows for window length {longest}; the test part is too short")
+        raise DataError(f"only {len(positions)} test windows for window length {longest}; the test part is too short")
     actual = actual_values(series, positions)
     no_change = no_change_forecast(series, positions)
     training_positions = window_positions(series, 1, Split.TRAIN)
@@ -63,8 +66,9 @@ def score_forecasts(series: PreparedSeries, forecasters: dict,
     naive_loss = window_losses(actual, predictions["naive"])
     scores = {name: forecast_scores(actual, predicted, no_change, naive_training_mae)
               for name, predicted in predictions.items()}
-    for name, rmse in validation_rmse(series, forecasters, longest).items():
-        scores[name]["validation_rmse"] = rmse
+    validation_actual, validation_predictions = validation_forecasts(series, forecasters, longest)
+    for name, predicted in validation_predictions.items():
+        scores[name]["validation_rmse"] = float(np.sqrt(np.mean((validation_actual - predicted) ** 2)))
     for name, result in scores.items():
         if name == "naive":
             statistic, p_value = float("nan"), float("nan")
@@ -73,17 +77,33 @@ def score_forecasts(series: PreparedSeries, forecasters: dict,
         result.update(dm_statistic=statistic, dm_pvalue=p_value,
                       rmse_ratio_to_naive=result["rmse"] / scores["naive"]["rmse"])
         add_step_metrics(result, series, positions, actual, predictions[name], predictions["naive"], extra_metrics)
+        if interval_levels:
+            add_intervals(result, validation_actual, validation_predictions[name], actual, predictions[name],
+                          interval_levels)
     return positions, actual, predictions, scores
 
 
-def validation_rmse(series: PreparedSeries, forecasters: dict, window_length: int) -> dict[str, float]:
-    """Each forecaster's RMSE on the validation windows (all steps ahead): what every choice is made on."""
+def validation_forecasts(series: PreparedSeries, forecasters: dict,
+                         window_length: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The validation windows' actual values and each forecaster's forecasts of them: every choice
+    (RMSE) and every interval's calibration (errors) is made on these, never on the test part."""
     positions = window_positions(series, window_length, Split.VALIDATION)
     if len(positions) == 0:
-        raise ValueError(f"no validation window for window length {window_length}; the validation part is too short")
-    actual = actual_values(series, positions)
-    return {name: float(np.sqrt(np.mean((actual - forecaster.predict(series, positions)) ** 2)))
-            for name, forecaster in forecasters.items()}
+        raise DataError(f"no validation window for window length {window_length}; the validation part is too short")
+    return (actual_values(series, positions),
+            {name: forecaster.predict(series, positions) for name, forecaster in forecasters.items()})
+
+
+def add_intervals(result: dict, validation_actual: np.ndarray, validation_forecast: np.ndarray,
+                  actual: np.ndarray, predicted: np.ndarray, levels: list[float]) -> None:
+    """A model's split conformal intervals: radii from its validation errors, scores on test."""
+    try:
+        calibrated = calibrated_scores(validation_actual, validation_forecast, actual, predicted, levels)
+    except ValueError as error:
+        raise DataError(f"evaluate.interval_levels: {error}") from None
+    for step, values in calibrated.pop("per_horizon").items():
+        result["per_horizon"][step].update(values)
+    result.update(calibrated)
 
 
 def add_step_metrics(result: dict, series: PreparedSeries, positions: np.ndarray, actual: np.ndarray,
@@ -167,7 +187,7 @@ def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, trai
                    for variant, model in networks.items()}
     baselines = fit_baselines(series, case.baselines.chosen())
     positions, actual, predictions, scores = score_forecasts(series, {**forecasters, **baselines},
-                                                             case.evaluate.metrics)
+                                                             case.evaluate.metrics, case.evaluate.interval_levels)
     scores = aggregate_seeds(scores, training)
     result = verdict(scores, training, predictions, actual, settings.significance, settings.seed, case.evaluate.steps,
                      series.frequency)

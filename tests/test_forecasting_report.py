@@ -1,0 +1,58 @@
+"""The forecasting report's interval tables and fan charts, from scores made here."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+
+from conftest import series_from
+from seqcase.config import parse_params
+from seqcase.tasks.forecasting import report
+
+
+def interval_scores(coverage_80: float, width_80: float) -> dict:
+    step = {"coverage_80": coverage_80, "width_80": width_80, "winkler_80": width_80 + 1}
+    return {"interval_radius": {"80": {"h1": width_80 / 2, "h2": width_80 / 2}}, **step,
+            "per_horizon": {"h1": dict(step), "h2": dict(step)}}
+
+
+def test_one_interval_table_per_level_with_the_steps_best_winkler_first():
+    scores = {"naive": interval_scores(0.82, 4.0), "gru_ensemble": interval_scores(0.79, 2.0)}
+    families = {"naive": "baseline", "gru_ensemble": "recurrent"}
+    [table] = report.interval_tables(scores, families, report.interval_steps([], 2), "5min")
+    assert table.title.startswith("Prediction intervals, 80 %")
+    assert table.header[-4:] == ["coverage at step 1 (5 min)", "width at step 1 (5 min)",
+                                 "coverage at step 2 (10 min)", "width at step 2 (10 min)"]
+    assert [row[:4] for row in table.rows] == [["gru_ensemble", "recurrent", "0.79", "2"], ["naive", "baseline", "0.82", "4"]]
+    assert report.interval_tables({"naive": {"rmse": 1.0}}, families, [1], None) == []
+
+
+def test_the_fan_chart_draws_the_first_span_of_the_test_part_with_the_plotted_seeds_radii(tmp_path, raw_params):
+    series = series_from(np.random.default_rng(0).normal(0, 1, 200), horizon=2)
+    raw_params["cases"]["tiny"]["evaluate"] = {"interval_span": "10D"}
+    case = parse_params(raw_params).cases["tiny"]
+    positions = np.flatnonzero(series.split == 2)[:-1]
+    shared = {"positions": positions, "actual": np.zeros((len(positions), 2))}
+    training = {"gru": {"seeds": [3, 4]}}
+    metrics = {"horizon": 2, "models": {"gru": {"interval_radius": {"80": {"h1": 9.0, "h2": 9.0}},
+                                                "seeds": {"3": interval_scores(0.8, 2.0), "4": interval_scores(0.8, 6.0)}}}}
+    with mock.patch.object(report.figures, "fan_figure", side_effect=lambda path, *rest: path) as drawn:
+        charts = report.fan_charts(tmp_path, metrics, case, series, "gru", np.ones((len(positions), 2)), shared,
+                                   training)
+    assert list(charts) == ["Prediction intervals: gru, step 1", "Prediction intervals: gru, step 2"]
+    timestamps, actual, forecast, bounds = drawn.call_args_list[0].args[1:5]
+    assert len(timestamps) == 10 and (timestamps - timestamps[0]).max() < np.timedelta64(10, "D")
+    # The first seed's radius (1.0), the one whose forecasts the report plots, not the seeds' mean (9.0).
+    np.testing.assert_allclose(bounds["80"][0], 0.0)
+    np.testing.assert_allclose(bounds["80"][1], 2.0)
+
+
+def test_the_fan_figure_is_a_png(tmp_path):
+    from seqcase.reporting.figures import fan_figure
+
+    dates = np.arange(5).astype("datetime64[D]")
+    path = fan_figure(tmp_path / "fan.png", dates, np.arange(5.0), np.arange(5.0),
+                      {"80": (np.arange(5.0) - 1, np.arange(5.0) + 1), "95": (np.arange(5.0) - 2, np.arange(5.0) + 2)},
+                      "title", "glucose")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
