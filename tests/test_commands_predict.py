@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import yaml
 
-from seqcase.commands.predict import model_uri, predict_csv
+from seqcase.commands.predict import interval_radius, model_uri, predict_csv
 from seqcase.errors import UserError
 from seqcase.evaluation.binary import binary_predictions
 from seqcase.tasks.classification.predict import class_predictions
@@ -25,6 +25,13 @@ def test_a_sequence_gets_every_class_probability_and_the_most_probable_class():
 def test_the_champion_or_a_named_version():
     assert model_uri("imdb") == "models:/seqcase-imdb@champion"
     assert model_uri("imdb", 3) == "models:/seqcase-imdb/3"
+
+
+def test_interval_radii_come_from_the_versions_tags_narrowest_level_first():
+    tags = {"seqcase.variant": "gru", "seqcase.interval_radius_95": "2.5 4.0", "seqcase.interval_radius_80": "1.5 2.0",
+            "seqcase.seeds": "7 8 9"}
+    assert interval_radius(tags) == {"80": [1.5, 2.0], "95": [2.5, 4.0]}
+    assert list(interval_radius(tags)) == ["80", "95"] and interval_radius({"seqcase.variant": "gru"}) == {}
 
 
 def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, raw_params):

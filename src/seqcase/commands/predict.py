@@ -85,11 +85,14 @@ class Request:
     def interval_radius(self) -> dict[str, list[float]]:
         """The version's interval radii per level ('80': one per step ahead), calibrated on
         validation when it was registered; none for a version registered before intervals."""
-        prefix = "seqcase.interval_radius_"
-        tags = registered_version(self.case_name, self.version).tags
-        return {key.removeprefix(prefix): [float(value) for value in text.split()]
-                for key, text in sorted(tags.items(), key=lambda item: float(item[0].removeprefix(prefix)))
-                if key.startswith(prefix)}
+        return interval_radius(registered_version(self.case_name, self.version).tags)
+
+
+def interval_radius(tags: dict[str, str]) -> dict[str, list[float]]:
+    """A model version's `seqcase.interval_radius_<level>` tags, by level (narrowest first)."""
+    prefix = "seqcase.interval_radius_"
+    levels = sorted((key.removeprefix(prefix) for key in tags if key.startswith(prefix)), key=float)
+    return {level: [float(value) for value in tags[prefix + level].split()] for level in levels}
 
 
 def served_uri(case_name: str, version: int | None = None) -> str:
