@@ -36,3 +36,20 @@ def test_a_latin_1_file_is_named_with_the_byte_that_is_not_utf_8(tmp_path, raw_p
     with pytest.raises(DataError, match=r"raw/prices/prices.csv: not UTF-8 text \(byte 0xe9 at position \d+\); save "
                                         r"it as UTF-8"):
         prepare_from(tmp_path, raw_params, text.encode("latin-1"))
+
+
+def test_a_check_of_the_rows_names_the_files_it_read(tmp_path, raw_params, monkeypatch):
+    from seqcase.tasks import get_task
+
+    def refuse(case, locate, seed):
+        locate(None)
+        raise DataError("class(es) ['12'] have fewer than 2 examples: they cannot be on both sides of a split")
+
+    monkeypatch.setattr(get_task("forecasting"), "prepare", refuse)
+    with pytest.raises(DataError, match=r"^\S*raw/prices/prices.csv: class\(es\) \['12'\] have fewer than 2"):
+        prepare_from(tmp_path, raw_params, make_prices(200).to_csv(index=False).encode())
+
+
+def test_a_message_that_names_its_file_already_is_left_alone(tmp_path, raw_params):
+    with pytest.raises(DataError, match=r"^\S*raw/prices/prices.csv: empty"):
+        prepare_from(tmp_path, raw_params, b"")

@@ -71,6 +71,11 @@ def run(params_path: Path, case_name: str, raw_root: Path = RAW_ROOT) -> dict:
         prepared, summary = task.prepare(case, locate, params.seed)
     except UNREADABLE as error:
         raise DataError(unreadable(located[-1] if located else raw_directory(case.source, raw_root), error)) from None
+    except DataError as error:  # a check of the rows (a class of one row, no positive in a part): name the files
+        files = list(dict.fromkeys(map(str, located)))
+        if files and not any(file in str(error) for file in files):
+            raise DataError(f"{', '.join(files)}: {error}") from None
+        raise
     task.save_prepared(prepared, summary, paths.prepared)
     logger.info("%s: %s", case_name, summary)
     logger.info("%s: peak memory of the prepare stage %.0f MB", case_name, peak_memory_megabytes())
