@@ -74,6 +74,20 @@ BASE_CASE = {
     "evaluate": {},
 }
 
+def with_verses_case(raw_params: dict, directory: Path) -> Path:
+    """params.yaml in `directory` with a character language model case `verses` beside the tiny one."""
+    import yaml
+
+    raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}
+    raw_params["cases"]["verses"] = {
+        "task": "text_generation", "source": "verses", "description": "Verses.", "prepare": {},
+        "models": {"gru": {}}, "tune": {"search_space": {"window_length": 16, "embedding_dim": 4}}, "train": {},
+        "baselines": {"add_k": {}}, "evaluate": {"seed_text": "the "}}
+    path = directory / "params.yaml"
+    path.write_text(yaml.safe_dump(raw_params))
+    return path
+
+
 BASE_PARAMS = {
     "seed": 7,
     "evaluate": {"significance": 0.05},

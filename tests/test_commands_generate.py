@@ -6,6 +6,7 @@ import sys
 import pytest
 import yaml
 
+from conftest import with_verses_case
 from seqcase.commands.generate import best_variant, generate
 from seqcase.errors import DataError, UserError
 from seqcase.io import write_json
@@ -45,12 +46,7 @@ def test_argument_mistakes_are_refused_by_the_parser_before_tensorflow_loads(arg
 
 
 def test_a_seed_with_characters_the_model_never_saw_is_refused(tmp_path, raw_params, monkeypatch):
-    raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}
-    raw_params["cases"]["verses"] = {
-        "task": "text_generation", "source": "verses", "description": "Verses.", "prepare": {},
-        "models": {"gru": {}}, "tune": {"search_space": {"window_length": 16, "embedding_dim": 4}}, "train": {},
-        "baselines": {"add_k": {}}, "evaluate": {"seed_text": "the "}}
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    with_verses_case(raw_params, tmp_path)
     monkeypatch.chdir(tmp_path)
     paths = CasePaths("verses")
     write_json(paths.models / "training.json", {"gru": {"seeds": [1], "window_length": 16}})

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-import yaml
 
+from conftest import with_verses_case
 from seqcase.commands.predict import interval_radius, model_uri, predict_csv
 from seqcase.errors import UserError
 from seqcase.evaluation.binary import binary_predictions
@@ -35,12 +35,7 @@ def test_interval_radii_come_from_the_versions_tags_narrowest_level_first():
 
 
 def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, raw_params):
-    raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}
-    raw_params["cases"]["verses"] = {
-        "task": "text_generation", "source": "verses", "description": "Verses.", "prepare": {},
-        "models": {"gru": {}}, "tune": {"search_space": {"window_length": 16, "embedding_dim": 4}}, "train": {},
-        "baselines": {"add_k": {}}, "evaluate": {"seed_text": "the "}}
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    with_verses_case(raw_params, tmp_path)
     (tmp_path / "in.csv").write_text("x\n1\n")
     with pytest.raises(UserError, match="python -m seqcase generate --case verses"):
         predict_csv(tmp_path / "params.yaml", "verses", tmp_path / "in.csv", tmp_path / "out.csv")
