@@ -140,6 +140,27 @@ def test_a_search_interrupted_mid_trial_continues_from_its_finished_trials(tmp_p
     assert result["trials"] == result["completed_trials"] == 3
 
 
+def test_a_search_killed_before_its_finished_trial_was_tagged_tags_it_when_it_continues(tmp_path, mlflow_store,
+                                                                                       keras_seeded):
+    """Killed between keras-tuner saving a finished trial and that trial's run getting its status:
+    the continued search does not run the trial again, so it gives the run its status and score."""
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    problem = problem_for(series_from(np.sin(np.arange(160) / 4), horizon=1))
+    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
+    spec = ModelSpec(architecture="gru", search_space={**SPACE, "units": [2, 3, 4, 5, 6]})
+    book = tracking.start_pipeline_run("tiny", "tune")
+    with tracking.child_run(book, "gru", "tiny", "tune") as run:
+        variant_run = run.info.run_id
+    arguments = (config, tmp_path / "tuner", 1, variant_run, book.experiment_id, tracking.stage_tags("tiny", "tune"))
+    run_search(make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False), config)
+    (first,) = [run for run in trial_runs(book) if run.data.tags["seqcase.trial_id"] == "0"]
+    MlflowClient().delete_tag(first.info.run_id, "seqcase.trial_status")  # the kill came in between
+    make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    assert MlflowClient().get_run(first.info.run_id).data.tags["seqcase.trial_status"] == "completed"
+    assert len(trial_runs(book)) == 2  # tagged, not run again
+
+
 def test_a_search_fingerprint_changes_with_its_settings_and_the_bytes_it_reads(tmp_path):
     from seqcase.tuning import search_fingerprint
 

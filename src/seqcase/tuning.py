@@ -85,8 +85,13 @@ def tracked(tuner_class: type) -> type:
         def __init__(self, *args, parent_run_id: str, experiment_id: str, tags: dict[str, str], **kwargs):
             self.parent_run_id, self.experiment_id, self.run_tags = parent_run_id, experiment_id, tags
             # A resumed search (its trials reloaded from the tuner's directory) finds its trials' runs.
-            self.trial_runs = existing_trial_runs(experiment_id, parent_run_id)
+            self.trial_runs, logged = existing_trial_runs(experiment_id, parent_run_id)
             super().__init__(*args, **kwargs)
+            # A search killed after keras-tuner saved a finished trial but before that trial's run
+            # got its status and score: keras-tuner will not run it again, so finish its run here.
+            for trial_id, trial in self.oracle.trials.items():
+                if trial_id in self.trial_runs and trial_id not in logged and trial.status in FINISHED:
+                    self.log_trial_end(trial)
 
         def run_trial(self, trial, *args, **kwargs):
             tags = {**self.run_tags, "seqcase.kind": "trial", "seqcase.trial_id": trial.trial_id,
@@ -106,6 +111,10 @@ def tracked(tuner_class: type) -> type:
 
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
+            self.log_trial_end(trial)
+
+        def log_trial_end(self, trial):
+            """The trial's status, score and message on its run."""
             run_id = self.trial_runs.get(trial.trial_id)
             if run_id is None:
                 return
@@ -120,11 +129,17 @@ def tracked(tuner_class: type) -> type:
     return TrackedTuner
 
 
-def existing_trial_runs(experiment_id: str, parent_run_id: str) -> dict[str, str]:
-    """trial id -> run id of the trials already logged under a variant's run."""
+# keras-tuner's statuses of a trial that has ended and will not run again.
+FINISHED = ("COMPLETED", "FAILED", "INVALID")
+
+
+def existing_trial_runs(experiment_id: str, parent_run_id: str) -> tuple[dict[str, str], set[str]]:
+    """trial id -> run id of the trials already logged under a variant's run, and the trial ids
+    whose run already carries its final status."""
     runs = MlflowClient().search_runs(
         [experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`seqcase.kind` = 'trial'")
-    return {run.data.tags["seqcase.trial_id"]: run.info.run_id for run in runs}
+    return ({run.data.tags["seqcase.trial_id"]: run.info.run_id for run in runs},
+            {run.data.tags["seqcase.trial_id"] for run in runs if "seqcase.trial_status" in run.data.tags})
 
 
 def search_fingerprint(settings: dict, files: list[Path]) -> str:
@@ -183,7 +198,7 @@ def run_search(tuner, config: TuneConfig) -> dict:
         "score": float(best.score),
         "best_trial_id": best.trial_id,
         "best_trial_run_id": tuner.trial_runs.get(best.trial_id)
-        or existing_trial_runs(tuner.experiment_id, tuner.parent_run_id).get(best.trial_id),
+        or existing_trial_runs(tuner.experiment_id, tuner.parent_run_id)[0].get(best.trial_id),
         "trials": len(trials),
         "completed_trials": len(completed),
         "failed_trials": len(failed),
