@@ -89,7 +89,8 @@ def tracked(tuner_class: type) -> type:
             super().__init__(*args, **kwargs)
             # A search killed after keras-tuner saved a finished trial but before that trial's run
             # got its status and score: keras-tuner will not run it again, so finish its run here.
-            for trial_id, trial in self.oracle.trials.items():
+            # (A worker of a distributed search has no trials of its own: its chief does this.)
+            for trial_id, trial in getattr(self.oracle, "trials", {}).items():
                 if trial_id in self.trial_runs and trial_id not in logged and trial.status in FINISHED:
                     self.log_trial_end(trial)
 
