@@ -56,3 +56,29 @@ def test_the_fan_figure_is_a_png(tmp_path):
                       {"80": (np.arange(5.0) - 1, np.arange(5.0) + 1), "95": (np.arange(5.0) - 2, np.arange(5.0) + 2)},
                       "title", "glucose")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def backtest_metrics() -> dict:
+    origins = [{"name": "origin_1", "start": "2016-01-04T00:00:00", "windows": 250},
+               {"name": "origin_2", "start": "2017-01-03T00:00:00", "windows": 248}]
+    pooled = {"naive": {"rmse": 1.0, "rmse_ratio_to_naive": 1.0, "dm_pvalue": None, "validation_rmse": 1.1,
+                        "coverage_80": 0.8},
+              "gru": {"rmse": 0.9, "rmse_ratio_to_naive": 0.9, "dm_pvalue": 0.01, "validation_rmse": 1.0,
+                      "coverage_80": 0.78}}
+    per_origin = {"origin_1": {"naive": {"rmse_ratio_to_naive": 1.0}, "gru": {"rmse_ratio_to_naive": 0.8}},
+                  "origin_2": {"naive": {"rmse_ratio_to_naive": 1.0}, "gru": {"rmse_ratio_to_naive": 1.05}}}
+    verdict = {"beaten": True, "model": "gru", "value": 0.9, "p_value": 0.01, "text": "gru wins."}
+    return {"verdict": {"text": "One window: no."}, "models": {"naive": {"rmse": 1.0, "validation_rmse": 1.0}},
+            "backtest": {"origins": origins, "refit": True, "pooled": pooled, "per_origin": per_origin,
+                         "verdict": verdict}}
+
+
+def test_the_backtest_tables_show_the_pooled_scores_and_the_spread_over_origins():
+    families = {"naive": "baseline", "gru": "recurrent"}
+    pooled, by_origin = report.backtest_tables(backtest_metrics()["backtest"], families)
+    assert pooled.title == "Backtest: 2 origins pooled (498 test windows; models refitted at each origin on everything before it)"
+    assert pooled.rows[0] == ["gru", "recurrent", "0.9", "0.9", "0.01", "0.8 – 1.05", "1 of 2", "1", "0.78"]
+    assert by_origin.header == ["model", "family", "2016-01-04", "2017-01-03"]
+    assert report.verdict_with_backtest(backtest_metrics())["text"] == (
+        "One window: no. Backtest over 2 origins (pooled): gru wins.")
+    assert report.summary_row(backtest_metrics())["note"] == "backtest over 2 origins: yes (gru 0.9, p = 0.01)"

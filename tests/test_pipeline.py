@@ -158,6 +158,7 @@ def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
     params["sources"]["beats"] = {"kind": "file", "path": "beats.tsv", "sha256": sha256_of(root / "beats.tsv")}
     params["cases"]["tiny"]["prepare"]["horizon"] = 2
     params["cases"]["tiny"]["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
+    params["cases"]["tiny"]["train"] = {"backtest": {"origins": 2}}  # the test part in two, refitted at the second
     params["cases"]["beats"] = BEATS_CASE
     for name, case in (("events", EVENTS_CASE), ("reviews", REVIEWS_CASE)):
         params["sources"][name] = {"kind": "file", "path": f"{name}.csv", "sha256": sha256_of(root / f"{name}.csv")}
@@ -204,6 +205,17 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     assert 0 <= lstm["per_horizon"]["h2"]["coverage_95"] <= 1 and lstm["wis"] > 0
     assert "## Prediction intervals, 95 %" in (root / "reports/tiny/report.md").read_text()
     assert (root / "reports/tiny/figures/intervals_h2.png").is_file()
+    # The backtest: two origins, the second refitted on everything before it, scored pooled.
+    backtest = metrics["backtest"]
+    assert [origin["name"] for origin in backtest["origins"]] == ["origin_1", "origin_2"]
+    assert backtest["origins"][1]["train_windows_end"] < backtest["origins"][1]["start"]
+    assert [origin["windows"] for origin in backtest["origins"]] == [
+        backtest["per_origin"][name]["lstm"]["windows"] for name in ("origin_1", "origin_2")]
+    assert min(origin["windows"] for origin in backtest["origins"]) >= 10
+    assert set(backtest["pooled"]) == set(metrics["models"]) and "p_value" in backtest["verdict"]
+    assert (root / "data/models/tiny/refits/origin_2/lstm/seed_7.keras").is_file()
+    assert "## Backtest: 2 origins pooled" in (root / "reports/tiny/report.md").read_text()
+    assert (root / "reports/tiny/figures/backtest_by_origin.png").is_file()
     html = (root / "reports/tiny/report.html").read_text()
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
     assert "over resampled seeds and test windows" in (root / "reports/tiny/report.md").read_text()
@@ -427,7 +439,15 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert {"test_rmse", "test_mase", "test_dm_pvalue", "test_rmse_h2", "best_val_loss"} <= set(lstm.data.metrics)
     assert lstm.data.params["window_length"] == "5" and lstm.data.tags["seqcase.family"] == "recurrent"
     nested = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == lstm.info.run_id]
-    assert sorted(run.data.tags["seqcase.kind"] for run in nested) == ["seed", "trial", "trial"]
+    assert sorted(run.data.tags["seqcase.kind"] for run in nested) == ["origin", "origin", "seed", "trial", "trial"]
+    # A run per backtest origin under each model: the refit's training and its test scores on one run.
+    origins = {run.info.run_name: run for run in nested if run.data.tags["seqcase.kind"] == "origin"}
+    assert set(origins) == {"lstm · origin_1", "lstm · origin_2"}
+    assert origins["lstm · origin_2"].data.params["refit"] == "origin_2"
+    backtest = json.loads((root / "reports/tiny/metrics.json").read_text())["backtest"]
+    assert origins["lstm · origin_2"].data.metrics["test_rmse"] == pytest.approx(
+        backtest["per_origin"]["origin_2"]["lstm"]["rmse"])
+    assert {"test_rmse", "best_val_loss"} <= set(origins["lstm · origin_2"].data.metrics)
     (seed,) = [run for run in nested if run.data.tags["seqcase.kind"] == "seed"]
     assert {"val_loss", "best_val_loss", "learning_rate"} <= set(seed.data.metrics) and seed.data.params["seed"] == "7"
     models = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")

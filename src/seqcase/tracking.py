@@ -201,16 +201,19 @@ def failing_pipeline_run(book: RunBook) -> Iterator[RunBook]:
 
 
 @contextlib.contextmanager
-def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[str, str] | None = None) -> Iterator:
-    """Resume the child `key` of the pipeline run, or start it nested under the parent."""
+def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[str, str] | None = None,
+              parent: str | None = None) -> Iterator:
+    """Resume the child `key` of the pipeline run, or start it nested under the parent (or under
+    the run of `parent`, a key of the book: a model's run per backtest origin)."""
     all_tags = {**stage_tags(case_name, stage), **(tags or {})}
     if key in book.runs:
         with mlflow.start_run(run_id=book.runs[key]) as run:
             mlflow.set_tags(all_tags)
             yield run
         return
+    parent_run_id = book.runs[parent] if parent else book.parent_run_id
     with mlflow.start_run(
-        experiment_id=book.experiment_id, run_name=key, parent_run_id=book.parent_run_id, tags=all_tags
+        experiment_id=book.experiment_id, run_name=key, parent_run_id=parent_run_id, tags=all_tags
     ) as run:
         book.runs[key] = run.info.run_id
         yield run

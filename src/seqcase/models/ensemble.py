@@ -24,6 +24,16 @@ def member_path(models_directory: Path, variant: str, seed: int) -> Path:
     return models_directory / variant / f"seed_{seed}.keras"
 
 
+def refit_directory(models_directory: Path, refit: str) -> Path:
+    """Where a refit's networks are saved: models/refits/<refit>/<variant>/seed_<seed>.keras."""
+    return models_directory / "refits" / refit
+
+
+def refit_run_key(name: str, refit: str) -> str:
+    """The run of a model at one refit (a backtest origin), as the run book and MLflow name it."""
+    return f"{name} · {refit}"
+
+
 def digest(inputs) -> str:
     """A fingerprint of a batch of inputs: numbers by their bytes, texts by their characters."""
     array = np.asarray(inputs)

@@ -148,6 +148,22 @@ def horizon_figure(path: Path, per_horizon_rmse: dict[str, list[float]], step_la
     return save_figure(figure, path)
 
 
+def origin_figure(path: Path, ratios: dict[str, list[float]], origins: list[str], colours: dict[str, str]) -> Path:
+    """Each model's test RMSE over the naive forecast's at every backtest origin: does a model win
+    everywhere or in one period? Below the dashed line is better than the naive forecast."""
+    figure, axis = plt.subplots(figsize=(9, 4.5))
+    for name, values in ratios.items():
+        axis.plot(range(len(origins)), values, marker="o", linewidth=1, label=name, color=colours.get(name),
+                  linestyle="--" if name.endswith("_ensemble") else "-")
+    axis.axhline(1.0, color="black", linestyle="--", linewidth=0.8)
+    axis.set_xticks(range(len(origins)), origins, rotation=30, ha="right", fontsize=8)
+    axis.set_xlabel("backtest origin (its test window's first day)")
+    axis.set_ylabel("test RMSE / naive RMSE")
+    axis.set_title("Error by backtest origin")
+    axis.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return save_figure(figure, path)
+
+
 def precision_recall_figure(path: Path, curves: dict[str, tuple[np.ndarray, np.ndarray]], colours: dict[str, str],
                             positive_share: float) -> Path:
     """Precision against recall per model; the dashed line is a random ranking (the positives' share)."""

@@ -20,7 +20,8 @@ from seqcase import tracking
 from seqcase.evaluation.seeds import members, rename_first_seed, scored_networks
 from seqcase.evaluation.verdicts import model_families
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
-from seqcase.models.ensemble import RememberedNetwork, SeedEnsemble, ensemble_name, member_name, member_path
+from seqcase.models.ensemble import (RememberedNetwork, SeedEnsemble, ensemble_name, member_name, member_path,
+                                     refit_directory, refit_run_key)
 from seqcase.models.networks import load_network
 from seqcase.stages import open_case
 from seqcase.tasks.base import ScoringSettings
@@ -53,20 +54,28 @@ def seed_metrics(scores: dict) -> dict[str, float]:
     return named
 
 
+def load_networks(directory: Path, trained: dict) -> dict:
+    """Every seed's network (as it is scored: remembering its outputs) and each variant's seed ensemble."""
+    networks = {member_name(variant, seed): RememberedNetwork(load_network(member_path(directory, variant, seed)))
+                for variant, summary in trained.items() for seed in summary["seeds"]}
+    networks.update({ensemble_name(variant): SeedEnsemble([networks[name] for name in names])
+                     for variant, names in members(trained).items() if len(names) > 1})
+    return networks
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
     trained = read_json(paths.models / "training.json")
     training = {**trained, **scored_networks(trained)}
-    networks = {member_name(variant, seed): RememberedNetwork(load_network(member_path(paths.models, variant, seed)))
-                for variant, summary in trained.items() for seed in summary["seeds"]}
-    networks.update({ensemble_name(variant): SeedEnsemble([networks[name] for name in names])
-                     for variant, names in members(trained).items() if len(names) > 1})
+    networks = load_networks(paths.models, trained)
+    refit_networks = {refit: load_networks(refit_directory(paths.models, refit), trained)
+                      for refit in read_json(paths.models / "refits.json")} if (paths.models / "refits.json").exists() else {}
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
     with tracking.failing_pipeline_run(book):  # a failure in scoring marks the pipeline run FAILED too
         result = task.evaluate(case, prepared, networks, training,
-                               ScoringSettings(params.seed, params.evaluate.significance))
+                               ScoringSettings(params.seed, params.evaluate.significance), refit_networks)
         families = model_families(result.scores, training)
         samples = rename_first_seed(result.samples, trained)
         for name, scores in result.scores.items():
@@ -82,11 +91,16 @@ def run(params_path: Path, case_name: str) -> dict:
             for seed, seed_scores in scores.get("seeds", {}).items():
                 with tracking.child_run(book, member_name(name, int(seed)), case_name, "evaluate"):
                     mlflow.log_metrics(tracking.test_metrics(seed_scores))
+        for fold, by_model in result.folds.items():  # a run per backtest origin under each model's run
+            for name, scores in by_model.items():
+                with tracking.child_run(book, refit_run_key(name, fold), case_name, "evaluate",
+                                        {"seqcase.kind": "origin", "seqcase.refit": fold}, parent=name):
+                    mlflow.log_metrics(tracking.test_metrics(scores))
 
         with atomic_directory(paths.reports / "predictions") as tables:
             for name, table in rename_first_seed(result.plot_tables, trained).items():
                 write_table(tables / f"{name}.csv", table)
-        metrics = {"task": case.task, "test_examples": result.examples, **result.facts,
+        metrics = {"task": case.task, "test_examples": result.examples, **without_nan(result.facts),
                    "verdict": without_nan(result.verdict), "models": without_nan(result.scores)}
         write_json(paths.reports / "metrics.json", metrics)
         with atomic_directory(paths.evaluation) as evaluation:

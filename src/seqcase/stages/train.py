@@ -1,4 +1,5 @@
-"""train@<case>: each variant retrained on its best hyperparameters once per seed, saved and logged.
+"""train@<case>: each variant retrained on its best hyperparameters once per seed, saved and logged;
+and again on each refit's data (a forecast's backtest origins) where the case asks for them.
 
 `train.seeds` networks a variant, trained with the seeds `seed`, `seed + 1`, ... Small networks do
 not fill two cores, so the (variant, seed) fits run side by side in worker processes of one thread
@@ -25,7 +26,7 @@ from seqcase import serving, tracking
 from seqcase.config import TrainConfig
 from seqcase.gradients import record_metrics
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
-from seqcase.models.ensemble import ensemble_name, member_name, member_path
+from seqcase.models.ensemble import ensemble_name, member_name, member_path, refit_directory, refit_run_key
 from seqcase.models.hyperparameters import family
 from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
@@ -59,6 +60,7 @@ class Fit:
     hyperparameters: dict
     seed: int
     diagnose: bool  # the gradient diagnostics, on the first seed only (they cost a pass per epoch)
+    refit: str | None = None  # a refit's data (a backtest origin), or the prepared split
 
 
 _worker: dict = {}
@@ -76,7 +78,10 @@ def start_worker(params_path: Path, case_name: str, threads: int, tasks: dict[st
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     _, case, task, paths = open_case(params_path, case_name)
-    _worker.update(config=case.train, problem=task.learning_problem(task.load_prepared(paths.prepared)))
+    prepared = task.load_prepared(paths.prepared)
+    problems = {None: task.learning_problem(prepared)}
+    problems.update({name: task.learning_problem(data) for name, data in task.refits(case, prepared).items()})
+    _worker.update(config=case.train, problems=problems)
     freeze_imported_heap()
 
 
@@ -86,7 +91,7 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     from seqcase.models.networks import build_network
     from seqcase.training import EpochMetricsLogger, fit_network, set_seed
 
-    config, problem = _worker["config"], _worker["problem"]
+    config, problem = _worker["config"], _worker["problems"][fit.refit]
     set_seed(fit.seed)
     model = build_network(fit.spec.architecture, problem.input_shape(fit.hyperparameters), problem.head,
                           fit.hyperparameters, fit.spec.cell, fit.variant)
@@ -100,15 +105,19 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     history = fit_network(model, train, validation, config, callbacks, problem.class_weight).history
     fit_seconds = time.perf_counter() - start
     saved = problem.export(model, fit.hyperparameters)
-    path = member_path(model_directory, fit.variant, fit.seed)
+    path = member_path(refit_directory(model_directory, fit.refit) if fit.refit else model_directory, fit.variant,
+                       fit.seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     saved.save(path)
-    sample = problem.example_inputs(fit.hyperparameters)
-    return {"history": {name: [float(value) for value in values] for name, values in history.items()},
-            "epochs": epochs.epochs, "gradients": diagnostics.records if fit.diagnose else None,
-            "parameters": int(model.count_params()), "train_examples": len(train[0]), "sample": sample,
-            "fit_seconds": fit_seconds, "best_epoch": best_epoch(history, config.monitor),
-            "sample_outputs": np.asarray(saved.predict(sample, verbose=0))}
+    result = {"history": {name: [float(value) for value in values] for name, values in history.items()},
+              "epochs": epochs.epochs, "gradients": diagnostics.records if fit.diagnose else None,
+              "parameters": int(model.count_params()), "train_examples": len(train[0]),
+              "validation_examples": len(validation[0]), "fit_seconds": fit_seconds,
+              "best_epoch": best_epoch(history, config.monitor)}
+    if fit.refit is None:  # a refit's network is scored, not served: no model is logged for it
+        sample = problem.example_inputs(fit.hyperparameters)
+        result.update(sample=sample, sample_outputs=np.asarray(saved.predict(sample, verbose=0)))
+    return result
 
 
 def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path) -> list[dict]:
@@ -180,6 +189,31 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
     return summary
 
 
+def summarise_refits(book: tracking.RunBook, case_name: str, fits: list[Fit], results: list[dict]) -> dict:
+    """refits.json: per refit and variant its seeds' kept epochs and losses; and in MLflow a run per
+    refit under each variant's run (`gru · origin_2`), which the evaluate stage adds its test scores to."""
+    summary: dict = {}
+    for fit, result in zip(fits, results):
+        entry = summary.setdefault(fit.refit, {}).setdefault(fit.variant, {
+            "seeds": [], "best_epoch": [], "best_val_loss": [], "train_examples": result["train_examples"],
+            "validation_examples": result["validation_examples"]})
+        kept = result["best_epoch"]
+        entry["seeds"].append(fit.seed)
+        entry["best_epoch"].append(kept + 1)
+        entry["best_val_loss"].append(result["history"]["val_loss"][kept])
+    for refit, variants in summary.items():
+        for variant, entry in variants.items():
+            with tracking.child_run(book, refit_run_key(variant, refit), case_name, "train",
+                                    {"seqcase.kind": "refit", "seqcase.refit": refit}, parent=variant):
+                mlflow.log_params({"refit": refit, "seeds": " ".join(map(str, entry["seeds"])),
+                                   "train_examples": entry["train_examples"],
+                                   "validation_examples": entry["validation_examples"]})
+                mlflow.log_metrics({"best_val_loss": float(np.mean(entry["best_val_loss"])),
+                                    "fit_seconds": sum(result["fit_seconds"] for fit, result in zip(fits, results)
+                                                       if (fit.refit, fit.variant) == (refit, variant))})
+    return summary
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
@@ -188,11 +222,14 @@ def run(params_path: Path, case_name: str) -> dict:
     seeds = training_seeds(params.seed, case.train.seeds)
     fits = [Fit(variant, spec, tuned[variant]["hyperparameters"], seed, diagnose=seed == seeds[0])
             for variant, spec in case.models.items() for seed in seeds]
+    refit_fits = [Fit(variant, spec, tuned[variant]["hyperparameters"], seed, diagnose=False, refit=refit)
+                  for refit in task.refits(case, prepared) for variant, spec in case.models.items() for seed in seeds]
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
     with (tracking.failing_pipeline_run(book), atomic_directory(paths.models) as model_directory,
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
-        results = fit_all(params_path, case_name, fits, model_directory)
+        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory)
+        results, refit_results = everything[:len(fits)], everything[len(fits):]
         summary = {}
         for variant, spec in case.models.items():
             mine = [(fit, result) for fit, result in zip(fits, results) if fit.variant == variant]
@@ -203,5 +240,7 @@ def run(params_path: Path, case_name: str) -> dict:
             write_learning_curve(curves_directory / f"{variant}.csv", variant_results[0]["history"])
             write_json(model_directory / "gradients" / f"{variant}.json", variant_results[0]["gradients"])
         write_json(model_directory / "training.json", summary)
+        if refit_fits:
+            write_json(model_directory / "refits.json", summarise_refits(book, case_name, refit_fits, refit_results))
         book.save(model_directory / "runs.json")
     return summary

@@ -8,7 +8,8 @@ called (its schema alone is imported with the package), so that a stage loads on
 | stage | calls |
 |---|---|
 | prepare | `prepare`, `save_prepared` |
-| tune, train | `load_prepared`, `learning_problem` |
+| tune | `load_prepared`, `learning_problem` |
+| train | `load_prepared`, `learning_problem`, `refits` |
 | evaluate | `load_prepared`, `evaluate` |
 | report | `report`, `summary_row`, `main_metric` |
 | `python -m seqcase predict` | `predict` |
@@ -45,6 +46,7 @@ class Evaluation(NamedTuple):
     arrays: dict[str, np.ndarray]
     facts: dict
     samples: dict[str, dict[str, str]] = {}  # a language model's generated texts, by temperature
+    folds: dict[str, dict[str, dict]] = {}  # scores at each refit (a backtest origin), by model
 
 
 class ScoringSettings(NamedTuple):
@@ -85,9 +87,14 @@ class Task(Protocol):
     def learning_problem(self, prepared: Prepared) -> LearningProblem:
         """What tuning and training give the networks: the head, the data, shapes, class weights."""
 
+    def refits(self, case: CaseBase, prepared: Prepared) -> dict[str, Prepared]:
+        """The data sets the networks are trained on again besides the prepared split, by name (a
+        forecast's later backtest origins); none for a task without them."""
+
     def evaluate(self, case: CaseBase, prepared: Prepared, networks: dict[str, Any], training: dict,
-                 settings: ScoringSettings) -> Evaluation:
-        """Every network and baseline scored on the test part, and the verdict with its test."""
+                 settings: ScoringSettings, refit_networks: dict[str, dict[str, Any]] | None = None) -> Evaluation:
+        """Every network and baseline scored on the test part, and the verdict with its test;
+        `refit_networks` holds the networks of each refit (by refit, then by network name)."""
 
     def main_metric(self, case: CaseBase) -> tuple[str, bool]:
         """The test metric a case is judged on, and whether higher is better."""
@@ -106,7 +113,7 @@ class Task(Protocol):
 
 # Which module of a task's package holds each part of the contract (see PackageTask).
 CONTRACT_MODULES = {"prepare": "data", "save_prepared": "data", "load_prepared": "data",
-                    "learning_problem": "problem", "evaluate": "scoring", "report": "report",
+                    "learning_problem": "problem", "refits": "backtest", "evaluate": "scoring", "report": "report",
                     "summary_row": "report", "predict": "predict"}
 
 
@@ -114,12 +121,15 @@ class PackageTask:
     """A task whose package keeps the contract module by module: each method is the function of the
     same name in the module CONTRACT_MODULES names (data, problem, scoring, report, predict),
     imported on first call. The package's __init__ makes its TASK with the name, the schema and the
-    main metric: (metric, higher is better), or a function of the case that returns them."""
+    main metric: (metric, higher is better), or a function of the case that returns them. A task
+    whose networks may be refitted (`refits=True`) keeps `refits` in its backtest module and takes
+    the refitted networks in `evaluate`."""
 
     def __init__(self, package: str, name: str, schema: type, main_metric: tuple[str, bool] | Callable,
-                 step_label: str = "steps before the end") -> None:
+                 step_label: str = "steps before the end", refits: bool = False) -> None:
         self.package, self.name, self.schema, self.step_label = package, name, schema, step_label
         self._main_metric = main_metric
+        self.has_refits = refits
 
     def main_metric(self, case) -> tuple[str, bool]:
         return self._main_metric(case) if callable(self._main_metric) else self._main_metric
@@ -139,7 +149,13 @@ class PackageTask:
     def learning_problem(self, prepared):
         return self._call("learning_problem", prepared)
 
-    def evaluate(self, case, prepared, networks: dict, training: dict, settings: ScoringSettings) -> Evaluation:
+    def refits(self, case, prepared) -> dict:
+        return self._call("refits", case, prepared) if self.has_refits else {}
+
+    def evaluate(self, case, prepared, networks: dict, training: dict, settings: ScoringSettings,
+                 refit_networks: dict | None = None) -> Evaluation:
+        if self.has_refits:
+            return self._call("evaluate", case, prepared, networks, training, settings, refit_networks or {})
         return self._call("evaluate", case, prepared, networks, training, settings)
 
     def report(self, case, metrics: dict, families: dict[str, str], paths, figure_directory: Path):

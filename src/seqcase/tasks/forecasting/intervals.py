@@ -45,6 +45,11 @@ def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, le
                          for step in range(actual.shape[1])}}
 
 
+def interval_keys(scores: dict) -> list[str]:
+    """The overall interval scores among a model's scores: coverage_80, width_80, winkler_80, wis..."""
+    return [key for key in scores if key == "wis" or key.partition("_")[0] in ("coverage", "width", "winkler")]
+
+
 def level_key(level: float) -> str:
     """0.8 -> '80': how a level names its scores (coverage_80) and radii."""
     return f"{level * 100:g}"

@@ -165,6 +165,59 @@ def fan_charts(directory: Path, metrics: dict, case: ForecastingCase, series: Pr
     return drawn
 
 
+def backtest_tables(backtest: dict, families: dict[str, str]) -> list[Table]:
+    """The backtest pooled over its origins (with each model's spread across them), and by origin."""
+    pooled, per_origin = backtest["pooled"], backtest["per_origin"]
+    names = [origin["name"] for origin in backtest["origins"]]
+    starts = [origin["start"][:10] for origin in backtest["origins"]]
+    levels = [key.removeprefix("coverage_") for key in pooled["naive"] if key.startswith("coverage_")]
+    ordered = sorted(pooled, key=lambda name: pooled[name]["validation_rmse"])
+    rows = []
+    for name in ordered:
+        ratios = [per_origin[origin][name]["rmse_ratio_to_naive"] for origin in names]
+        rows.append([name, families[name], cell(pooled[name]["rmse"]), cell(pooled[name]["rmse_ratio_to_naive"]),
+                     cell(pooled[name]["dm_pvalue"]), f"{cell(min(ratios))} – {cell(max(ratios))}",
+                     f"{sum(ratio < 1 for ratio in ratios)} of {len(ratios)}", cell(pooled[name]["validation_rmse"]),
+                     *(cell(pooled[name].get(f"coverage_{level}")) for level in levels)])
+    how = "refitted at each origin on everything before it" if backtest["refit"] else "fitted once, before the first origin"
+    windows = sum(origin["windows"] for origin in backtest["origins"])
+    pooled_table = Table(
+        f"Backtest: {len(names)} origins pooled ({windows} test windows; models {how})",
+        ["model", "family", "RMSE", "ratio to naive", "dm_pvalue", "ratio by origin (min – max)", "origins below naive",
+         "validation_rmse", *(f"coverage {level} %" for level in levels)], rows,
+        "The test part cut at " + ", ".join(starts) + ". At each origin the networks and baselines learn from the "
+        "rows before its validation stretch, stop early and are chosen on that stretch (just before the origin), and "
+        "forecast the windows up to the next origin; the pooled scores take every origin's windows together. "
+        "validation_rmse: the mean of the origins' validation RMSE, which the pooled verdict chooses on. Intervals: "
+        "calibrated on each origin's own validation stretch.")
+    by_origin = Table(
+        "Backtest by origin: test RMSE / naive RMSE", ["model", "family", *starts],
+        [[name, families[name], *(cell(per_origin[origin][name]["rmse_ratio_to_naive"]) for origin in names)]
+         for name in ordered],
+        "Below 1: better than the naive forecast at that origin. Windows per origin: "
+        + ", ".join(str(origin["windows"]) for origin in backtest["origins"]) + ".")
+    return [pooled_table, by_origin]
+
+
+def origin_chart(directory: Path, backtest: dict, families: dict[str, str]) -> dict[str, Path]:
+    names = [origin["name"] for origin in backtest["origins"]]
+    ratios = {name: [backtest["per_origin"][origin][name]["rmse_ratio_to_naive"] for origin in names]
+              for name in backtest["pooled"] if name != "naive"}
+    colours = {name: FAMILY_COLOURS[families[name]] for name in ratios}
+    return {"Error by backtest origin": figures.origin_figure(
+        directory / "backtest_by_origin.png", ratios, [origin["start"][:10] for origin in backtest["origins"]], colours)}
+
+
+def verdict_with_backtest(metrics: dict) -> dict:
+    """The single-window verdict, and the backtest's pooled verdict after it where there is one."""
+    backtest = metrics.get("backtest")
+    if not backtest:
+        return metrics["verdict"]
+    count = len(backtest["origins"])
+    return {**metrics["verdict"], "text": f"{metrics['verdict']['text']} Backtest over {count} origins "
+                                          f"(pooled): {backtest['verdict']['text']}"}
+
+
 def summary_row(metrics: dict) -> dict:
     scores, result = metrics["models"], metrics["verdict"]
     best = min(scores, key=lambda name: scores[name]["validation_rmse"])
@@ -174,6 +227,12 @@ def summary_row(metrics: dict) -> dict:
     if result.get("steps"):
         first = result["steps"][0]
         row["note"] = f"step {first['step']}: ratio {first['ratio']:.3f}" if first.get("ratio") else ""
+    if metrics.get("backtest"):
+        pooled = metrics["backtest"]["verdict"]
+        word = "yes" if pooled["beaten"] else "no"
+        row["note"] = (f"{row.get('note', '')}; " if row.get("note") else "") + (
+            f"backtest over {len(metrics['backtest']['origins'])} origins: {word}"
+            + (f" ({pooled['model']} {pooled['value']:.4g}, p = {pooled['p_value']:.3g})" if pooled.get("model") else ""))
     return row
 
 
@@ -187,9 +246,12 @@ def report(case: ForecastingCase, metrics: dict, families: dict[str, str], paths
     data = {"source": case.source, "features": ", ".join(prepared["feature_names"]),
             "target transform": prepared["target_transform"], "frequency": frequency or "irregular rows",
             **prepared["summary"]}
+    drawn = draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, case, series, training)
+    backtest = metrics.get("backtest")
+    if backtest:
+        drawn.update(origin_chart(figure_directory, backtest, families))
     return ReportContent(
-        verdict=metrics["verdict"], tables=[*tables(metrics, families, case.evaluate.steps, frequency),
-                                            window_table(series, lengths)],
-        figures=draw_figures(figure_directory, paths.reports, paths.evaluation, metrics, families, case, series,
-                             training),
-        data=data, training=training)
+        verdict=verdict_with_backtest(metrics),
+        tables=[*tables(metrics, families, case.evaluate.steps, frequency),
+                *(backtest_tables(backtest, families) if backtest else []), window_table(series, lengths)],
+        figures=drawn, data=data, training=training)

@@ -7,7 +7,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from seqcase.config import Baselines, CaseBase, NoOptions, StrictModel
+from seqcase.config import Baselines, CaseBase, NoOptions, StrictModel, TrainConfig
 
 
 class Feature(StrictModel):
@@ -124,9 +124,34 @@ class ForecastingEvaluate(StrictModel):
         return _duration(value)
 
 
+class Backtest(StrictModel):
+    """A rolling-origin backtest of the test part: cut into `origins` consecutive windows, each
+    `step` after the last (a duration such as '365D', or a row count; none: equal row counts).
+    At each origin every network and baseline is refitted on what came before it (`refit`), or the
+    networks fitted once are scored there (`refit: false`)."""
+
+    origins: int = Field(ge=2, le=24)
+    step: str | int | None = None
+    refit: bool = True
+
+    @field_validator("step")
+    @classmethod
+    def _step(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"must be a duration such as '365D' or a row count of at least 1, not {value}")
+        return _duration(value) if isinstance(value, str) else value
+
+
+class ForecastingTrain(TrainConfig):
+    """A forecast's training adds the backtest: its refits are training, so they re-run with train."""
+
+    backtest: Backtest | None = None
+
+
 class ForecastingCase(CaseBase):
     task: Literal["forecasting"]
     prepare: ForecastingPrepare
+    train: ForecastingTrain
     baselines: ForecastingBaselines
     evaluate: ForecastingEvaluate
 

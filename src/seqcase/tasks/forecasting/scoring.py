@@ -19,7 +19,8 @@ from seqcase.tasks.forecasting.baselines import fit_baselines
 from seqcase.tasks.forecasting.data import (PreparedSeries, actual_values, make_windows, no_change_forecast, step_name,
                                             window_positions)
 from seqcase.tasks.forecasting.glucose import clarke_shares, mard
-from seqcase.tasks.forecasting.intervals import calibrated_scores
+from seqcase.tasks.forecasting.backtest import fold_series, origins
+from seqcase.tasks.forecasting.intervals import calibrated_scores, interval_keys
 from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, time_lag
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
@@ -58,10 +59,7 @@ def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: li
         raise DataError(f"only {len(positions)} test windows for window length {longest}; the test part is too short")
     actual = actual_values(series, positions)
     no_change = no_change_forecast(series, positions)
-    training_positions = window_positions(series, 1, Split.TRAIN)
-    naive_training_mae = float(np.abs(
-        actual_values(series, training_positions)[:, 0] - no_change_forecast(series, training_positions)[:, 0]
-    ).mean())
+    naive_training_mae = naive_training_error(series)
     predictions = {name: forecaster.predict(series, positions) for name, forecaster in forecasters.items()}
     naive_loss = window_losses(actual, predictions["naive"])
     scores = {name: forecast_scores(actual, predicted, no_change, naive_training_mae)
@@ -81,6 +79,12 @@ def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: li
             add_intervals(result, validation_actual, validation_predictions[name], actual, predictions[name],
                           interval_levels)
     return positions, actual, predictions, scores
+
+
+def naive_training_error(series: PreparedSeries) -> float:
+    """The one-step naive forecast's MAE on the training part: MASE's scale."""
+    positions = window_positions(series, 1, Split.TRAIN)
+    return float(np.abs(actual_values(series, positions)[:, 0] - no_change_forecast(series, positions)[:, 0]).mean())
 
 
 def validation_forecasts(series: PreparedSeries, forecasters: dict,
@@ -181,8 +185,73 @@ def verdict(scores: dict, training: dict, predictions: dict[str, np.ndarray], ac
     return result
 
 
+def pooled_scores(series: PreparedSeries, folds: list[tuple], naive_training_mae: float) -> tuple[np.ndarray, dict, dict]:
+    """The backtest's origins as one test set: every window's actual values and each model's
+    forecasts (each made by the model fitted at that window's origin), scored together; the
+    validation RMSE is the mean of the origins' (each on the stretch just before its origin), and
+    the interval scores the windows' mean over origins."""
+    actual = np.concatenate([fold_actual for _, fold_actual, _, _ in folds])
+    no_change = np.concatenate([no_change_forecast(series, positions) for positions, _, _, _ in folds])
+    names = list(folds[0][3])
+    predictions = {name: np.concatenate([fold_predictions[name] for _, _, fold_predictions, _ in folds])
+                   for name in names}
+    weights = np.array([len(positions) for positions, _, _, _ in folds], dtype=np.float64)
+    naive_loss = window_losses(actual, predictions["naive"])
+    scores = {}
+    for name in names:
+        result = forecast_scores(actual, predictions[name], no_change, naive_training_mae)
+        result["validation_rmse"] = float(np.mean([fold_scores[name]["validation_rmse"] for *_, fold_scores in folds]))
+        statistic, p_value = ((float("nan"), float("nan")) if name == "naive" else
+                              diebold_mariano(window_losses(actual, predictions[name]), naive_loss, series.horizon))
+        result.update(dm_statistic=statistic, dm_pvalue=p_value)
+        for key in interval_keys(folds[0][3][name]):
+            result[key] = float(np.average([fold_scores[name][key] for *_, fold_scores in folds], weights=weights))
+        scores[name] = result
+    for name, result in scores.items():
+        result["rmse_ratio_to_naive"] = result["rmse"] / scores["naive"]["rmse"]
+    return actual, predictions, scores
+
+
+def origin_summary(scores: dict, windows: int) -> dict:
+    """What metrics.json keeps of a model at one origin: its overall numbers, no nesting."""
+    return {"windows": windows, **{key: value for key, value in scores.items() if not isinstance(value, (dict, list))}}
+
+
+def backtest(case: ForecastingCase, series: PreparedSeries, networks: dict, refit_networks: dict, training: dict,
+             settings: ScoringSettings) -> tuple[dict, dict]:
+    """Every model scored at each backtest origin (refitted there, or fitted once), per origin and
+    pooled, and the verdict on the pooled windows. Returns metrics.json's `backtest` and each
+    origin's scores by model (logged as a run per origin under each model)."""
+    config = case.train.backtest
+    folds, per_origin, described = [], {}, []
+    for index, origin in enumerate(origins(series, config)):
+        fold = fold_series(series, origin)
+        refitted = config.refit and index > 0
+        if refitted and origin.name not in refit_networks:
+            raise DataError(f"train.backtest: no networks refitted at {origin.name}; the train stage ran with "
+                            "another backtest: `dvc repro` trains them")
+        models = refit_networks[origin.name] if refitted else networks
+        forecasters = {name: KerasForecaster(model, training[name]["window_length"]) for name, model in models.items()}
+        baselines = fit_baselines(fold if config.refit else series, case.baselines.chosen())
+        positions, actual, predictions, scores = score_forecasts(fold, {**forecasters, **baselines}, [],
+                                                                 case.evaluate.interval_levels)
+        folds.append((positions, actual, predictions, scores))
+        per_origin[origin.name] = {name: origin_summary(result, len(positions))
+                                   for name, result in aggregate_seeds(scores, training).items()}
+        described.append({"name": origin.name, "start": origin.timestamp, "windows": len(positions),
+                          "train_windows_end": str(pd.Timestamp(series.timestamps[max(
+                              window_positions(fold, 1, Split.TRAIN)) + series.horizon - 1]).isoformat()),
+                          "refitted": bool(config.refit)})
+    actual, predictions, scores = pooled_scores(series, folds, naive_training_error(series))
+    scores = aggregate_seeds(scores, training)
+    pooled_verdict = verdict(scores, training, predictions, actual, settings.significance, settings.seed,
+                             case.evaluate.steps, series.frequency)
+    return ({"origins": described, "refit": config.refit, "pooled": scores, "per_origin": per_origin,
+             "verdict": pooled_verdict}, per_origin)
+
+
 def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, training: dict,
-             settings: ScoringSettings) -> Evaluation:
+             settings: ScoringSettings, refit_networks: dict) -> Evaluation:
     forecasters = {variant: KerasForecaster(model, training[variant]["window_length"])
                    for variant, model in networks.items()}
     baselines = fit_baselines(series, case.baselines.chosen())
@@ -200,4 +269,7 @@ def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, trai
     arrays = {"timestamps": series.timestamps[positions].astype(np.int64), "positions": positions, "actual": actual,
               **{f"model_{name}": predicted for name, predicted in predictions.items()}}
     facts = {"horizon": series.horizon, "plotted_step": shown_step, "baselines": list(baselines)}
-    return Evaluation(len(positions), scores, result, tables, arrays, facts)
+    if case.train.backtest is None:
+        return Evaluation(len(positions), scores, result, tables, arrays, facts)
+    facts["backtest"], by_origin = backtest(case, series, networks, refit_networks, training, settings)
+    return Evaluation(len(positions), scores, result, tables, arrays, facts, folds=by_origin)
