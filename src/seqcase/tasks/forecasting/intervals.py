@@ -31,13 +31,17 @@ def interval_bounds(forecast: np.ndarray, radius: np.ndarray) -> tuple[np.ndarra
     return forecast - radius, forecast + radius
 
 
+def winkler_score(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float) -> np.ndarray:
+    """Per window and step: the width plus 2 / alpha times how far outside the actual value falls."""
+    alpha = 1 - level
+    return (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
+
+
 def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float) -> dict:
     """Coverage (the share of actual values inside), mean width and the interval (Winkler) score,
     overall and per step ahead: width plus 2 / alpha times how far outside an actual value falls."""
-    alpha = 1 - level
     inside = (actual >= lower) & (actual <= upper)
-    penalty = (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
-    winkler = (upper - lower) + penalty
+    winkler = winkler_score(actual, lower, upper, level)
     return {"coverage": float(inside.mean()), "width": float((upper - lower).mean()), "winkler": float(winkler.mean()),
             "per_step": {f"h{step + 1}": {"coverage": float(inside[:, step].mean()),
                                           "width": float((upper - lower)[:, step].mean()),
@@ -61,9 +65,7 @@ def weighted_interval_score(actual: np.ndarray, forecast: np.ndarray, bounds: di
     (|y - m| / 2 + sum over levels of alpha / 2 * interval score) / (levels + 1/2)."""
     total = np.abs(actual - forecast) / 2
     for level, (lower, upper) in bounds.items():
-        alpha = 1 - level
-        interval = (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))
-        total = total + alpha / 2 * interval
+        total = total + (1 - level) / 2 * winkler_score(actual, lower, upper, level)
     return total / (len(bounds) + 0.5)
 
 

@@ -67,7 +67,8 @@ def interval_tables(scores: dict, families: dict[str, str], steps: list[int], fr
 
 def tables(metrics: dict, families: dict[str, str], steps: list[int], frequency: str | None) -> list[Table]:
     scores = metrics["models"]
-    columns = [*TABLE_COLUMNS, *(["wis"] if interval_levels(scores) else [])]
+    with_intervals = bool(interval_levels(scores))
+    columns = [*TABLE_COLUMNS, *(["wis"] if with_intervals else [])]
     result = [Table(
         f"Test metrics ({metrics['test_examples']} windows, horizon {metrics['horizon']}, all steps)",
         ["model", "family", *columns], table_rows(scores, families, columns),
@@ -76,7 +77,7 @@ def tables(metrics: dict, families: dict[str, str], steps: list[int], frequency:
         "share of forecasts moving the right way from the no-change forecast. validation_rmse: RMSE on the "
         "validation windows, which every choice (the verdict's model, the best model) is made on."
         + (" wis: weighted interval score of the forecast and its intervals (Bracher et al. 2021), the CRPS as "
-           "those quantiles approximate it, in the target's units." if interval_levels(scores) else ""))]
+           "those quantiles approximate it, in the target's units." if with_intervals else ""))]
     for step in steps:
         values = {name: scores[name]["per_horizon"][f"h{step}"] for name in scores}
         columns = [column for column in STEP_COLUMNS if column in next(iter(values.values()))]
