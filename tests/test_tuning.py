@@ -161,6 +161,44 @@ def test_a_search_killed_before_its_finished_trial_was_tagged_tags_it_when_it_co
     assert len(trial_runs(book)) == 2  # tagged, not run again
 
 
+def test_a_search_killed_while_saving_its_state_keeps_the_last_whole_state(tmp_path, mlflow_store, keras_seeded,
+                                                                             monkeypatch):
+    """keras-tuner's own save truncates oracle.json before writing it; killed in between, the next
+    search could not reload it (an empty file). Saved by rename, the last whole state stays."""
+    import json
+
+    from keras_tuner.src import utils as keras_tuner_utils
+
+    from seqcase import io
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    problem = problem_for(series_from(np.sin(np.arange(160) / 4), horizon=1))
+    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
+    spec = ModelSpec(architecture="gru", search_space={**SPACE, "units": [2, 3, 4, 5, 6]})
+    book = tracking.start_pipeline_run("tiny", "tune")
+    with tracking.child_run(book, "gru", "tiny", "tune") as run:
+        variant_run = run.info.run_id
+    arguments = (config, tmp_path / "tuner", 1, variant_run, book.experiment_id, tracking.stage_tags("tiny", "tune"))
+    tuner = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    run_search(tuner, config)
+    oracle_file = tmp_path / "tuner" / "gru" / "oracle.json"
+    saved = oracle_file.read_text()
+
+    def killed(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(io.os, "replace", killed)
+    tuner.oracle._seed_state = -1  # a state that differs from the saved one
+    with pytest.raises(KeyboardInterrupt):
+        tuner.oracle.save()
+    monkeypatch.undo()
+    assert oracle_file.read_text() == saved and json.loads(saved)["seed_state"] != -1
+    assert not [path for path in oracle_file.parent.iterdir() if path.name.endswith(io.TEMPORARY_SUFFIX)]
+    again = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    assert len(again.oracle.trials) == 2
+    assert keras_tuner_utils.load_json(str(oracle_file)) == json.loads(saved)
+
+
 def test_a_search_fingerprint_changes_with_its_settings_and_the_bytes_it_reads(tmp_path):
     from seqcase.tuning import search_fingerprint
 

@@ -18,9 +18,11 @@ import keras
 import keras_tuner
 import mlflow
 import numpy as np
+from keras_tuner.src import utils as keras_tuner_utils
 from mlflow.tracking import MlflowClient
 
 from seqcase.config import TuneConfig
+from seqcase.io import write_text
 from seqcase.models.search_space import ModelSpec, Range
 from seqcase.models.networks import build_network
 from seqcase.training import EpochMetricsLogger, LearningProblem
@@ -155,6 +157,14 @@ def search_fingerprint(settings: dict, files: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def save_json_atomically(path: str, state: object) -> str:
+    """keras-tuner's own save_json truncates the file, then writes it: a search killed in between
+    leaves an empty oracle.json that no later search can reload. This one renames a whole file in."""
+    text = json.dumps(state)
+    write_text(path, text)
+    return text
+
+
 def make_tuner(hypermodel: VariantHyperModel, config: TuneConfig, directory: Path, seed: int,
                parent_run_id: str, experiment_id: str, tags: dict[str, str], overwrite: bool = True):
     """A tracked tuner; with overwrite=False one that finds its trials in `directory` continues them."""
@@ -163,6 +173,8 @@ def make_tuner(hypermodel: VariantHyperModel, config: TuneConfig, directory: Pat
         project_name=hypermodel.name, overwrite=overwrite, executions_per_trial=config.executions_per_trial,
         parent_run_id=parent_run_id, experiment_id=experiment_id, tags=tags,
     )
+    # Every state file keras-tuner writes (oracle, tuner, trials) goes through utils.save_json.
+    keras_tuner_utils.save_json = save_json_atomically
     tuner_class = tracked(TUNERS[config.algorithm])
     if config.algorithm == "hyperband":
         return tuner_class(max_epochs=config.max_epochs, factor=config.factor,
