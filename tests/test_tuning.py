@@ -140,12 +140,9 @@ def test_a_search_interrupted_mid_trial_continues_from_its_finished_trials(tmp_p
     assert result["trials"] == result["completed_trials"] == 3
 
 
-def test_a_search_killed_before_its_finished_trial_was_tagged_tags_it_when_it_continues(tmp_path, mlflow_store,
-                                                                                       keras_seeded):
-    """Killed between keras-tuner saving a finished trial and that trial's run getting its status:
-    the continued search does not run the trial again, so it gives the run its status and score."""
-    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
-
+def gru_search_of_two_trials(tmp_path):
+    """What a resumable search of two one-epoch gru trials needs: the problem, its settings, the
+    pipeline run and make_tuner's arguments on a directory that a second tuner finds again."""
     problem = problem_for(series_from(np.sin(np.arange(160) / 4), horizon=1))
     config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
     spec = ModelSpec(architecture="gru", search_space={**SPACE, "units": [2, 3, 4, 5, 6]})
@@ -153,6 +150,16 @@ def test_a_search_killed_before_its_finished_trial_was_tagged_tags_it_when_it_co
     with tracking.child_run(book, "gru", "tiny", "tune") as run:
         variant_run = run.info.run_id
     arguments = (config, tmp_path / "tuner", 1, variant_run, book.experiment_id, tracking.stage_tags("tiny", "tune"))
+    return problem, config, spec, book, arguments
+
+
+def test_a_search_killed_before_its_finished_trial_was_tagged_tags_it_when_it_continues(tmp_path, mlflow_store,
+                                                                                       keras_seeded):
+    """Killed between keras-tuner saving a finished trial and that trial's run getting its status:
+    the continued search does not run the trial again, so it gives the run its status and score."""
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    problem, config, spec, book, arguments = gru_search_of_two_trials(tmp_path)
     run_search(make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False), config)
     (first,) = [run for run in trial_runs(book) if run.data.tags["seqcase.trial_id"] == "0"]
     MlflowClient().delete_tag(first.info.run_id, "seqcase.trial_status")  # the kill came in between
@@ -172,13 +179,7 @@ def test_a_search_killed_while_saving_its_state_keeps_the_last_whole_state(tmp_p
     from seqcase import io
     from seqcase.tuning import VariantHyperModel, make_tuner, run_search
 
-    problem = problem_for(series_from(np.sin(np.arange(160) / 4), horizon=1))
-    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
-    spec = ModelSpec(architecture="gru", search_space={**SPACE, "units": [2, 3, 4, 5, 6]})
-    book = tracking.start_pipeline_run("tiny", "tune")
-    with tracking.child_run(book, "gru", "tiny", "tune") as run:
-        variant_run = run.info.run_id
-    arguments = (config, tmp_path / "tuner", 1, variant_run, book.experiment_id, tracking.stage_tags("tiny", "tune"))
+    problem, config, spec, book, arguments = gru_search_of_two_trials(tmp_path)
     tuner = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
     run_search(tuner, config)
     oracle_file = tmp_path / "tuner" / "gru" / "oracle.json"
