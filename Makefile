@@ -35,6 +35,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup
 	$(BIN)/python -m seqcase validate
 	$(BIN)/dvc repro
+	$(BIN)/python -m seqcase recap
 
 # Two processes, a test file each at a time: the end-to-end module runs beside the unit tests.
 test: setup

@@ -54,3 +54,31 @@ def test_a_seed_with_characters_the_model_never_saw_is_refused(tmp_path, raw_par
     with pytest.raises(UserError, match=r"--seed 'The': the model never saw 'T' in training; its 6 characters are "
                                         r"' aehtz'"):
         generate(tmp_path / "params.yaml", "verses", "The", 10, 0.8, variant="gru")
+
+
+def test_each_character_is_emitted_the_moment_it_is_drawn_and_together_they_are_the_text(tmp_path, raw_params,
+                                                                                         monkeypatch):
+    import keras
+
+    from seqcase.models.ensemble import member_path
+    from seqcase.tasks.text_generation.data import FIRST_CHARACTER_ID
+
+    with_verses_case(raw_params, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    paths = CasePaths("verses")
+    vocabulary = list(" aehtz")
+    write_json(paths.models / "training.json", {"gru": {"seeds": [1], "window_length": 4}})
+    write_json(paths.prepared / "meta.json", {"vocabulary": vocabulary})
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((None,), dtype="int32"),
+                              keras.layers.Embedding(FIRST_CHARACTER_ID + len(vocabulary), 3),
+                              keras.layers.Dense(FIRST_CHARACTER_ID + len(vocabulary), activation="softmax")])
+    member_path(paths.models, "gru", 1).parent.mkdir(parents=True)
+    model.save(member_path(paths.models, "gru", 1))
+    emitted = []
+    _, text = generate(tmp_path / "params.yaml", "verses", "the", 12, 1.0, variant="gru", random_seed=3,
+                       emit=emitted.append)
+    assert len(emitted) == 12 and all(len(character) == 1 for character in emitted)
+    assert "the" + "".join(emitted) == text
+    _, again = generate(tmp_path / "params.yaml", "verses", "the", 12, 1.0, variant="gru", random_seed=3)
+    assert again == text  # streaming draws nothing of its own

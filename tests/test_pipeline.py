@@ -220,6 +220,15 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
     assert "over resampled seeds and test windows" in (root / "reports/tiny/report.md").read_text()
     assert "[tiny](tiny/report.md)" in (root / "reports/summary.md").read_text()
+    landing = (root / "reports/index.html").read_text()
+    pipeline_run = json.loads((root / "data/evaluation/tiny/runs.json").read_text())["parent_run_id"]
+    assert '<section class="card" id="tiny">' in landing and 'href="tiny/report.html"' in landing
+    assert f"/runs/{pipeline_run}" in landing and 'alt="tiny: seeds"' in landing
+    shown = json.loads(subprocess.run(["dvc", "metrics", "show", "--json"], cwd=root, env=context["env"],
+                                      capture_output=True, text=True, check=True).stdout)  # the headline alone
+    assert "reports/tiny/metrics.json" not in shown[""]["data"]
+    headline = shown[""]["data"]["reports/tiny/headline.json"]["data"]
+    assert set(headline) == {"verdict", "test_rmse"} and set(headline["test_rmse"]["lstm"]) == {"mean", "low", "high"}
     assert "## Gradient diagnostics" in (root / "reports/tiny/report.md").read_text()
     assert (root / "reports/tiny/figures/input_gradient.png").is_file()
     assert sorted(path.name for path in (root / "reports/tiny/predictions").iterdir()) == sorted(

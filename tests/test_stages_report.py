@@ -19,3 +19,28 @@ def test_the_registry_serves_the_best_validation_seed_with_that_seeds_interval_r
     assert registered_run("gru_ensemble", ensemble, training, book, "validation_rmse", higher=False)[0] == "train-run"
     assert interval_tags(ensemble) == {"seqcase.interval_radius_80": "0.4", "seqcase.interval_radius_95": "0.9"}
     assert interval_tags({"validation_accuracy": 0.9}) == {}
+
+
+def test_the_headline_metrics_hold_the_verdict_and_each_model_s_main_metric_with_its_interval():
+    from seqcase.stages.report import headline_metrics
+
+    metrics = {
+        "verdict": {"beaten": True, "model": "gru_ensemble", "value": 24.69, "baseline": "naive", "baseline_value": 30.88,
+                    "difference": -6.19, "interval": [-7.22, -5.09], "p_value": 0.001, "text": "Yes...",
+                    "seed_agreement": {"agree": 3, "seeds": 3, "text": "3 of 3 seeds"}},
+        "models": {
+            "gru": {"rmse": 24.9, "mae": 17.0, "over_seeds": {"rmse": {"mean": 24.85, "sd": 0.32, "interval": [24.06, 25.64]},
+                                                              "mae": {"mean": 17.0, "interval": [16.0, 18.0]}}},
+            "gru_ensemble": {"rmse": 24.69, "mae": 16.9},
+            "naive": {"rmse": 30.88, "mae": 21.0},
+        },
+    }
+    families = {"gru": "recurrent", "gru_ensemble": "recurrent", "naive": "baseline"}
+    assert headline_metrics(metrics, families, "rmse") == {
+        "verdict": {"recurrent_wins": True, "value": 24.69, "baseline_value": 30.88, "difference": -6.19,
+                    "p_value": 0.001, "difference_low": -7.22, "difference_high": -5.09, "seeds_agreeing": 3},
+        "test_rmse": {"gru": {"mean": 24.85, "low": 24.06, "high": 25.64}, "naive": 30.88},
+    }
+    single_seed = {"verdict": {"beaten": False}, "models": {"gru": {"rmse": 25.0}, "naive": {"rmse": 30.0}}}
+    assert headline_metrics(single_seed, families, "rmse") == {"verdict": {"recurrent_wins": False},
+                                                               "test_rmse": {"gru": 25.0, "naive": 30.0}}

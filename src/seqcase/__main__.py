@@ -73,10 +73,23 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_generate(args: argparse.Namespace) -> int:
     from seqcase.commands.generate import generate
 
-    variant, text = generate(args.params, args.case, args.seed, args.length, args.temperature, args.variant,
-                             args.random_seed)
+    unprinted_seed = [args.seed]  # printed with the first character drawn, once the model is loaded
+
+    def emit(characters: str) -> None:
+        print(*unprinted_seed, characters, sep="", end="", flush=True)
+        unprinted_seed.clear()
+
+    variant, _ = generate(args.params, args.case, args.seed, args.length, args.temperature, args.variant,
+                          args.random_seed, emit=emit)
+    print()
     print(f"# {args.case}/{variant}, temperature {args.temperature}", file=sys.stderr)
-    print(text)
+    return 0
+
+
+def run_recap(args: argparse.Namespace) -> int:
+    from seqcase.stages.summary import recap
+
+    print(recap(args.params), end="")
     return 0
 
 
@@ -86,19 +99,22 @@ def run_distributed(args: argparse.Namespace) -> int:
     return run_cluster(args.case, args.workers, args.port, args.host, args.params)
 
 
-def main(argv: list[str] | None = None) -> int:
+PARAMS_HELP = "the pipeline's parameters (default: %(default)s)"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seqcase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check params.yaml against the schema and list the cases")
-    check.add_argument("--params", type=Path, default=Path("params.yaml"))
+    check.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
     template = commands.add_parser("plots-template", help="build an offline HTML template for `dvc plots show`")
-    template.add_argument("--output", type=Path, required=True)
+    template.add_argument("--output", type=Path, required=True, help="the HTML template to write")
     predict = commands.add_parser("predict", help="predictions of a case's registered model on a CSV")
     predict.add_argument("--case", required=True, help="a case in params.yaml (its model seqcase-<case>)")
     predict.add_argument("--input", type=existing_file, required=True, help="CSV with the case's input column(s)")
     predict.add_argument("--output", type=Path, required=True, help="CSV to write: the input and the predictions")
     predict.add_argument("--version", type=positive_integer, help="a registered version (default: the champion)")
-    predict.add_argument("--params", type=Path, default=Path("params.yaml"))
+    predict.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
     generate = commands.add_parser("generate", help="a sample from a text generation case's trained model")
     generate.add_argument("--case", required=True, help="a text_generation case in params.yaml")
     generate.add_argument("--seed", type=some_text, default="To be", help="the text to continue (default: %(default)r)")
@@ -108,16 +124,24 @@ def main(argv: list[str] | None = None) -> int:
                           help="below 1 safer, above 1 wilder (default: %(default)s)")
     generate.add_argument("--variant", help="a trained variant, or <variant>_ensemble for its seed ensemble "
                                             "(default: the fewest validation bits per character)")
-    generate.add_argument("--random-seed", type=int, help="make the sample repeatable")
-    generate.add_argument("--params", type=Path, default=Path("params.yaml"))
+    generate.add_argument("--random-seed", type=int, help="a number that makes the sample repeatable")
+    generate.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
     distributed = commands.add_parser("tune-distributed", help="a case's tune stage with a keras-tuner chief and workers")
-    distributed.add_argument("--case", required=True)
-    distributed.add_argument("--workers", type=positive_integer, default=2)
+    distributed.add_argument("--case", required=True, help="a case in params.yaml whose search to share out")
+    distributed.add_argument("--workers", type=positive_integer, default=2,
+                             help="worker processes beside the chief (default: %(default)s)")
     distributed.add_argument("--port", type=port_number, default=8000,
                              help="the first variant's oracle port; variant i uses port + i (default: %(default)s)")
-    distributed.add_argument("--host", default="127.0.0.1")
-    distributed.add_argument("--params", type=Path, default=Path("params.yaml"))
-    args = parser.parse_args(argv)
+    distributed.add_argument("--host", default="127.0.0.1", help="the address the chief listens on (default: %(default)s)")
+    distributed.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
+    summary = commands.add_parser("recap", help="every case's verdict, headline number, report and MLflow run "
+                                                "(what `make run` ends with)")
+    summary.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except UserError as error:  # a user's mistake: one line; anything else is a bug and keeps its traceback
@@ -133,7 +157,8 @@ def run_plots_template(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"validate": lambda args: validate(args.params), "plots-template": run_plots_template,
-            "predict": run_predict, "generate": run_generate, "tune-distributed": run_distributed}
+            "predict": run_predict, "generate": run_generate, "tune-distributed": run_distributed,
+            "recap": run_recap}
 
 
 if __name__ == "__main__":

@@ -51,3 +51,8 @@ class CasePaths:
     def summary_row(self) -> Path:
         """The case's row of reports/summary.md, left by its report stage."""
         return self.root / SUMMARIES / f"{self.case}.json"
+
+    @property
+    def summary_figure(self) -> Path:
+        """The case's key figure, copied beside its row for the landing page (reports/index.html)."""
+        return self.root / SUMMARIES / f"{self.case}.png"

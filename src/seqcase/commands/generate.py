@@ -7,6 +7,7 @@ stage built, and (to pick the best network) the evaluate stage's metrics.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +46,27 @@ def load_trained(models_directory: Path, name: str, training: dict):
     return load_network(member_path(models_directory, variant, seeds[0]))
 
 
+def streaming(next_distribution: Callable[[np.ndarray], np.ndarray], emit: Callable[[str], None],
+              decode: Callable[[np.ndarray], str]) -> Callable[[np.ndarray], np.ndarray]:
+    """The sampler asks for the next distribution with histories that end on the character it drew
+    last: emit that character as it comes (the first call's history ends on the seed text)."""
+    calls = 0
+
+    def next_streamed(histories: np.ndarray) -> np.ndarray:
+        nonlocal calls
+        if calls:
+            emit(decode(histories[0, -1:]))
+        calls += 1
+        return next_distribution(histories)
+
+    return next_streamed
+
+
 def generate(params_path: Path, case_name: str, seed_text: str, length: int, temperature: float,
-             variant: str | None = None, random_seed: int | None = None) -> tuple[str, str]:
-    """(variant, the seed text and its continuation)."""
+             variant: str | None = None, random_seed: int | None = None,
+             emit: Callable[[str], None] | None = None) -> tuple[str, str]:
+    """(variant, the seed text and its continuation); `emit` receives each character the moment
+    it is drawn."""
     from seqcase.models.ensemble import ENSEMBLE_SUFFIX
     from seqcase.tasks.text_generation.data import decode, encode
     from seqcase.tasks.text_generation.language import network_next_distribution, sample_texts
@@ -72,7 +91,12 @@ def generate(params_path: Path, case_name: str, seed_text: str, length: int, tem
         raise UserError(f"--seed {seed_text!r}: the model never saw {', '.join(map(repr, unseen))} in training; "
                         f"its {len(vocabulary)} characters are {''.join(vocabulary)!r}")
     model = load_trained(paths.models, variant, training)
-    [ids] = sample_texts(network_next_distribution(model), encode(seed_text, vocabulary), length, [temperature],
+    next_distribution = network_next_distribution(model)
+    if emit is not None:
+        next_distribution = streaming(next_distribution, emit, lambda ids: decode(ids, vocabulary))
+    [ids] = sample_texts(next_distribution, encode(seed_text, vocabulary), length, [temperature],
                          int(training[variant.removesuffix(ENSEMBLE_SUFFIX)]["window_length"]),
                          np.random.default_rng(random_seed))
+    if emit is not None:
+        emit(decode(ids[-1:], vocabulary))  # the last character: no call for a next one follows it
     return variant, seed_text + decode(ids, vocabulary)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 from pathlib import Path
 
 import mlflow
 
 from seqcase import tracking
 from seqcase.config import CaseBase
-from seqcase.io import atomic_directory, read_json, write_json, write_text
+from seqcase.io import atomic_directory, atomic_path, read_json, write_json, write_text
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
 from seqcase.paths import CasePaths
 from seqcase.reporting.gradients import gradient_section
@@ -49,9 +50,41 @@ def comparison_table(models: dict, families: dict[str, str]) -> Table:
                  "metrics included.")
 
 
+def headline_metrics(metrics: dict, families: dict[str, str], metric: str) -> dict:
+    """reports/<case>/headline.json, the case's DVC metrics (`dvc metrics show`, `dvc exp show`): the
+    verdict and each model's main test metric, a network's as its mean over seeds with the 95 %
+    interval (seed ensembles are left to the verdict's value). Every other number stays in
+    metrics.json, which DVC tracks as a plain output."""
+    verdict = metrics.get("verdict", {})
+    headline = {"recurrent_wins": bool(verdict.get("beaten"))}
+    for key in ("value", "baseline_value", "difference", "p_value"):
+        if verdict.get(key) is not None:
+            headline[key] = verdict[key]
+    if verdict.get("interval"):
+        headline["difference_low"], headline["difference_high"] = verdict["interval"]
+    if verdict.get("seed_agreement"):
+        headline["seeds_agreeing"] = verdict["seed_agreement"]["agree"]
+    scores = {}
+    for name, model in metrics["models"].items():
+        spread = model.get("over_seeds", {}).get(metric)
+        if spread and spread.get("interval"):
+            scores[name] = {"mean": spread["mean"], "low": spread["interval"][0], "high": spread["interval"][1]}
+        elif not name.endswith(ENSEMBLE_SUFFIX) and model.get(metric) is not None:  # one seed, or a baseline
+            scores[name] = model[metric]
+    return {"verdict": headline, f"test_{metric}": scores}
+
+
+def key_figure(figures: dict[str, Path]) -> Path | None:
+    """The figure the landing page shows for a case: every network's seeds against the baseline
+    when the case has seeds, else the task's first figure."""
+    paths = list(figures.values())
+    return next((path for path in paths if Path(path).name == "seeds.png"), paths[0] if paths else None)
+
+
 def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, families: dict[str, str],
-                 paths: CasePaths) -> dict:
-    """Figures, report.md, report.html and the case's summary row; returns the row."""
+                 paths: CasePaths, mlflow_run: dict[str, str]) -> dict:
+    """Figures, report.md, report.html, the case's summary row and its key figure; returns the row.
+    `mlflow_run` (tracking_uri, experiment_id, run_id) lets the landing page link the pipeline run."""
     with atomic_directory(paths.reports / "figures") as figure_directory:
         content = task.report(case, metrics, families, paths, figure_directory)
         metric = task.main_metric(case)[0]
@@ -63,8 +96,17 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
             figures={**seed_figures, **content.figures, **figures})
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
+        write_json(paths.reports / "headline.json", headline_metrics(metrics, families, metric))
+        figure = key_figure(content.figures)
+        with atomic_path(paths.summary_figure) as temporary:
+            if figure is not None:
+                shutil.copyfile(figure, temporary)
+            else:  # DVC wants its output; an empty file says "no figure" to the landing page
+                temporary.write_bytes(b"")
     summary_row = {"case": case_name, "task": case.task, "test_examples": metrics["test_examples"],
-                   **task.summary_row(metrics), "verdict": content.verdict}
+                   **task.summary_row(metrics), "verdict": content.verdict,
+                   "key_figure": f"figures/{Path(figure).name}" if figure is not None else None,
+                   "mlflow": mlflow_run}
     write_json(paths.summary_row, summary_row)
     return summary_row
 
@@ -117,7 +159,9 @@ def run(params_path: Path, case_name: str) -> dict:
     book = tracking.RunBook.load(paths.evaluation / "runs.json")
     with tracking.failing_pipeline_run(book):
         metrics, families = metrics_and_families(paths)
-        summary_row = write_report(case_name, case, task, metrics, families, paths)
+        summary_row = write_report(case_name, case, task, metrics, families, paths,
+                                   {"tracking_uri": mlflow.get_tracking_uri(), "experiment_id": book.experiment_id,
+                                    "run_id": book.parent_run_id})
     # Leaving this block ends the pipeline run: FINISHED, or FAILED if logging fails.
     with mlflow.start_run(run_id=book.parent_run_id):
         mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": summary_row["best_model"],

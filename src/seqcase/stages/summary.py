@@ -1,8 +1,12 @@
-"""summary: one row per case, from the rows each report stage left in data/summaries/."""
+"""summary: one row per case in reports/summary.md, and reports/index.html, the landing page with a
+card per case, from the rows and key figures each report stage left in data/summaries/."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+
+import jinja2
 
 from seqcase.config import load_params
 from seqcase.errors import UserError
@@ -35,12 +39,112 @@ def summary_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(params_path: Path, output: Path = Path("reports/summary.md")) -> str:
+UI_ADDRESS = "http://127.0.0.1:5000"  # where `make ui` serves a local store's runs
+
+
+def mlflow_url(run: dict | None) -> str | None:
+    """The pipeline run's page: on the tracking server itself, or for a local store (sqlite, files)
+    on the UI `make ui` starts over it."""
+    if not run or not run.get("run_id"):
+        return None
+    uri = str(run.get("tracking_uri") or "")
+    base = uri.rstrip("/") if uri.startswith(("http://", "https://")) else UI_ADDRESS
+    return f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
+
+
+def headline(row: dict) -> list[tuple[str, str]]:
+    """The handful of numbers a card shows: what was chosen on validation and how it scored on test."""
+    verdict = row["verdict"]
+    numbers = [("best model", f"{row['best_model']} ({cell(row['best_value'])})")]
+    if row.get("recurrent"):
+        numbers.append(("recurrent model", f"{row['recurrent']} ({cell(row['recurrent_value'])})"))
+    if row.get("reference"):
+        numbers.append(("baseline", f"{row['reference']} ({cell(row['reference_value'])})"))
+    if verdict.get("difference") is not None:
+        interval = verdict.get("interval")
+        spread = f", 95 % interval {cell(interval[0])} to {cell(interval[1])}" if interval else ""
+        numbers.append(("difference", f"{cell(verdict['difference'])}{spread}"))
+    if row.get("p_value") is not None:
+        numbers.append(("p", cell(row["p_value"])))
+    if verdict.get("seed_agreement"):
+        numbers.append(("seeds that agree", verdict["seed_agreement"]["text"]))
+    if row.get("note"):
+        numbers.append(("note", row["note"]))
+    return numbers
+
+
+LANDING_TEMPLATE = jinja2.Template("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>seqcase: every case's verdict</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;color:#222}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1.2em}
+.card{border:1px solid #ccc;border-radius:8px;padding:1em;background:#fcfcfc}
+.card h2{margin:0 0 .3em;font-size:1.25em}.task{color:#666;font-size:.9em}
+.badge{display:inline-block;padding:.15em .6em;border-radius:1em;color:#fff;font-weight:600;font-size:.85em}
+.wins{background:#2a2}.holds{background:#c33}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em .8em;font-size:.9em}dt{color:#555}dd{margin:0}
+img{width:100%;margin:.5em 0}.verdict{font-size:.85em;color:#333}.links a{margin-right:1em}</style></head><body>
+<h1>seqcase: every case's verdict</h1>
+<p>Does a recurrent network beat the honest baseline? Each card: the models chosen on the validation part,
+scored once on the test part, over {{ seeds_text }}. <a href="summary.md">summary.md</a> has the same in one table;
+<a href="fundamentals/report.html">fundamentals</a> holds the NumPy cells and the gradient experiments.</p>
+<div class="cards">
+{% for card in cards %}<section class="card" id="{{ card.case }}">
+<h2>{{ card.case }}</h2>
+<p><span class="badge {{ 'wins' if card.beaten else 'holds' }}">{{ 'recurrent wins' if card.beaten else 'baseline holds' }}</span>
+<span class="task">{{ card.task }} · {{ card.metric }} · {{ card.test_examples }} test examples</span></p>
+{% if card.image %}<img alt="{{ card.case }}: {{ card.figure_name }}" src="data:image/png;base64,{{ card.image }}">{% endif %}
+<dl>{% for name, value in card.numbers %}<dt>{{ name }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
+<p class="verdict">{{ card.text }}</p>
+<p class="links"><a href="{{ card.case }}/report.html">report</a><a href="{{ card.case }}/report.md">report.md</a>
+{% if card.mlflow %}<a href="{{ card.mlflow }}" title="the pipeline run in MLflow (start `make ui` first for a local store)">MLflow run</a>{% endif %}</p>
+</section>
+{% endfor %}</div></body></html>
+""", autoescape=True)
+
+
+def landing_page(rows: list[dict], figures: dict[str, bytes]) -> str:
+    """reports/index.html: one self-contained card per case (badge, key figure, headline numbers,
+    links to its report and its MLflow run)."""
+    cards = [{"case": row["case"], "task": row["task"], "metric": row["metric"], "test_examples": row["test_examples"],
+              "beaten": row["verdict"]["beaten"], "text": row["verdict"]["text"], "numbers": headline(row),
+              "figure_name": Path(row.get("key_figure") or "").stem,
+              "image": base64.b64encode(figures[row["case"]]).decode() if figures.get(row["case"]) else None,
+              "mlflow": mlflow_url(row.get("mlflow"))} for row in rows]
+    seeds = {len(row["verdict"].get("seeds") or [None]) for row in rows}
+    seeds_text = f"{max(seeds)} seeds per network" if seeds and max(seeds) > 1 else "one seed per network"
+    return LANDING_TEMPLATE.render(cards=cards, seeds_text=seeds_text)
+
+
+def recap_table(rows: list[dict], waiting: list[str] = ()) -> str:
+    """What the end of `make run` prints: a line per case with its verdict, headline number, report
+    and MLflow run, so the log ends on the answers."""
+    header = ["case", "verdict", "best model (test)", "report", "MLflow run"]
+    lines = [[row["case"], "recurrent wins" if row["verdict"]["beaten"] else "baseline holds",
+              f"{row['best_model']}: {row['metric']} {cell(row['best_value'])}", f"reports/{row['case']}/report.html",
+              mlflow_url(row.get("mlflow")) or "–"] for row in rows]
+    lines += [[case, "not run yet", "–", "–", "–"] for case in waiting]
+    widths = [max(len(line[column]) for line in [header, *lines]) for column in range(len(header))]
+    text = ["  ".join(value.ljust(width) for value, width in zip(line, widths)).rstrip() for line in [header, *lines]]
+    return "\n".join(text + ["", "Every case on one page: reports/index.html"]) + "\n"
+
+
+def recap(params_path: Path) -> str:
+    params = load_params(params_path, cases=())
+    paths = {name: CasePaths(name).summary_row for name in params.case_names}
+    return recap_table([read_json(path) for path in paths.values() if path.is_file()],
+                       [name for name, path in paths.items() if not path.is_file()])
+
+
+def run(params_path: Path, output: Path = Path("reports/summary.md"), page: Path = Path("reports/index.html")) -> str:
     params = load_params(params_path, cases=())  # the rows say everything; no task's code is needed
-    rows = {name: CasePaths(name).summary_row for name in params.case_names}
-    missing = [name for name, path in rows.items() if not path.is_file()]
+    paths = {name: CasePaths(name) for name in params.case_names}
+    missing = [name for name, case_paths in paths.items() if not case_paths.summary_row.is_file()]
     if missing:
         raise UserError(f"no report yet for case(s) {missing}: run `dvc repro` for them first")
-    text = summary_markdown([read_json(path) for path in rows.values()])
+    rows = [read_json(case_paths.summary_row) for case_paths in paths.values()]
+    figures = {name: case_paths.summary_figure.read_bytes() for name, case_paths in paths.items()
+               if case_paths.summary_figure.is_file()}
+    text = summary_markdown(rows)
     write_text(output, text)
+    write_text(page, landing_page(rows, figures))
     return text
