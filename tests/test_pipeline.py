@@ -307,6 +307,16 @@ def test_a_text_case_saves_models_that_read_raw_text(project):
     logged = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")
     assert sorted(model.name for model in logged) == ["dense", "dense", "dense_ensemble", "gru", "gru", "gru_ensemble"]
     (model,) = [model for model in logged if model.name == "gru_ensemble"]  # both seeds' networks, averaged
+    # MLflow links the metrics a run logs to the model it logged, so the Models view can rank them
+    assert all("test_accuracy" in {metric.key for metric in other.metrics or []} for other in logged)
+    pipeline = mlflow.search_runs([experiment.experiment_id], "tags.`seqcase.kind` = 'pipeline'",
+                                  order_by=["attributes.start_time DESC"], output_format="list")[0]
+    verdict = "**Recurrent wins.**" if metrics["verdict"]["beaten"] else "**Baseline holds.**"
+    assert pipeline.data.tags["mlflow.note.content"].startswith(verdict)
+    assert pipeline.data.metrics["verdict.recurrent_wins"] == float(metrics["verdict"]["beaten"])
+    assert "test_accuracy.tfidf_logistic_regression" in pipeline.data.metrics
+    assert experiment.tags["seqcase.task"] == "text_classification" and experiment.tags["mlflow.note.content"]
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # the UI opens on the runs
     loaded = mlflow.pyfunc.load_model(model.model_uri)
     networks = loaded.unwrap_python_model().network.networks
     assert len(networks) == 2 and networks[1].get_layer("tokenizer").get_layer("last_words").length == 8
@@ -326,6 +336,8 @@ def test_mlflow_models_predict_serves_the_champion_from_a_csv(project):
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
     champion = MlflowClient().get_model_version_by_alias("seqcase-reviews", "champion")
     assert champion.tags["seqcase.seeds"] == "7 8" and len(champion.tags["seqcase.seed_test_interval"].split()) == 2
+    assert re.fullmatch(r"\w+( \(the average of 2 seeds' networks\)|, seed [78] \(its best on validation of 2\)), "
+                        r"test accuracy [0-9.]+(, [0-9.]+ of \w+'s [0-9.]+)?; chosen on validation", champion.description)
     model = mlflow.pyfunc.load_model("models:/seqcase-reviews@champion").unwrap_python_model()
     expected = model.network.predict(np.array(["great superb fun loved", "awful dull boring hated"], dtype=object))
     np.testing.assert_allclose(served, expected, atol=1e-6)  # the ensemble when it is the champion

@@ -44,3 +44,28 @@ def test_the_headline_metrics_hold_the_verdict_and_each_model_s_main_metric_with
     single_seed = {"verdict": {"beaten": False}, "models": {"gru": {"rmse": 25.0}, "naive": {"rmse": 30.0}}}
     assert headline_metrics(single_seed, families, "rmse") == {"verdict": {"recurrent_wins": False},
                                                                "test_rmse": {"gru": 25.0, "naive": 30.0}}
+
+
+def test_mlflow_reads_the_headline_as_metrics_and_the_verdict_first_in_the_run_s_description():
+    from types import SimpleNamespace
+
+    from seqcase.stages.report import flat_metrics, run_description, version_description
+
+    headline = {"verdict": {"recurrent_wins": True, "p_value": 0.001, "seeds_agreeing": 3},
+                "test_rmse": {"gru": {"mean": 24.85, "low": 24.06, "high": 25.64}, "naive": 30.88}}
+    assert flat_metrics(headline) == {"verdict.recurrent_wins": 1.0, "verdict.p_value": 0.001,
+                                      "verdict.seeds_agreeing": 3.0, "test_rmse.gru.mean": 24.85,
+                                      "test_rmse.gru.low": 24.06, "test_rmse.gru.high": 25.64, "test_rmse.naive": 30.88}
+    row = {"metric": "RMSE", "verdict": {"beaten": True, "text": "Yes: gru beat the naive forecast."}}
+    description = run_description(SimpleNamespace(description="Glucose, 5 to 60 minutes ahead."), row,
+                                  headline["test_rmse"])
+    assert description.startswith("**Recurrent wins.** Yes: gru beat the naive forecast.\n\nGlucose, 5 to 60")
+    assert "Test RMSE (networks: mean over seeds): gru 24.85; naive 30.88." in description
+    metrics = {"verdict": {"model": "gru_ensemble", "baseline": "naive", "baseline_value": 30.88}}
+    assert version_description("gru_ensemble", {"rmse": 24.69}, metrics, "rmse", [42, 43, 44]) == (
+        "gru_ensemble (the average of 3 seeds' networks), test rmse 24.69, 0.7995 of naive's 30.88; "
+        "chosen on validation")
+    assert version_description("gru", {"rmse": 25.0}, metrics, "rmse", [42, 43, 44], "43") == (
+        "gru, seed 43 (its best on validation of 3), test rmse 25; chosen on validation")
+    assert version_description("gru", {"rmse": 25.0}, metrics, "rmse", [42]) == (
+        "gru, test rmse 25; chosen on validation")

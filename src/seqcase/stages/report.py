@@ -150,7 +150,53 @@ def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: d
     verdict = metrics.get("verdict", {})
     if verdict.get("model") == name and verdict.get("interval"):
         tags["seqcase.verdict_interval"] = " ".join(repr(float(bound)) for bound in verdict["interval"])
-    return tracking.register_champion(case_name, uri, name, key, value, higher, tags)
+    registered = tracking.register_champion(case_name, uri, name, key, value, higher, tags)
+    mlflow.tracking.MlflowClient().update_model_version(
+        registered["name"], str(registered["version"]),
+        version_description(name, served, metrics, test_metric, training[variant]["seeds"],
+                            next((seed for seed, seed_scores in scores.get("seeds", {}).items()
+                                  if seed_scores is served), None)))
+    return registered
+
+
+def flat_metrics(headline: dict, prefix: str = "") -> dict[str, float]:
+    """headline.json as MLflow metric names (verdict.p_value, test_rmse.gru.mean); yes/no as 1/0."""
+    flat = {}
+    for key, value in headline.items():
+        if isinstance(value, dict):
+            flat.update(flat_metrics(value, f"{prefix}{key}."))
+        elif isinstance(value, (bool, int, float)):
+            flat[f"{prefix}{key}"] = float(value)
+    return flat
+
+
+def run_description(case: CaseBase, summary_row: dict, test_scores: dict) -> str:
+    """The pipeline run's description (MLflow shows it on the run's page): the verdict first, then
+    each model's main test metric as headline.json holds it."""
+    scores = "; ".join(f"{name} {cell(value['mean'] if isinstance(value, dict) else value)}"
+                       for name, value in test_scores.items())
+    return (f"**{'Recurrent wins' if summary_row['verdict']['beaten'] else 'Baseline holds'}.** "
+            f"{summary_row['verdict']['text']}\n\n{case.description}\n\nTest {summary_row['metric']} "
+            f"(networks: mean over seeds): {scores}.\n\nThe report is under this run's artifacts, "
+            f"report/report.html.")
+
+
+def version_description(name: str, served: dict, metrics: dict, metric: str, seeds: list,
+                        seed: str | None = None) -> str:
+    """What a registry version serves, in one line ("gru_ensemble (the average of 3 seeds' networks),
+    test rmse 24.69, 0.7995 of naive's 30.88; chosen on validation")."""
+    verdict = metrics.get("verdict", {})
+    if name.endswith(ENSEMBLE_SUFFIX):
+        what = f"{name} (the average of {len(seeds)} seeds' networks)"
+    elif seed is not None:
+        what = f"{name}, seed {seed} (its best on validation of {len(seeds)})"
+    else:
+        what = name
+    text = f"{what}, test {metric.replace('_', ' ')} {cell(served[metric])}"
+    if verdict.get("model") == name and verdict.get("baseline_value"):
+        text += (f", {cell(served[metric] / verdict['baseline_value'])} of {verdict['baseline']}'s "
+                 f"{cell(verdict['baseline_value'])}")
+    return f"{text}; chosen on validation"
 
 
 def run(params_path: Path, case_name: str) -> dict:
@@ -173,6 +219,18 @@ def run(params_path: Path, case_name: str) -> dict:
         # Every variant and baseline with every test metric, one table per case (the report shows
         # the overall metrics; the per-step and per-class ones are here and in each model's run).
         mlflow.log_table(tracking.comparison_frame(metrics["models"], families), artifact_file="comparison.json")
+        headline = read_json(paths.reports / "headline.json")
+        mlflow.log_metrics(flat_metrics(headline))
+        mlflow.set_tag("mlflow.note.content",
+                       run_description(case, summary_row, headline[f"test_{task.main_metric(case)[0]}"]))
+        client = mlflow.tracking.MlflowClient()
+        client.set_experiment_tag(book.experiment_id, "mlflow.note.content",
+                                  f"{case.description}\n\nOne pipeline run per `dvc repro` of the case: its "
+                                  "description holds the verdict, its metrics the headline; trials, seeds, "
+                                  "ensembles, baselines and backtest origins are nested runs.")
+        client.set_experiment_tag(book.experiment_id, "seqcase.task", case.task)
+        # MLflow 3's UI opens an experiment of unknown kind on its GenAI pages; these are trainings.
+        client.set_experiment_tag(book.experiment_id, "mlflow.experimentKind", "custom_model_development")
         registered = register_best_network(case_name, case, task, metrics, paths, book)
         if registered:
             mlflow.set_tags({"seqcase.registered_model": registered["name"],
