@@ -45,6 +45,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
 ui: setup
+	@echo "MLflow UI on the runs: http://127.0.0.1:$${PORT:-5000}/#/experiments?workflowType=machine_learning"
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) \
 		--host 127.0.0.1 --port $${PORT:-5000} --workers 1
 

@@ -33,7 +33,7 @@ def test_recap_lists_every_case_and_the_ones_not_run_yet(tmp_path, raw_params, m
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["case", "verdict", "best", "model", "(test)", "report", "MLflow", "run"]
     assert lines[1].split() == [first, "baseline", "holds", "gru:", "RMSE", "0.5", f"reports/{first}/report.html",
-                                "http://127.0.0.1:5000/#/experiments/1/runs/abc"]
+                                "http://127.0.0.1:5000/#/experiments/1/runs/abc?workflowType=machine_learning"]
     assert [line.split()[0] for line in lines[2:2 + len(others)]] == others
     assert all("not run yet" in line for line in lines[2:2 + len(others)])
     assert lines[-1] == "Every case on one page: reports/index.html"

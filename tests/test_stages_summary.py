@@ -27,9 +27,10 @@ def row(case: str, beaten: bool, tracking_uri: str, **extra) -> dict:
 
 def test_the_mlflow_link_goes_to_the_server_or_to_the_ui_that_make_ui_starts():
     run = {"experiment_id": "3", "run_id": "abc"}
-    assert mlflow_url({**run, "tracking_uri": "sqlite:///mlflow.db"}) == "http://127.0.0.1:5000/#/experiments/3/runs/abc"
+    assert mlflow_url({**run, "tracking_uri": "sqlite:///mlflow.db"}) == (
+        "http://127.0.0.1:5000/#/experiments/3/runs/abc?workflowType=machine_learning")  # the training view
     assert mlflow_url({**run, "tracking_uri": "https://mlflow.team.example/"}) == (
-        "https://mlflow.team.example/#/experiments/3/runs/abc")
+        "https://mlflow.team.example/#/experiments/3/runs/abc?workflowType=machine_learning")
     assert mlflow_url(None) is None and mlflow_url({"tracking_uri": "sqlite:///x"}) is None
 
 
@@ -52,8 +53,9 @@ def test_the_landing_page_has_one_card_per_case_with_badge_figure_and_links():
     assert f"data:image/png;base64,{base64.b64encode(FIGURE).decode()}" in glucose
     assert "<img" not in prices  # no figure left for it: no broken image
     assert 'href="glucose/report.html"' in glucose and 'href="prices/report.md"' in prices
-    assert 'href="http://127.0.0.1:5000/#/experiments/3/runs/run-of-glucose"' in glucose
-    assert 'href="http://127.0.0.1:8080/#/experiments/3/runs/run-of-prices"' in prices
+    view = "?workflowType=machine_learning"
+    assert f'href="http://127.0.0.1:5000/#/experiments/3/runs/run-of-glucose{view}"' in glucose
+    assert f'href="http://127.0.0.1:8080/#/experiments/3/runs/run-of-prices{view}"' in prices
     assert "Yes: &lt;gru_ensemble&gt; beat" in glucose  # text is escaped, never markup
     assert "over 3 seeds per network" in page and 'href="summary.md"' in page
 

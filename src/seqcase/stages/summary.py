@@ -40,6 +40,7 @@ def summary_markdown(rows: list[dict]) -> str:
 
 
 UI_ADDRESS = "http://127.0.0.1:5000"  # where `make ui` serves a local store's runs
+TRAINING_VIEW = "workflowType=machine_learning"  # MLflow 3's UI opens on its GenAI view otherwise
 
 
 def mlflow_url(run: dict | None) -> str | None:
@@ -49,7 +50,7 @@ def mlflow_url(run: dict | None) -> str | None:
         return None
     uri = str(run.get("tracking_uri") or "")
     base = uri.rstrip("/") if uri.startswith(("http://", "https://")) else UI_ADDRESS
-    return f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
+    return f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}?{TRAINING_VIEW}"
 
 
 def headline(row: dict) -> list[tuple[str, str]]:
