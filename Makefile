@@ -34,8 +34,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/python -m seqcase validate
-	$(BIN)/dvc repro
-	$(BIN)/python -m seqcase recap
+	$(BIN)/python -m seqcase run
 
 # Two processes, a test file each at a time: the end-to-end module runs beside the unit tests.
 test: setup

@@ -235,6 +235,23 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
         f"{name}.csv" for name in metrics["models"])
 
 
+def test_make_run_s_driver_goes_case_by_case_and_ends_on_the_recap(project):
+    """`python -m seqcase run` on a project that is up to date: DVC skips every stage, each case
+    gets its progress line and verdict, and the run ends on the recap, not on DVC's git hints."""
+    root, context = project
+    result = subprocess.run([sys.executable, "-m", "seqcase", "run"], cwd=root, env=context["env"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    cases = list(yaml.safe_load((root / "params.yaml").read_text())["cases"])
+    assert [line.split(":")[0] for line in lines if line.startswith("=> ")] == [f"=> {case}" for case in cases]
+    assert re.search(r"^\[stage 1/\d+ · \d+:\d\d elapsed · ~[^]]+ left[^]]*\] validate$", result.stdout, re.M)
+    assert "Running stage 'report@" not in result.stdout  # up to date: nothing ran but validate
+    assert lines[-1] == "Every case on one page: reports/index.html"
+    assert any(line.startswith(f"{cases[0]} ") and "reports/" in line for line in lines[-len(cases) - 3:])
+    assert "validate" in json.loads((root / ".dvc/tmp/seqcase/stage_seconds.json").read_text())
+
+
 def test_every_cases_metrics_carry_its_verdict_with_the_test_behind_it(project):
     root, _ = project
     for case in ("tiny", "beats", "events", "reviews", "verses"):

@@ -86,6 +86,12 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_pipeline(args: argparse.Namespace) -> int:
+    from seqcase.commands.run import run
+
+    return run(args.params)
+
+
 def run_recap(args: argparse.Namespace) -> int:
     from seqcase.stages.summary import recap
 
@@ -134,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the first variant's oracle port; variant i uses port + i (default: %(default)s)")
     distributed.add_argument("--host", default="127.0.0.1", help="the address the chief listens on (default: %(default)s)")
     distributed.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
+    pipeline = commands.add_parser("run", help="`dvc repro` case by case, with progress and each verdict as it comes "
+                                               "(what `make run` calls)")
+    pipeline.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
     summary = commands.add_parser("recap", help="every case's verdict, headline number, report and MLflow run "
                                                 "(what `make run` ends with)")
     summary.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
@@ -158,7 +167,7 @@ def run_plots_template(args: argparse.Namespace) -> int:
 
 COMMANDS = {"validate": lambda args: validate(args.params), "plots-template": run_plots_template,
             "predict": run_predict, "generate": run_generate, "tune-distributed": run_distributed,
-            "recap": run_recap}
+            "recap": run_recap, "run": run_pipeline}
 
 
 if __name__ == "__main__":
