@@ -103,3 +103,19 @@ def test_a_decay_longer_than_the_training_is_refused():
 
     with pytest.raises(ValueError, match=r"decay_epochs \(9.0\) must not exceed epochs \(8\)"):
         TrainConfig(epochs=8, learning_rate_schedule="decay_at_end", decay_epochs=9)
+
+
+def test_a_labelled_fit_prints_one_line_per_epoch_that_names_the_network(keras_seeded, capsys):
+    import keras
+
+    from seqcase.config import TrainConfig
+    from seqcase.training import fit_network
+
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, keras.layers.Dense(1, name="scale")(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    data = (np.ones((4, 1)), np.ones((4, 1)))
+    fit_network(model, data, data, TrainConfig(epochs=2, batch_size=4), label="tiny · gru · seed 7")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["tiny · gru · seed 7 · epoch 1/2", "tiny · gru · seed 7 · epoch 2/2"]
+    assert lines[0].split(": ")[1].startswith("loss ") and ", val_loss " in lines[0]

@@ -62,6 +62,19 @@ def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_scor
     assert result["score"] == pytest.approx(min(scores))
     assert result["best_trial_run_id"] in {run.info.run_id for run in runs}
     assert set(result["hyperparameters"]) == {"window_length", "units", "learning_rate"}
+    assert sorted(run.info.run_name for run in runs) == ["lstm · trial 1", "lstm · trial 2"]
+
+
+def test_each_trial_ends_on_one_line_that_names_the_case_and_the_variant(tmp_path, mlflow_store, keras_seeded,
+                                                                         caplog, capsys):
+    series = series_from(np.sin(np.arange(160) / 4), horizon=1)
+    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=2, batch_size=16)
+    with caplog.at_level("INFO", logger="seqcase.tuning"):
+        _, result = search(tmp_path, config, problem_for(series))
+    lines = [record.getMessage() for record in caplog.records if record.name == "seqcase.tuning"]
+    assert [line.split(":")[0] for line in lines] == ["tiny · lstm · trial 1/2", "tiny · lstm · trial 2/2"]
+    assert lines[1].endswith(f"(best so far {result['score']:.4g})")
+    assert "Search: Running Trial" not in capsys.readouterr().out  # keras-tuner's banners are off
 
 
 def test_hyperband_trials_are_tracked_too(tmp_path, mlflow_store, keras_seeded):

@@ -76,8 +76,14 @@ class VariantHyperModel(keras_tuner.HyperModel):
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
         (train_x, train_y), validation = self.problem.datasets(hp.values)
         train_x, train_y = training_sample(train_x, train_y, self.max_train_examples, self.seed)
+        kwargs.pop("verbose", None)  # the search's verbosity is keras-tuner's; the fit stays quiet
         return model.fit(train_x, train_y, validation_data=validation, batch_size=self.batch_size,
                          class_weight=self.problem.class_weight, verbose=0, **kwargs)
+
+
+def trial_number(trial_id: str) -> str:
+    """keras-tuner's trial "03" is a person's trial 4."""
+    return str(int(trial_id) + 1) if trial_id.isdigit() else trial_id
 
 
 def tracked(tuner_class: type) -> type:
@@ -105,7 +111,8 @@ def tracked(tuner_class: type) -> type:
                 # the half-logged run goes, so that each trial is one run.
                 MlflowClient().delete_run(interrupted)
                 tags["seqcase.trial_retried"] = "true"
-            with mlflow.start_run(experiment_id=self.experiment_id, run_name=f"trial {trial.trial_id}",
+            with mlflow.start_run(experiment_id=self.experiment_id,
+                                  run_name=f"{self.hypermodel.name} · trial {trial_number(trial.trial_id)}",
                                   parent_run_id=self.parent_run_id, nested=True, tags=tags) as run:
                 self.trial_runs[trial.trial_id] = run.info.run_id
                 mlflow.log_params(trial.hyperparameters.values)
@@ -115,6 +122,17 @@ def tracked(tuner_class: type) -> type:
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
             self.log_trial_end(trial)
+            logger.info("%s", self.trial_line(trial))
+
+        def trial_line(self, trial) -> str:
+            """What keras-tuner's banners never said: which case and variant the trial belongs to."""
+            case = self.run_tags.get("seqcase.case", "")
+            of = f"/{self.oracle.max_trials}" if getattr(self.oracle, "max_trials", None) else ""
+            score = f"val_loss {trial.score:.4g}" if trial.score is not None else str(trial.status).lower()
+            best = [other.score for other in getattr(self.oracle, "trials", {}).values()  # a worker has none
+                    if other.score is not None and str(other.status) == "COMPLETED"]
+            return (f"{case} · {self.hypermodel.name} · trial {trial_number(trial.trial_id)}{of}: {score}"
+                    + (f" (best so far {min(best):.4g})" if best else ""))
 
         def log_trial_end(self, trial):
             """The trial's status, score and message on its run."""
@@ -184,7 +202,8 @@ def make_tuner(hypermodel: VariantHyperModel, config: TuneConfig, directory: Pat
 
 def search_arguments(config: TuneConfig) -> dict:
     """What tuner.search() passes on to each trial's fit: early stopping, and the epochs (Hyperband sets its own)."""
-    arguments = {"callbacks": [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience)]}
+    arguments = {"callbacks": [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience)],
+                 "verbose": 0}  # keras-tuner's banners name no variant: each trial ends on one line of ours
     if config.algorithm != "hyperband":
         arguments["epochs"] = config.max_epochs
     return arguments

@@ -81,7 +81,7 @@ def start_worker(params_path: Path, case_name: str, threads: int, tasks: dict[st
     prepared = task.load_prepared(paths.prepared)
     problems = {None: task.learning_problem(prepared)}
     problems.update({name: task.learning_problem(data) for name, data in task.refits(case, prepared).items()})
-    _worker.update(config=case.train, problems=problems)
+    _worker.update(config=case.train, problems=problems, case=case_name)
     freeze_imported_heap()
 
 
@@ -102,7 +102,8 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
         diagnostics = GradientDiagnostics(validation[0][:PROBE_EXAMPLES], validation[1][:PROBE_EXAMPLES])
         callbacks.append(diagnostics)
     start = time.perf_counter()
-    history = fit_network(model, train, validation, config, callbacks, problem.class_weight).history
+    label = " · ".join([_worker["case"], fit.variant, f"seed {fit.seed}", *([fit.refit] if fit.refit else [])])
+    history = fit_network(model, train, validation, config, callbacks, problem.class_weight, label).history
     fit_seconds = time.perf_counter() - start
     saved = problem.export(model, fit.hyperparameters)
     path = member_path(refit_directory(model_directory, fit.refit) if fit.refit else model_directory, fit.variant,
