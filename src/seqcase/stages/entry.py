@@ -23,8 +23,9 @@ STAGES = {
     "tune": ("case", "keras-tuner search per variant; best hyperparameters and the MLflow run book."),
     "train": ("case", "Retrain each variant on its best hyperparameters; save and log the models."),
     "evaluate": ("case", "Every network and baseline scored on the untouched test part, and the verdict."),
-    "report": ("case", "Figures, report.md, report.html and the case's summary row; the model registry."),
-    "summary": (None, "One row per case, from the rows each report stage left."),
+    "report": ("case", "Figures, report.md, report.html, headline.json and the case's summary row; the model "
+                       "registry."),
+    "summary": (None, "summary.md and index.html (a card per case), from the rows each report stage left."),
     "fundamentals": (None, "The NumPy reference cells on the adding problem, with their report."),
 }
 
