@@ -89,3 +89,15 @@ def test_a_failing_case_stops_the_run_with_dvc_s_status_and_keeps_what_was_timed
     assert status == 3 and lines[-1] == (f"error: `dvc repro report@{first}` failed (exit status 3); the stages "
                                          "before it are kept")
     assert json.loads(recorded.read_text()) == {"validate": 5.0}
+
+
+def test_a_first_run_estimates_from_the_reference_run_and_later_runs_from_their_own(tmp_path):
+    from seqcase.commands.run import REFERENCE, expected_seconds
+
+    first = expected_seconds(tmp_path / "never_written.json")
+    assert first["train@glucose_cgm"] > 60 and first["validate"] > 0  # the reference run's, shipped
+    recorded = tmp_path / "stage_seconds.json"
+    write_json(recorded, {"train@glucose_cgm": 12.5})
+    assert expected_seconds(recorded)["train@glucose_cgm"] == 12.5  # this machine's last time wins
+    assert expected_seconds(recorded, tmp_path / "no_reference.json") == {"train@glucose_cgm": 12.5}
+    assert REFERENCE.is_file()
