@@ -74,3 +74,43 @@ def test_a_missing_input_file_is_refused_by_the_parser():
     result = subprocess.run([sys.executable, "-m", "seqcase", "predict", "--case", "x", "--input", "no-such.csv",
                              "--output", "out.csv", "--version", "0"], capture_output=True, text=True)
     assert result.returncode == 2 and "argument --input: no-such.csv: no such file" in result.stderr
+
+
+class UnloadedRequest:
+    """A predict call whose model must not be needed: reading it fails the test."""
+
+    def __init__(self, **prepare):
+        from types import SimpleNamespace
+
+        self.case, self.case_name = SimpleNamespace(prepare=SimpleNamespace(**prepare)), "mine"
+
+    @property
+    def facts(self):
+        raise AssertionError("the model was loaded before the rows were checked")
+
+    def predict(self, inputs):
+        raise AssertionError("the model was loaded before the rows were checked")
+
+
+@pytest.mark.parametrize(("task", "prepare", "rows", "refusal"), [
+    ("text_classification", {"text_column": "review"}, "text\nfine film\n",
+     r"in\.csv: no column\(s\) \['review'\] \(cases\.mine\.prepare\.text_column\); the header has \['text'\]"),
+    ("event_classification", {"time_column": "Time", "feature_columns": None, "log_columns": ["Amount"],
+                              "label_column": "Class"}, "Amount,V1\n3,0.5\n",
+     r"no column\(s\) \['Time'\] \(cases\.mine\.prepare: the time column"),
+    ("classification", {"label_column": "label"}, "a,b,c\n0.1,high,0.3\n",
+     r"column\(s\) \['b'\] hold values that are not numbers"),
+    ("forecasting", None, "", r"in\.csv: empty; it needs a header row and at least one data row"),
+    ("text_classification", {"text_column": "review"}, "review\n", r"a header and no rows; nothing to predict"),
+])
+def test_predict_checks_the_rows_before_it_loads_a_model(tmp_path, task, prepare, rows, refusal):
+    from seqcase.errors import DataError
+    from seqcase.tasks import get_task
+    from seqcase.tasks.base import read_request_csv
+
+    (tmp_path / "in.csv").write_text(rows)
+    with pytest.raises(DataError, match=refusal):
+        if prepare is None:
+            read_request_csv(tmp_path / "in.csv", ["time"], "the case's time column")
+        else:
+            get_task(task).predict(UnloadedRequest(**prepare), tmp_path / "in.csv")

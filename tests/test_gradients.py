@@ -57,6 +57,6 @@ def test_callback_records_and_logs_every_epoch(keras_seeded, mlflow_store):
     assert [record["epoch"] for record in callback.records] == [1, 2]
     assert set(callback.records[0]["layers"]) == {"simple_rnn_1", "output"}
     assert len(callback.records[0]["input_by_step"]) == 6
-    history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "gradient_norm.simple_rnn_1")
+    history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "training/gradient_norm.simple_rnn_1")
     assert [metric.step for metric in history] == [0, 1]
     assert all(metric.value > 0 for metric in history)

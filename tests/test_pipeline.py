@@ -22,6 +22,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from conftest import BASE_PARAMS, make_prices, sha256_of
+from seqcase.commands.predict import predict_csv
 from servers import mlflow_server, postgres_binary, postgres_database, require_postgres
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -361,7 +362,7 @@ def test_predict_reads_a_csv_of_reviews_with_the_champion(project):
                                                                                            index=False)
     output = run([sys.executable, "-m", "seqcase", "predict", "--case", "reviews", "--input", "new.csv",
                   "--output", "predicted.csv"], root, context["env"])
-    assert "2 rows predicted" in output
+    assert "2 rows predicted by seqcase-reviews version" in output and "(the champion: " in output
     predicted = pd.read_csv(root / "predicted.csv")
     assert predicted["review"].tolist() == ["a great and wonderful film", "an awful, boring film"]
     assert predicted["probability_positive"].between(0, 1).all()
@@ -374,9 +375,12 @@ def test_predict_reads_raw_rows_of_a_series_of_beats_and_of_transactions(project
     beats = pd.read_csv(root / "beats.tsv", sep="\t", header=None).iloc[[0, 40, 80], 1:]
     beats.to_csv(root / "new_beats.csv", index=False)
     pd.read_csv(root / "events.csv").drop(columns=["Class"]).iloc[-30:].to_csv(root / "new_events.csv", index=False)
-    for case, source in (("tiny", "recent.csv"), ("beats", "new_beats.csv"), ("events", "new_events.csv")):
-        run([sys.executable, "-m", "seqcase", "predict", "--case", case, "--input", source, "--output",
-             f"{case}_predicted.csv"], root, context["env"])
+    # In this process (the CLI around predict_csv is run by the reviews test): three more processes
+    # that each import TensorFlow cost the suite half a minute.
+    with environment_variable("MLFLOW_TRACKING_URI", context["env"]["MLFLOW_TRACKING_URI"]):
+        for case, source in (("tiny", "recent.csv"), ("beats", "new_beats.csv"), ("events", "new_events.csv")):
+            rows, answered = predict_csv(root / "params.yaml", case, root / source, root / f"{case}_predicted.csv")
+            assert answered.startswith(f"seqcase-{case} version ") and "(the champion" in answered
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
 
     def window_length(case: str) -> int:
@@ -499,6 +503,26 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     assert float(champion.tags["seqcase.test_value"]) == json.loads((root / "reports/tiny/metrics.json").read_text())[
         "models"][champion.tags["seqcase.variant"]]["rmse"]
     assert parent.data.tags["seqcase.champion_version"] == str(champion.version)
+    # Two seeds: the ensemble has a run and a model of its own, and its test scores are linked to that
+    # model (MLflow's Models view); the variant's run logs no model, its scores being a mean over seeds.
+    reviews = client.get_experiment_by_name("reviews").experiment_id
+    by_name = {run.info.run_name: run for run in mlflow.search_runs([reviews], output_format="list")}
+    (ensemble,) = mlflow.search_logged_models(experiment_ids=[reviews], output_format="list",
+                                              filter_string="name = 'gru_ensemble'")
+    assert ensemble.source_run_id == by_name["gru_ensemble"].info.run_id
+    linked = {metric.key: metric.value for metric in ensemble.metrics or []}
+    assert linked["test_accuracy"] == by_name["gru_ensemble"].data.metrics["test_accuracy"]
+    assert not mlflow.search_logged_models(experiment_ids=[reviews], output_format="list",
+                                           filter_string=f"source_run_id = '{by_name['gru'].info.run_id}'")
+    (seed_model,) = mlflow.search_logged_models(experiment_ids=[reviews], output_format="list", filter_string=(
+        f"source_run_id = '{by_name['gru seed 7'].info.run_id}'"))
+    assert {metric.key for metric in seed_model.metrics or []} >= {"test_accuracy"}
+    # A model's run lasts the work spent on it (its search, its seeds' fits...), not the stages between.
+    gru = by_name["gru"]
+    assert abs(gru.info.end_time - gru.info.start_time - 1000 * float(gru.data.tags["seqcase.work_seconds"])) < 100
+    diagnostics = [name for name in by_name["gru seed 7"].data.metrics if name.startswith("training/")]
+    assert "training/input_gradient_first_to_last" in diagnostics and len(diagnostics) >= 3  # and a norm per layer
+    assert not any(name.startswith("gradient_norm") for name in by_name["gru seed 7"].data.metrics)
 
 
 def status_of(root: Path, env: dict) -> dict:
@@ -547,15 +571,16 @@ def test_a_second_repro_runs_only_the_params_check_and_a_train_edit_spares_prepa
 
 def test_a_queued_sweep_runs_in_two_parallel_workers(project):
     """`dvc exp run --queue -S ...` twice, then `dvc queue start -j 2`, as the README shows: `+` adds a
-    key to a block written as {}, and only the stages that read it run in each experiment."""
+    key to a block, and only the stages that read it run in each experiment. The README sweeps the
+    epochs; here the span of the fan chart, which re-runs evaluate and report alone (no refits)."""
     root, context = project
     env = context["env"]
     run(["git", "checkout", "params.yaml"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-qm", "baseline"], root, env)
-    for epochs in (2, 4):
-        run(["dvc", "exp", "run", "--queue", "-S", f"+cases.tiny.train.epochs={epochs}", "--name", f"sweep-{epochs}"],
-            root, env)
+    for days in (5, 10):
+        run(["dvc", "exp", "run", "--queue", "-S", f"+cases.tiny.evaluate.interval_span={days}D",
+             "--name", f"sweep-{days}"], root, env)
     try:
         run(["dvc", "queue", "start", "-j", "2"], root, env)
         deadline = time.monotonic() + 600
@@ -565,10 +590,10 @@ def test_a_queued_sweep_runs_in_two_parallel_workers(project):
     finally:
         run(["dvc", "queue", "stop"], root, env)
     assert status.count("Success") == 2, status
-    assert {"sweep-2", "sweep-4"} <= set(run(["dvc", "exp", "show", "--csv"], root, env).replace(",", "\n").split())
-    logs = run(["dvc", "queue", "logs", "sweep-4"], root, env)
-    assert "Running stage 'train@tiny'" in logs and "Running stage 'tune@tiny'" not in logs
-    assert "Running stage 'train@events'" not in logs
+    assert {"sweep-5", "sweep-10"} <= set(run(["dvc", "exp", "show", "--csv"], root, env).replace(",", "\n").split())
+    logs = run(["dvc", "queue", "logs", "sweep-10"], root, env)
+    assert "Running stage 'evaluate@tiny'" in logs and "Running stage 'report@tiny'" in logs
+    assert "Running stage 'train@tiny'" not in logs and "Running stage 'evaluate@events'" not in logs
 
 
 def test_metrics_show_reads_each_case_s_headline_not_every_metric(project):

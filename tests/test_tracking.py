@@ -32,6 +32,21 @@ def test_a_stage_joins_an_open_pipeline_run_and_starts_a_linked_one_after_it_clo
     assert client.get_experiment(parent.info.experiment_id).name == "tiny"
 
 
+def test_a_models_run_lasts_the_work_its_stages_spent_on_it_not_the_hours_between_them(mlflow_store):
+    import time
+
+    book = tracking.start_pipeline_run("tiny", "tune")
+    with tracking.child_run(book, "gru", "tiny", "tune", work_elsewhere=100.0):
+        mlflow.log_param("units", 4)
+    time.sleep(1.5)  # other models' stages run meanwhile
+    with tracking.child_run(book, "gru", "tiny", "train", work_elsewhere=50.0):
+        mlflow.log_metric("best_val_loss", 0.5)
+    run = MlflowClient().get_run(book.runs["gru"])
+    counted = float(run.data.tags["seqcase.work_seconds"])
+    assert 150.0 <= counted < 151.0 and run.info.status == "FINISHED"
+    assert abs(run.info.end_time - run.info.start_time - counted * 1000) < 100  # not the 1.5 s of wall time
+
+
 def test_a_stage_running_twice_in_one_pipeline_run_starts_a_new_one(mlflow_store):
     book = tracking.start_pipeline_run("tiny", "tune")
     with tracking.child_run(book, "lstm", "tiny", "tune"):

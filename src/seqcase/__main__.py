@@ -65,8 +65,8 @@ def validate(params_path: Path) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     from seqcase.commands.predict import predict_csv
 
-    rows = predict_csv(args.params, args.case, args.input, args.output, args.version)
-    print(f"{args.output}: {rows} rows predicted by {args.case}'s model")
+    rows, answered = predict_csv(args.params, args.case, args.input, args.output, args.version)
+    print(f"{args.output}: {rows} rows predicted by {answered}")
     return 0
 
 

@@ -200,23 +200,45 @@ def failing_pipeline_run(book: RunBook) -> Iterator[RunBook]:
         raise
 
 
+WORK_SECONDS = "seqcase.work_seconds"
+
+
+def add_work(run_id: str, seconds: float) -> None:
+    """Count `seconds` of work on the run and end it at its start plus all the work counted so far.
+
+    A model's run is written by several stages (tune, train, evaluate) that run minutes apart, so
+    MLflow's duration (end minus start) would count the other models' and cases' time too; this way
+    the Duration column is the time spent on this run. The total is kept in `seqcase.work_seconds`.
+    """
+    client = MlflowClient()
+    run = client.get_run(run_id)
+    total = float(run.data.tags.get(WORK_SECONDS, 0.0)) + max(0.0, seconds)
+    client.set_tag(run_id, WORK_SECONDS, f"{total:.1f}")
+    client.set_terminated(run_id, run.info.status, end_time=run.info.start_time + round(total * 1000))
+
+
 @contextlib.contextmanager
 def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[str, str] | None = None,
-              parent: str | None = None) -> Iterator:
+              parent: str | None = None, work_elsewhere: float = 0.0) -> Iterator:
     """Resume the child `key` of the pipeline run, or start it nested under the parent (or under
-    the run of `parent`, a key of the book: a model's run per backtest origin)."""
+    the run of `parent`, a key of the book: a model's run per backtest origin).
+
+    Its duration counts the time spent inside the block, plus `work_elsewhere` seconds spent on it
+    outside (the train stage fits the seeds in worker processes before it logs them)."""
     all_tags = {**stage_tags(case_name, stage), **(tags or {})}
+    started = time.monotonic()
     if key in book.runs:
         with mlflow.start_run(run_id=book.runs[key]) as run:
             mlflow.set_tags(all_tags)
             yield run
-        return
-    parent_run_id = book.runs[parent] if parent else book.parent_run_id
-    with mlflow.start_run(
-        experiment_id=book.experiment_id, run_name=key, parent_run_id=parent_run_id, tags=all_tags
-    ) as run:
-        book.runs[key] = run.info.run_id
-        yield run
+    else:
+        parent_run_id = book.runs[parent] if parent else book.parent_run_id
+        with mlflow.start_run(
+            experiment_id=book.experiment_id, run_name=key, parent_run_id=parent_run_id, tags=all_tags
+        ) as run:
+            book.runs[key] = run.info.run_id
+            yield run
+    add_work(run.info.run_id, time.monotonic() - started + work_elsewhere)
 
 
 def test_metrics(scores: dict) -> dict[str, float]:
@@ -262,13 +284,18 @@ def registered_model_name(case_name: str) -> str:
     return f"seqcase-{case_name}"
 
 
-def logged_model_uri(experiment_id: str, run_id: str, name: str) -> str:
-    """The URI of the model a run logged under `name` (MLflow 3 keeps models beside runs)."""
+def logged_model(experiment_id: str, run_id: str, name: str):
+    """The model a run logged under `name` (MLflow 3 keeps models beside runs), or None."""
     models = mlflow.search_logged_models(experiment_ids=[experiment_id], output_format="list",
                                          filter_string=f"source_run_id = '{run_id}' AND name = '{name}'")
-    if not models:
+    return models[-1] if models else None
+
+
+def logged_model_uri(experiment_id: str, run_id: str, name: str) -> str:
+    model = logged_model(experiment_id, run_id, name)
+    if model is None:
         raise LookupError(f"run {run_id} logged no model named {name!r}")
-    return models[-1].model_uri
+    return model.model_uri
 
 
 def _beats(value: float, champion: float, higher_is_better: bool) -> bool:

@@ -114,13 +114,23 @@ def served_uri(case_name: str, version: int | None = None) -> str:
     return uri
 
 
+def answered_by(case_name: str, version: int | None = None) -> str:
+    """The registry version a call was served by, as a person reads it: "seqcase-glucose_cgm
+    version 3 (the champion: gru_ensemble, ...)" with the version's own description."""
+    registered = registered_version(case_name, version)
+    role = "the champion" if version is None else "asked for by --version"
+    described = f": {registered.description}" if registered.description else ""
+    return f"{registered.name} version {registered.version} ({role}{described})"
+
+
 def predict_csv(params_path: Path, case_name: str, input_path: Path, output_path: Path,
-                version: int | None = None) -> int:
-    """Write the model's predictions for the input rows; returns the row count written."""
+                version: int | None = None) -> tuple[int, str]:
+    """Write the model's predictions for the input rows; returns the row count written and the
+    registry version that answered. The task reads and checks the rows before it loads a model."""
     params = load_params(params_path, cases=[case_name])
     case = get_case(params, case_name, params_path)
     tracking.configure()
     result = get_task(case.task).predict(Request(case, case_name, version), input_path)
     with atomic_path(output_path, suffix=".csv") as temporary:
         result.to_csv(temporary, index=False)
-    return len(result)
+    return len(result), answered_by(case_name, version)

@@ -24,8 +24,8 @@ def gradient_table(records: dict[str, list[dict]]) -> Table:
         rows.append([variant, str(len(last["input_by_step"])), cell(ratio), layers])
     return Table("Gradient diagnostics", ["variant", "input steps", "first step / last step", "layer gradient norms, "
                                           "epoch 1 → last epoch"], rows,
-                 "On 256 validation examples at each epoch's end (also in MLflow, per epoch: gradient_norm.<layer>, "
-                 "input_gradient_first_to_last). For a text, steps count back from each review's own last word.")
+                 "On 256 validation examples at each epoch's end (also in MLflow, per epoch: training/gradient_norm.<layer>, "
+                 "training/input_gradient_first_to_last). For a text, steps count back from each review's own last word.")
 
 
 def gradient_section(figure_directory: Path, records_directory: Path, step_label: str) -> tuple[list[Table], dict]:

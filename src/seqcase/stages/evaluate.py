@@ -20,8 +20,8 @@ from seqcase import tracking
 from seqcase.evaluation.seeds import members, rename_first_seed, scored_networks
 from seqcase.evaluation.verdicts import model_families
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
-from seqcase.models.ensemble import (RememberedNetwork, SeedEnsemble, ensemble_name, member_name, member_path,
-                                     refit_directory, refit_run_key)
+from seqcase.models.ensemble import (ENSEMBLE_SUFFIX, SEED_MARK, RememberedNetwork, SeedEnsemble, ensemble_name,
+                                     member_name, member_path, refit_directory, refit_run_key)
 from seqcase.models.networks import load_network
 from seqcase.stages import open_case
 from seqcase.tasks.base import ScoringSettings
@@ -54,6 +54,18 @@ def seed_metrics(scores: dict) -> dict[str, float]:
     return named
 
 
+def model_id(book: tracking.RunBook, trained: dict, name: str) -> str | None:
+    """The logged model a network's test scores belong to (a seed's network, a seed ensemble), so
+    MLflow 3's Models view lists them beside it; None for a variant's mean over seeds or a baseline,
+    which are no one model."""
+    variant = name.split(SEED_MARK)[0].removesuffix(ENSEMBLE_SUFFIX)
+    run_id = trained.get(variant, {}).get("model_runs", {}).get(name)
+    if run_id is None:
+        return None
+    model = tracking.logged_model(book.experiment_id, run_id, variant if SEED_MARK in name else name)
+    return model.model_id if model is not None else None
+
+
 def load_networks(directory: Path, trained: dict) -> dict:
     """Every seed's network (as it is scored: remembering its outputs) and each variant's seed ensemble."""
     networks = {member_name(variant, seed): RememberedNetwork(load_network(member_path(directory, variant, seed)))
@@ -84,13 +96,15 @@ def run(params_path: Path, case_name: str) -> dict:
             if name in training:
                 tags["seqcase.trained_in"] = training[training[name].get("variant", name)]["run_id"]
             with tracking.child_run(book, name, case_name, "evaluate", tags):
-                mlflow.log_metrics({**tracking.test_metrics(scores), **seed_metrics(scores)})
+                mlflow.log_metrics({**tracking.test_metrics(scores), **seed_metrics(scores)},
+                                   model_id=model_id(book, trained, name))
                 mlflow.log_metric("test_examples", result.examples)
                 for temperature, sample in samples.get(name, {}).items():
                     mlflow.log_text(sample, f"samples/temperature_{temperature}.txt")
             for seed, seed_scores in scores.get("seeds", {}).items():
                 with tracking.child_run(book, member_name(name, int(seed)), case_name, "evaluate"):
-                    mlflow.log_metrics(tracking.test_metrics(seed_scores))
+                    mlflow.log_metrics(tracking.test_metrics(seed_scores),
+                                       model_id=model_id(book, trained, member_name(name, int(seed))))
         for fold, by_model in result.folds.items():  # a run per backtest origin under each model's run
             for name, scores in by_model.items():
                 with tracking.child_run(book, refit_run_key(name, fold), case_name, "evaluate",

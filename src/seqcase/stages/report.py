@@ -111,16 +111,16 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
     return summary_row
 
 
-def registered_run(name: str, scores: dict, training: dict, book: tracking.RunBook, key: str,
-                   higher: bool) -> tuple[str, str, dict]:
+def registered_run(name: str, scores: dict, training: dict, key: str, higher: bool) -> tuple[str, str, dict]:
     """(run, model name, its scores) of what the registry serves for a chosen network: a seed
-    ensemble is logged in its variant's run; a variant chosen by its mean over seeds serves its seed
-    with the best validation value (chosen on validation too)."""
+    ensemble is logged in its own run; a variant chosen by its mean over seeds serves its seed with
+    the best validation value (chosen on validation too). The runs are training.json's, so a report
+    whose upstream stages started a new pipeline run still finds the logged models."""
     if name not in training:
-        return training[name.removesuffix(ENSEMBLE_SUFFIX)]["run_id"], name, scores
+        return training[name.removesuffix(ENSEMBLE_SUFFIX)]["model_runs"][name], name, scores
     seeds = scores["seeds"]
     seed = (max if higher else min)(seeds, key=lambda seed: seeds[seed][key])
-    return book.runs[member_name(name, int(seed))], name, seeds[seed]
+    return training[name]["model_runs"][member_name(name, int(seed))], name, seeds[seed]
 
 
 def interval_tags(served: dict) -> dict[str, str]:
@@ -139,7 +139,7 @@ def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: d
     name, key, value, higher = chosen
     scores = metrics["models"][name]
     test_metric = key.removeprefix("validation_")
-    run_id, logged_name, served = registered_run(name, scores, training, book, key, higher)
+    run_id, logged_name, served = registered_run(name, scores, training, key, higher)
     uri = tracking.logged_model_uri(book.experiment_id, run_id, logged_name)
     variant = name.removesuffix(ENSEMBLE_SUFFIX)
     spread = metrics["models"][variant].get("over_seeds", {}).get(test_metric, {})

@@ -132,7 +132,9 @@ def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory:
 
 def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, config: TrainConfig, parent_id: str,
              tags: dict, model_path: Path, facts: dict) -> str:
-    """A nested run for one seed's network: its params, its epochs, its gradients, its model."""
+    """A nested run for one seed's network: its params, its epochs, its gradients, its model. Its
+    duration is the seed's fit and its logging."""
+    started = time.monotonic()
     with mlflow.start_run(experiment_id=book.experiment_id, run_name=f"{fit.variant} seed {fit.seed}",
                           parent_run_id=parent_id, nested=True,
                           tags={**tracking.stage_tags(case_name, "train"), **tags, "seqcase.seed": str(fit.seed)}) as run:
@@ -150,19 +152,25 @@ def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, con
                             "fit_seconds": result["fit_seconds"]})
         serving.log_network([model_path], fit.variant, result["sample"], result["sample_outputs"],
                             {**facts, "hyperparameters": fit.hyperparameters, "seeds": [fit.seed]})
-        return run.info.run_id
+    tracking.add_work(run.info.run_id, time.monotonic() - started + result["fit_seconds"])
+    return run.info.run_id
 
 
 def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, config: TrainConfig,
                       fits: list[Fit], results: list[dict], model_directory: Path, facts: dict) -> dict:
-    """The variant's run (its seed ensemble logged as a model) with a nested run per seed, and its
-    entry in training.json."""
+    """The variant's run with a nested run per seed (each logs its network), the seed ensemble's own
+    run and model, and the variant's entry in training.json. The ensemble has a run of its own so
+    that the test scores the evaluate stage logs in each run are linked to that run's model alone:
+    MLflow links a run's metrics to the models the run logged, and the variant's are a mean over
+    seeds, not the ensemble's."""
     hyperparameters = fits[0].hyperparameters
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture,
             "seqcase.family": family(spec.architecture)}
     paths = [member_path(model_directory, variant, fit.seed) for fit in fits]
     seeds = [fit.seed for fit in fits]
-    with tracking.child_run(book, variant, case_name, "train", {**tags, "seqcase.seeds": " ".join(map(str, seeds))}):
+    fit_seconds = sum(result["fit_seconds"] for result in results)
+    with tracking.child_run(book, variant, case_name, "train", {**tags, "seqcase.seeds": " ".join(map(str, seeds))},
+                            work_elsewhere=fit_seconds):
         parent_id = mlflow.active_run().info.run_id
         mlflow.log_params({**hyperparameters, **config.model_dump(), "train_examples": results[0]["train_examples"]})
         for fit, result, path in zip(fits, results, paths):
@@ -171,7 +179,10 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
         kept = [result["best_epoch"] for result in results]
         best_losses = [result["history"]["val_loss"][epoch] for result, epoch in zip(results, kept)]
         mlflow.log_metrics({"best_val_loss": float(np.mean(best_losses)), "seeds": len(seeds)})  # mean over seeds
-        if len(seeds) > 1:
+    if len(seeds) > 1:
+        with tracking.child_run(book, ensemble_name(variant), case_name, "train",
+                                {**tags, "seqcase.kind": "ensemble", "seqcase.seeds": " ".join(map(str, seeds))}):
+            mlflow.log_params({**hyperparameters, "seeds": " ".join(map(str, seeds))})
             serving.log_network(paths, ensemble_name(variant), results[0]["sample"],
                                 np.mean([result["sample_outputs"] for result in results], axis=0),
                                 {**facts, "hyperparameters": hyperparameters, "seeds": seeds})
@@ -182,11 +193,15 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
         "best_epoch": " ".join(str(epoch + 1) for epoch in kept),
         "best_val_loss": [float(loss) for loss in best_losses], "parameters": results[0]["parameters"],
         "run_id": book.runs[variant],
+        # The run that logged each network (its seeds', its ensemble's): what evaluate links test
+        # scores to and the registry serves, even when a later stage starts a new pipeline run.
+        "model_runs": {name: book.runs[name] for name in [*(member_name(variant, seed) for seed in seeds),
+                                                          ensemble_name(variant)] if name in book.runs},
     }
     logger.info("%s/%s: %s", case_name, variant, summary)
     # Timings go to the log and MLflow, never to an output: outputs stay byte-identical across runs.
     logger.info("%s/%s: %.1f s inside Model.fit over %d seeds", case_name, variant,
-                sum(result["fit_seconds"] for result in results), len(results))
+                fit_seconds, len(results))
     return summary
 
 
@@ -194,24 +209,26 @@ def summarise_refits(book: tracking.RunBook, case_name: str, fits: list[Fit], re
     """refits.json: per refit and variant its seeds' kept epochs and losses; and in MLflow a run per
     refit under each variant's run (`gru · origin_2`), which the evaluate stage adds its test scores to."""
     summary: dict = {}
+    seconds: dict[tuple[str, str], float] = {}  # Model.fit's, per refit and variant: MLflow only
     for fit, result in zip(fits, results):
         entry = summary.setdefault(fit.refit, {}).setdefault(fit.variant, {
             "seeds": [], "best_epoch": [], "best_val_loss": [], "train_examples": result["train_examples"],
             "validation_examples": result["validation_examples"]})
         kept = result["best_epoch"]
+        seconds[fit.refit, fit.variant] = seconds.get((fit.refit, fit.variant), 0.0) + result["fit_seconds"]
         entry["seeds"].append(fit.seed)
         entry["best_epoch"].append(kept + 1)
         entry["best_val_loss"].append(result["history"]["val_loss"][kept])
     for refit, variants in summary.items():
         for variant, entry in variants.items():
             with tracking.child_run(book, refit_run_key(variant, refit), case_name, "train",
-                                    {"seqcase.kind": "refit", "seqcase.refit": refit}, parent=variant):
+                                    {"seqcase.kind": "refit", "seqcase.refit": refit}, parent=variant,
+                                    work_elsewhere=seconds[refit, variant]):
                 mlflow.log_params({"refit": refit, "seeds": " ".join(map(str, entry["seeds"])),
                                    "train_examples": entry["train_examples"],
                                    "validation_examples": entry["validation_examples"]})
                 mlflow.log_metrics({"best_val_loss": float(np.mean(entry["best_val_loss"])),
-                                    "fit_seconds": sum(result["fit_seconds"] for fit, result in zip(fits, results)
-                                                       if (fit.refit, fit.variant) == (refit, variant))})
+                                    "fit_seconds": seconds[refit, variant]})
     return summary
 
 

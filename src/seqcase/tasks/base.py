@@ -56,6 +56,27 @@ class ScoringSettings(NamedTuple):
     significance: float
 
 
+def read_request_csv(path: Path, required: list[str], why: str) -> pd.DataFrame:
+    """The rows a `predict` call was given, refused in one line before any model is loaded when the
+    file is empty, is not a CSV, or lacks a column the case reads (`why` says where it comes from)."""
+    import pandas as pd
+
+    from seqcase.errors import DataError
+
+    try:
+        frame = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: empty; it needs a header row and at least one data row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: not a readable CSV ({str(error).strip().splitlines()[0]})") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: no column(s) {missing} ({why}); the header has {list(map(str, frame.columns))}")
+    if frame.empty:
+        raise DataError(f"{path}: a header and no rows; nothing to predict")
+    return frame
+
+
 @runtime_checkable
 class Prepared(Protocol):
     """A prepared data set, whatever the task."""

@@ -9,6 +9,7 @@ import pandas as pd
 
 from seqcase.errors import DataError
 from seqcase.tasks.classification.data import scaled_inputs, sequence_values
+from seqcase.tasks.base import read_request_csv
 from seqcase.tasks.classification.schema import ClassificationPrepare
 
 
@@ -30,6 +31,11 @@ def class_predictions(probabilities: np.ndarray, class_names: list[str]) -> pd.D
 
 def predict(request, input_path: Path) -> pd.DataFrame:
     """Each row's class probabilities and its most probable class, beside the row."""
-    frame = pd.read_csv(input_path)
+    frame = read_request_csv(input_path, [], "one sequence per row")
+    values = frame.drop(columns=[request.case.prepare.label_column], errors="ignore")
+    words = [column for column in values.columns if not pd.api.types.is_numeric_dtype(values[column])]
+    if words:  # before the model is loaded: a header row is fine, a column of words is not
+        raise DataError(f"{input_path}: column(s) {words[:5]} hold values that are not numbers; "
+                        "each row is one sequence of numbers")
     probabilities = request.predict(inference_inputs(frame, request.case.prepare, request.facts))
     return pd.concat([frame, class_predictions(probabilities, request.facts["class_names"])], axis=1)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from seqcase.errors import DataError
 from seqcase.evaluation.binary import binary_predictions
+from seqcase.tasks.base import read_request_csv
 from seqcase.tasks.event_classification.data import event_features, with_history
 from seqcase.tasks.event_classification.schema import EventPrepare
 
@@ -34,7 +35,9 @@ def inference_windows(frame: pd.DataFrame, config: EventPrepare, facts: dict,
 def predict(request, input_path: Path) -> pd.DataFrame:
     """Every input row comes back; the first window_length - 1 in time order, which only serve as
     history, have no prediction."""
-    frame = pd.read_csv(input_path)
+    config = request.case.prepare
+    frame = read_request_csv(input_path, [config.time_column, *(config.feature_columns or config.log_columns)],
+                             f"cases.{request.case_name}.prepare: the time column and the features the case reads")
     rows, windows = inference_windows(frame, request.case.prepare, request.facts, request.window_length)
     predicted = binary_predictions(request.predict(windows), request.threshold(),
                                    list(request.case.prepare.class_names)).set_index(frame.index[rows])

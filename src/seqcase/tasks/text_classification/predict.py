@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqcase.errors import DataError
+from seqcase.tasks.base import read_request_csv
 from seqcase.evaluation.binary import binary_predictions
 
 
@@ -14,11 +14,8 @@ def predict(request, input_path: Path) -> pd.DataFrame:
     """The rows, the probability of the positive class, and the class at the validation threshold."""
     from seqcase.serving import TEXT_COLUMN
 
-    frame = pd.read_csv(input_path)
     column = request.case.prepare.text_column
-    if column not in frame.columns:
-        raise DataError(f"{input_path}: no column {column!r} (cases.{request.case_name}.prepare.text_column); "
-                         f"columns: {', '.join(map(str, frame.columns))}")
+    frame = read_request_csv(input_path, [column], f"cases.{request.case_name}.prepare.text_column")
     probabilities = request.predict(pd.DataFrame({TEXT_COLUMN: frame[column].fillna("").astype(str)}))
     return pd.concat([frame, binary_predictions(probabilities, request.threshold(), request.facts["class_names"])],
                      axis=1)
