@@ -603,8 +603,13 @@ def test_metrics_show_reads_each_case_s_headline_not_every_metric(project):
     (revision,) = shown.values()
     assert "reports/tiny/metrics.json" not in revision["data"]
     headline = revision["data"]["reports/tiny/headline.json"]["data"]
-    assert set(headline) == {"verdict", "test_rmse"} and set(headline["test_rmse"]["lstm"]) == {"mean", "low", "high"}
+    # One seed: a network's test value; two seeds (reviews): its mean over seeds with the interval.
+    assert set(headline) == {"verdict", "test_rmse"} and isinstance(headline["test_rmse"]["lstm"], float)
     assert "recurrent_wins" in headline["verdict"]
+    reviews = revision["data"]["reports/reviews/headline.json"]["data"]
+    assert set(reviews["test_accuracy"]["gru"]) == {"mean", "low", "high"}
+    assert reviews["test_accuracy"]["gru"]["low"] <= reviews["test_accuracy"]["gru"]["mean"] <= reviews[
+        "test_accuracy"]["gru"]["high"]
 
 
 def test_runs_reach_a_tracking_server_on_postgresql_with_proxied_artifacts(project):

@@ -11,6 +11,24 @@ def test_a_report_lays_out_its_verdict_tables_and_notes():
     assert "| dense | feed-forward | 0.5 |" in text and "## Verdict\n\nNo: nothing beat" in text and "a note" in text
 
 
+def test_hyperparameters_and_data_facts_read_as_text_and_only_the_page_carries_a_footer():
+    from seqcase.reporting.report import footer_line, html_report
+
+    content = ReportContent({"text": "No.", "beaten": False}, [], {},
+                            {"rows_per_split": {"train": 70, "test": 30}, "features": ["glucose", "glucose_diff"]},
+                            {"gru": {"hyperparameters": {"units": 32, "learning_rate": 0.003}, "epochs_run": "15",
+                                     "best_epoch": "12", "parameters": 3852}})
+    text = markdown_report("tiny", "A test.", content)
+    assert "| gru | units 32, learning_rate 0.003 | 15 | 12 | 3852 |" in text
+    assert "- rows per split: train 70, test 30\n- features: glucose, glucose_diff\n" in text
+    assert "{" not in text and "Written" not in text
+    footer = footer_line("2026-12-01 21:40 UTC", "c4ff687abcdef0123456789", "0a1b2c")
+    assert footer == "Written 2026-12-01 21:40 UTC · from commit c4ff687abcde · MLflow pipeline run 0a1b2c"
+    page = html_report("tiny", "A test.", content, footer)
+    assert "<td>units 32, learning_rate 0.003</td>" in page and f"<small>{footer}</small></footer>" in page
+    assert footer_line("2026-12-01 21:40 UTC", None, None) == "Written 2026-12-01 21:40 UTC"
+
+
 def test_the_summary_has_a_row_per_case_whatever_the_task():
     from seqcase.stages.summary import summary_markdown
 

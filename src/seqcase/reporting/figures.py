@@ -17,7 +17,7 @@ from seqcase.io import atomic_path  # noqa: E402
 def save_figure(figure, path: Path) -> Path:
     figure.tight_layout()
     with atomic_path(path, suffix=".png") as temporary:
-        figure.savefig(temporary, dpi=110, format="png")
+        figure.savefig(temporary, dpi=110, format="png", bbox_inches="tight")  # nothing clipped
     plt.close(figure)
     return path
 

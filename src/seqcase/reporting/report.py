@@ -56,18 +56,28 @@ def cell(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def plain(value) -> str:
+    """A value as a person reads it in a table: a dict as `key value` pairs, a list by commas, not
+    Python's repr ({'units': 32} reads `units 32`)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {plain(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain(item) for item in value)
+    return cell(value) if isinstance(value, float) else str(value)
+
+
 def markdown_report(case_name: str, description: str, content: ReportContent) -> str:
     lines = [f"# {case_name}", "", description, "", "## Verdict", "", content.verdict["text"], ""]
     for table in content.tables:
         lines += [f"## {table.title}", "", "| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
         lines += ["| " + " | ".join(row) + " |" for row in table.rows]
         lines += ["", table.note, ""] if table.note else [""]
-    lines += ["## Data", ""] + [f"- {key}: {value}" for key, value in content.data.items()]
+    lines += ["## Data", ""] + [f"- {key.replace('_', ' ')}: {plain(value)}" for key, value in content.data.items()]
     lines += ["", "## Figures", ""] + [f"![{name}](figures/{Path(path).name})" for name, path in content.figures.items()]
     if content.training:
         lines += ["", "## Training", "", "| variant | hyperparameters | epochs | best epoch | parameters |",
                   "|---|---|---|---|---|"]
-        lines += [f"| {name} | {info['hyperparameters']} | {info['epochs_run']} | {info['best_epoch']} | "
+        lines += [f"| {name} | {plain(info['hyperparameters'])} | {info['epochs_run']} | {info['best_epoch']} | "
                   f"{info['parameters']} |" for name, info in content.training.items()]
     return "\n".join(lines) + "\n"
 
@@ -87,15 +97,28 @@ img{max-width:100%}</style></head><body>
 
 {% for name, image in images.items() %}<h3>{{ name }}</h3><img alt="{{ name }}" src="data:image/png;base64,{{ image }}">{% endfor %}
 {% if training %}<h2>Training</h2><table><tr><th>variant</th><th>hyperparameters</th><th>epochs</th><th>best epoch</th><th>parameters</th></tr>
-{% for name, info in training.items() %}<tr><td>{{ name }}</td><td>{{ info.hyperparameters }}</td><td>{{ info.epochs_run }}</td>
+{% for name, info in training.items() %}<tr><td>{{ name }}</td><td>{{ plain(info.hyperparameters) }}</td><td>{{ info.epochs_run }}</td>
 <td>{{ info.best_epoch }}</td><td>{{ info.parameters }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Data</h2><ul>{% for key, value in data.items() %}<li>{{ key }}: {{ value }}</li>{% endfor %}</ul>
+<h2>Data</h2><ul>{% for key, value in data.items() %}<li>{{ key.replace('_', ' ') }}: {{ plain(value) }}</li>{% endfor %}</ul>
+{% if footer %}<footer><hr><small>{{ footer }}</small></footer>{% endif %}
 </body></html>
 """, autoescape=True)
 
 
-def html_report(case_name: str, description: str, content: ReportContent) -> str:
+def footer_line(written: str, commit: str | None, run_id: str | None) -> str:
+    """Where a report.html came from: when it was written, from which commit, and its MLflow run."""
+    parts = [f"Written {written}"]
+    if commit:
+        parts.append(f"from commit {commit[:12]}")
+    if run_id:
+        parts.append(f"MLflow pipeline run {run_id}")
+    return " · ".join(parts)
+
+
+def html_report(case_name: str, description: str, content: ReportContent, footer: str = "") -> str:
+    """The report as one self-contained page. Only this page carries the footer (a date, a run id):
+    report.md stays byte-identical when a re-run reproduces the results."""
     images = {name: base64.b64encode(Path(path).read_bytes()).decode() for name, path in content.figures.items()}
     return HTML_TEMPLATE.render(case=case_name, description=description, images=images, verdict=content.verdict,
-                                tables=content.tables,
-                                training=content.training, data=content.data)
+                                tables=content.tables, training=content.training, data=content.data, plain=plain,
+                                footer=footer)

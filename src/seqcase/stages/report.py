@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
+import time
 from pathlib import Path
 
 import mlflow
@@ -19,7 +20,7 @@ from seqcase.io import atomic_directory, atomic_path, read_json, write_json, wri
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
 from seqcase.paths import CasePaths
 from seqcase.reporting.gradients import gradient_section
-from seqcase.reporting.report import Table, cell, html_report, markdown_report
+from seqcase.reporting.report import Table, cell, footer_line, html_report, markdown_report
 from seqcase.reporting.seeds import seeds_section
 from seqcase.stages import open_case
 from seqcase.tasks.base import Task
@@ -95,7 +96,9 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
             content, tables=[*seed_tables, *content.tables, *tables, comparison_table(metrics["models"], families)],
             figures={**seed_figures, **content.figures, **figures})
         write_text(paths.reports / "report.md", markdown_report(case_name, case.description, content))
-        write_text(paths.reports / "report.html", html_report(case_name, case.description, content))
+        footer = footer_line(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                             tracking.git_state().get("mlflow.source.git.commit"), mlflow_run.get("run_id"))
+        write_text(paths.reports / "report.html", html_report(case_name, case.description, content, footer))
         write_json(paths.reports / "headline.json", headline_metrics(metrics, families, metric))
         figure = key_figure(content.figures)
         with atomic_path(paths.summary_figure) as temporary:
