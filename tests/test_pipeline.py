@@ -451,13 +451,25 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
 
 
 def test_plots_render_with_each_task_template(project):
+    """One chart per case and kind, every model on it: not one chart per file."""
     root, context = project
     shown = json.loads(run(["dvc", "plots", "show", "--json"], root, context["env"]))["data"]
-    assert "reports/beats/predictions/gru.csv" in shown and "reports/tiny/predictions/lstm.csv" in shown
-    confusion = shown["reports/beats/predictions/gru.csv"][0]["content"]
-    assert confusion["spec"]["encoding"]["x"]["field"] == "predicted"
-    assert shown["reports/tiny/predictions/lstm.csv"][0]["content"]["encoding"]["x"]["field"] == "date"
-    assert shown["reports/events/predictions/gru.csv"][0]["content"]["encoding"]["x"]["field"] == "recall"
+    cases = ("tiny", "beats", "events", "reviews", "verses")
+    assert set(shown) == {f"reports/{case}/plots/{kind}.csv" for case in cases
+                          for kind in ("learning_curves", "predictions")}
+    confusion = shown["reports/beats/plots/predictions.csv"][0]["content"]
+    assert confusion["spec"]["encoding"]["x"]["field"] == "predicted" and confusion["facet"]["field"] == "panel"
+    assert {row["model"] for row in confusion["data"]["values"]} == {"gru", "dense", "majority", "logistic_regression"}
+    forecast = shown["reports/tiny/plots/predictions.csv"][0]["content"]
+    assert forecast["encoding"]["x"]["field"] == "date"
+    assert {row["model"] for row in forecast["data"]["values"]} == {"lstm", "dense", "naive", "drift", "mean",
+                                                                     "linear_lags"}
+    curves = shown["reports/reviews/plots/learning_curves.csv"][0]["content"]
+    assert {row["variant"] for row in curves["data"]["values"]} == {"gru", "dense"}
+    # Two seeds: the ensemble's precision-recall curve stands for the variant.
+    reviews = {row["model"] for row in shown["reports/reviews/plots/predictions.csv"][0]["content"]["data"]["values"]}
+    assert reviews == {"gru_ensemble", "dense_ensemble", "tfidf_logistic_regression"}
+    assert shown["reports/events/plots/predictions.csv"][0]["content"]["encoding"]["x"]["field"] == "recall"
 
 
 def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):

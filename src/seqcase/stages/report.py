@@ -20,6 +20,7 @@ from seqcase.io import atomic_directory, atomic_path, read_json, write_json, wri
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
 from seqcase.paths import CasePaths
 from seqcase.reporting.gradients import gradient_section
+from seqcase.reporting.plots import learning_curves_table, overlay_table, read_tables
 from seqcase.reporting.report import Table, cell, footer_line, html_report, markdown_report
 from seqcase.reporting.seeds import seeds_section
 from seqcase.stages import open_case
@@ -75,6 +76,14 @@ def headline_metrics(metrics: dict, families: dict[str, str], metric: str) -> di
     return {"verdict": headline, f"test_{metric}": scores}
 
 
+def write_plot_tables(paths: CasePaths) -> None:
+    """reports/<case>/plots/: the DVC plots, one table per chart with every model in it."""
+    with atomic_directory(paths.reports / "plots") as directory:
+        learning_curves_table(read_tables(paths.reports / "learning_curves")).to_csv(
+            directory / "learning_curves.csv", index=False)
+        overlay_table(read_tables(paths.reports / "predictions")).to_csv(directory / "predictions.csv", index=False)
+
+
 def key_figure(figures: dict[str, Path]) -> Path | None:
     """The figure the landing page shows for a case: every network's seeds against the baseline
     when the case has seeds, else the task's first figure."""
@@ -100,6 +109,7 @@ def write_report(case_name: str, case: CaseBase, task: Task, metrics: dict, fami
                              tracking.git_state().get("mlflow.source.git.commit"), mlflow_run.get("run_id"))
         write_text(paths.reports / "report.html", html_report(case_name, case.description, content, footer))
         write_json(paths.reports / "headline.json", headline_metrics(metrics, families, metric))
+        write_plot_tables(paths)
         figure = key_figure(content.figures)
         with atomic_path(paths.summary_figure) as temporary:
             if figure is not None:
