@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from seqcase.errors import UserError
@@ -41,8 +43,44 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+# Harmless messages printed once per model, trial or load (hundreds in a default run), matched by
+# their own words so that any other warning still shows. Each says why it is harmless.
+KNOWN_NOISE = (
+    # Keras loading a model saved with its optimizer's state, for inference: no optimizer is needed.
+    r"Skipping variable loading for optimizer",
+    # MLflow asks for an input example; every seqcase model is logged with its signature instead.
+    r".*An input example was not provided when logging the model",
+)
+KNOWN_LOG_NOISE = {
+    # MLflow's advice to log models from code: seqcase's pyfunc class ships with its code (code_paths).
+    "mlflow.pyfunc": "Passing a Python object as `python_model`",
+}
+
+
+class DropStarting(logging.Filter):
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.start)
+
+
+def quiet_known_noise() -> None:
+    """Silence what is known to be harmless, before TensorFlow or MLflow is imported: TensorFlow's
+    C++ INFO lines (its warnings and errors still print), MLflow's download progress bars (one per
+    logged model), and the messages above. The environment passes on to the train stage's workers."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for message in KNOWN_NOISE:
+        warnings.filterwarnings("ignore", message=message, category=UserWarning)
+    for name, start in KNOWN_LOG_NOISE.items():
+        logging.getLogger(name).addFilter(DropStarting(start))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    quiet_known_noise()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     module = importlib.import_module(f"seqcase.stages.{args.stage}")
     key = STAGES[args.stage][0]
