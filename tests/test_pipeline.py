@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -143,10 +144,7 @@ def environment_variable(name: str, value: str) -> Iterator[None]:
             os.environ[name] = previous
 
 
-def run_project(root: Path, servers: contextlib.ExitStack, tiny_only: bool = False,
-                targets: tuple[str, ...] = ()) -> tuple[Path, dict]:
-    """The project with every tiny case (or the forecasting one alone), `dvc repro` run on it
-    (or on `targets`)."""
+def run_project(root: Path, servers: contextlib.ExitStack) -> tuple[Path, dict]:
     for name in ("dvc.yaml", ".dvcignore", "pipelines", "src", ".dvc"):
         source = REPOSITORY / name
         (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
@@ -162,13 +160,12 @@ def run_project(root: Path, servers: contextlib.ExitStack, tiny_only: bool = Fal
     params["cases"]["tiny"]["prepare"]["horizon"] = 2
     params["cases"]["tiny"]["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
     params["cases"]["tiny"]["train"] = {"backtest": {"origins": 2}}  # the test part in two, refitted at the second
-    if not tiny_only:
-        params["cases"]["beats"] = BEATS_CASE
-        for name, case in (("events", EVENTS_CASE), ("reviews", REVIEWS_CASE)):
-            params["sources"][name] = {"kind": "file", "path": f"{name}.csv", "sha256": sha256_of(root / f"{name}.csv")}
-            params["cases"][name] = case
-        params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": sha256_of(root / "verses.txt")}
-        params["cases"]["verses"] = VERSES_CASE
+    params["cases"]["beats"] = BEATS_CASE
+    for name, case in (("events", EVENTS_CASE), ("reviews", REVIEWS_CASE)):
+        params["sources"][name] = {"kind": "file", "path": f"{name}.csv", "sha256": sha256_of(root / f"{name}.csv")}
+        params["cases"][name] = case
+    params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": sha256_of(root / "verses.txt")}
+    params["cases"]["verses"] = VERSES_CASE
     params["fundamentals"] = {"adding": {"cells": ["simple_rnn", "lstm"], "sequence_lengths": [4, 8], "units": 4,
                                          "iterations": 30, "batch_size": 8}}
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
@@ -187,7 +184,7 @@ def run_project(root: Path, servers: contextlib.ExitStack, tiny_only: bool = Fal
     run(["git", "init", "-q"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-qm", "tiny"], root, env)
-    output = run(["dvc", "repro", *targets], root, env)
+    output = run(["dvc", "repro"], root, env)
     return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts"}
 
 
@@ -672,3 +669,87 @@ def test_the_team_server_answers_its_users_and_refuses_everyone_else(project):
     assert refused.stderr.strip().splitlines()[-1] == (
         f"error: MLFLOW_TRACKING_URI={uri}: the tracking server refuses a client without MLFLOW_TRACKING_USERNAME "
         "and MLFLOW_TRACKING_PASSWORD (HTTP 401); set both to an account of the server")
+
+
+def search_tiny_with(root: Path, env: dict, max_trials: int) -> None:
+    """params.yaml as committed, but the tiny case searches `max_trials` trials over six unit counts."""
+    run(["git", "checkout", "params.yaml"], root, env)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["cases"]["tiny"]["tune"] = {"max_trials": max_trials, "search_space": {"units": [2, 3, 4, 5, 6, 7]}}
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def completed_trials(state: Path) -> set[str]:
+    """(variant/trial id) of the trials keras-tuner finished in a search's state directory."""
+    done = set()
+    for path in state.glob("*/trial_*/trial.json"):
+        with contextlib.suppress(ValueError, OSError):  # a file being written
+            if json.loads(path.read_text())["status"] == "COMPLETED":
+                done.add(f"{path.parent.parent.name}/{path.parent.name}")
+    return done
+
+
+def test_a_killed_tune_stage_continues_from_its_finished_trials(project):
+    """SIGKILL `dvc repro` in the middle of a search, run it again: the finished trials are not run
+    again, and MLflow holds each trial once, in one pipeline run."""
+    root, context = project
+    env = context["env"]
+    search_tiny_with(root, env, max_trials=3)
+    state = root / "data/tuning_state/tiny"
+    process = subprocess.Popen(["dvc", "repro", "tune@tiny"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not completed_trials(state):
+        assert process.poll() is None, "the search ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    before = completed_trials(state)
+    runs_before = json.loads((state / "runs.json").read_text())
+    output = run(["dvc", "repro", "tune@tiny"], root, env)
+    assert "continuing the search a killed run left" in output
+    assert not state.exists()  # a completed search leaves no state behind
+    book = json.loads((root / "data/tuning/tiny/runs.json").read_text())
+    assert book["parent_run_id"] == runs_before["parent_run_id"]
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    client = MlflowClient()
+    assert client.get_run(book["parent_run_id"]).data.tags["seqcase.tuning_resumed"] == "true"
+    for variant in ("lstm", "dense"):
+        trials = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs'][variant]}'")
+        assert sorted(run.data.tags["seqcase.trial_id"] for run in trials) == ["0", "1", "2"], variant
+        assert all(run.data.tags["seqcase.trial_status"] == "completed" for run in trials)
+    finished_first = [trial for trial in before if trial.startswith("lstm/")]
+    assert finished_first  # the first variant's first trial finished before the kill...
+    assert "lstm/trial_0" in before
+    kept = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs']['lstm']}' "
+                                                       "and tags.`seqcase.trial_id` = '0'")
+    assert "seqcase.trial_retried" not in kept[0].data.tags  # ...and was not run again
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_chief_and_two_workers_share_out_the_trials_and_log_each_once(project):
+    root, context = project
+    env = context["env"]
+    search_tiny_with(root, env, max_trials=4)
+    base = free_port()
+    output = run([sys.executable, "-m", "seqcase", "tune-distributed", "--case", "tiny", "--workers", "2",
+                  "--port", str(base)], root, env)
+    assert "Running stage 'tune@tiny'" in output
+    book = json.loads((root / "data/tuning/tiny/runs.json").read_text())
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    client = MlflowClient()
+    for variant in ("lstm", "dense"):
+        trials = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs'][variant]}'")
+        assert sorted(run.data.tags["seqcase.trial_id"] for run in trials) == ["0", "1", "2", "3"], variant
+        assert {run.data.tags["seqcase.tuner_id"] for run in trials} == {"tuner0", "tuner1"}, variant
+        assert all(run.data.tags["seqcase.trial_status"] == "completed" for run in trials)
+    best = json.loads((root / "data/tuning/tiny/best_hyperparameters.json").read_text())
+    assert best["lstm"]["trials"] == 4 and best["lstm"]["best_trial_run_id"]
