@@ -680,11 +680,15 @@ def search_tiny_with(root: Path, env: dict, max_trials: int) -> None:
 
 
 def completed_trials(state: Path) -> set[str]:
-    """(variant/trial id) of the trials keras-tuner finished in a search's state directory."""
+    """(variant/trial id) of the trials keras-tuner finished in a search's state directory: its
+    trial.json says COMPLETED and its oracle (oracle.json) has ended it. keras-tuner writes the one,
+    then the other; a search killed between the two runs that trial again when it continues."""
     done = set()
     for path in state.glob("*/trial_*/trial.json"):
-        with contextlib.suppress(ValueError, OSError):  # a file being written
-            if json.loads(path.read_text())["status"] == "COMPLETED":
+        with contextlib.suppress(ValueError, OSError, KeyError):  # a file being written
+            ended = json.loads((path.parent.parent / "oracle.json").read_text())["end_order"]
+            trial = json.loads(path.read_text())
+            if trial["status"] == "COMPLETED" and trial["trial_id"] in ended:
                 done.add(f"{path.parent.parent.name}/{path.parent.name}")
     return done
 
