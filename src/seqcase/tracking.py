@@ -203,18 +203,20 @@ def failing_pipeline_run(book: RunBook) -> Iterator[RunBook]:
 WORK_SECONDS = "seqcase.work_seconds"
 
 
-def add_work(run_id: str, seconds: float) -> None:
+def add_work(run_id: str, seconds: float, run=None) -> None:
     """Count `seconds` of work on the run and end it at its start plus all the work counted so far.
 
     A model's run is written by several stages (tune, train, evaluate) that run minutes apart, so
     MLflow's duration (end minus start) would count the other models' and cases' time too; this way
     the Duration column is the time spent on this run. The total is kept in `seqcase.work_seconds`.
+    `run` is the run as this process opened it, when it has it: its start and the work counted by
+    earlier stages are there, so the server is not asked again.
     """
     client = MlflowClient()
-    run = client.get_run(run_id)
+    run = run or client.get_run(run_id)
     total = float(run.data.tags.get(WORK_SECONDS, 0.0)) + max(0.0, seconds)
     client.set_tag(run_id, WORK_SECONDS, f"{total:.1f}")
-    client.set_terminated(run_id, run.info.status, end_time=run.info.start_time + round(total * 1000))
+    client.set_terminated(run_id, "FINISHED", end_time=run.info.start_time + round(total * 1000))
 
 
 @contextlib.contextmanager
@@ -238,7 +240,7 @@ def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[st
         ) as run:
             book.runs[key] = run.info.run_id
             yield run
-    add_work(run.info.run_id, time.monotonic() - started + work_elsewhere)
+    add_work(run.info.run_id, time.monotonic() - started + work_elsewhere, run)  # the block ended FINISHED
 
 
 def test_metrics(scores: dict) -> dict[str, float]:
