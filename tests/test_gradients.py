@@ -46,6 +46,20 @@ def test_text_steps_count_back_from_each_reviews_last_word(keras_seeded):
     assert by_step[-1] == pytest.approx(single[-1] / 2, rel=1e-5)
 
 
+def test_the_compiled_diagnostics_equal_the_eager_ones_for_a_text_network(keras_seeded):
+    """An embedding's gradient leaves the graph as IndexedSlices, one row per looked-up word."""
+    from seqcase.gradients import gradient_function
+
+    hyperparameters = {"vocabulary_size": 30, "sequence_length": 8, "embedding_dim": 4, "units": 3,
+                       "learning_rate": 0.01}
+    model = build_network("gru", (8,), classification_head(2), hyperparameters)
+    ids = np.array([[4, 5, 6, 0, 0, 0, 0, 0], [7, 8, 9, 10, 11, 12, 0, 0]], dtype="int32")
+    eager = gradient_diagnostics(model, ids, np.array([0, 1]))
+    compiled = gradient_diagnostics(model, ids, np.array([0, 1]), gradient_function(model))
+    assert compiled["layers"] == pytest.approx(eager["layers"], rel=1e-5) and len(compiled["input_by_step"]) == 6
+    np.testing.assert_allclose(compiled["input_by_step"], eager["input_by_step"], rtol=1e-5)
+
+
 def test_callback_records_and_logs_every_epoch(keras_seeded, mlflow_store):
     model = build_network("simple_rnn", (6, 2), classification_head(2), {"units": 4, "learning_rate": 0.01})
     rng = np.random.default_rng(1)
@@ -53,10 +67,15 @@ def test_callback_records_and_logs_every_epoch(keras_seeded, mlflow_store):
     callback = GradientDiagnostics(x[:8], y[:8])
     experiment = mlflow.set_experiment("gradients")  # not an earlier test's active experiment, from another store
     with mlflow.start_run(experiment_id=experiment.experiment_id) as run:
-        model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[callback])
-    assert [record["epoch"] for record in callback.records] == [1, 2]
+        model.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[callback])
+    assert [record["epoch"] for record in callback.records] == [1, 2, 3]
     assert set(callback.records[0]["layers"]) == {"simple_rnn_1", "output"}
     assert len(callback.records[0]["input_by_step"]) == 6
+    # From the third epoch the diagnostics run as a graph; it gives what the eager computation gives.
+    assert callback.compute is not None and callback.records[1]["layers"] != callback.records[2]["layers"]
+    final = gradient_diagnostics(model, x[:8], y[:8])
+    assert callback.records[2]["layers"] == pytest.approx(final["layers"], rel=1e-5)
+    np.testing.assert_allclose(callback.records[2]["input_by_step"], final["input_by_step"], rtol=1e-5)
     history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "training/gradient_norm.simple_rnn_1")
-    assert [metric.step for metric in history] == [0, 1]
+    assert [metric.step for metric in history] == [0, 1, 2]
     assert all(metric.value > 0 for metric in history)

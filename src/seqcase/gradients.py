@@ -11,26 +11,50 @@ import tensorflow as tf
 from seqcase.evaluation.gradient_flow import first_to_last
 
 
+# Tracing the graph costs about what two eager epochs do: a fit of one or two epochs stays eager, a
+# longer one compiles at its third epoch.
+COMPILED_FROM_EPOCH = 3
+
+
+def gradient_function(model: keras.Model, compiled: bool = True):
+    """The loss's gradient on a batch, for the weights and (without an embedding) the inputs, as a
+    compiled graph: eagerly, a recurrent layer steps through its window in Python, which cost up to
+    a second an epoch, more than the epoch itself on a small data set. Traced once per probe batch.
+
+    A language model predicts at every step; the loss here is its last step's alone.
+    """
+    weights = model.trainable_weights
+    embedding = _embedding(model)
+    loss_function = keras.losses.get(model.loss)
+
+    def gradients(features, targets):
+        with tf.GradientTape() as tape:
+            if embedding is None:
+                tape.watch(features)
+            outputs = model(features, training=False)
+            if len(outputs.shape) == 3:  # a language model: the last step's prediction, and how far back it reaches
+                outputs, targets = outputs[:, -1], targets[:, -1]
+            loss = tf.reduce_mean(loss_function(targets, outputs))
+        return tape.gradient(loss, [*weights] if embedding is not None else [*weights, features])
+
+    return tf.function(gradients) if compiled else gradients
+
+
+def _embedding(model: keras.Model):
+    return next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
+
+
 def _input_gradient_by_step(model: keras.Model, inputs: np.ndarray, targets: np.ndarray,
-                            loss_function) -> tuple[np.ndarray, list]:
+                            compute) -> tuple[np.ndarray, list]:
     """Mean norm of d loss / d input at each step, last step first, and the weight gradients.
 
     Token ids have no gradient; for a text the input is the word vector the embedding looks up,
-    whose gradient arrives as one row per (example, step) of the embedding's IndexedSlices. A
-    language model predicts at every step; the loss here is its last step's alone.
+    whose gradient arrives as one row per (example, step) of the embedding's IndexedSlices.
     """
     weights = model.trainable_weights
-    embedding = next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
+    embedding = _embedding(model)
     features = tf.constant(inputs, dtype=tf.int32 if embedding is not None else tf.float32)
-    with tf.GradientTape() as tape:
-        if embedding is None:
-            tape.watch(features)
-        outputs = model(features, training=False)
-        if len(outputs.shape) == 3:  # a language model: the last step's prediction, and how far back it reaches
-            outputs, targets = outputs[:, -1], targets[:, -1]
-        loss = tf.reduce_mean(loss_function(targets, outputs))
-    sources = [*weights] if embedding is not None else [*weights, features]
-    gradients = tape.gradient(loss, sources)
+    gradients = compute(features, tf.constant(targets))
     if embedding is None:
         per_step = tf.norm(gradients[-1], axis=-1).numpy()
         gradients = gradients[:-1]
@@ -53,10 +77,11 @@ def _mean_from_each_last_word(per_step: np.ndarray, token_ids: np.ndarray) -> np
     return np.nanmean(aligned[:, present], axis=0)
 
 
-def gradient_diagnostics(model: keras.Model, inputs: np.ndarray, targets: np.ndarray) -> dict:
-    """{'layers': {layer name: gradient norm}, 'input_by_step': [norm, last step first]} on a batch."""
-    loss_function = keras.losses.get(model.loss)
-    by_step, gradients = _input_gradient_by_step(model, inputs, targets, loss_function)
+def gradient_diagnostics(model: keras.Model, inputs: np.ndarray, targets: np.ndarray, compute=None) -> dict:
+    """{'layers': {layer name: gradient norm}, 'input_by_step': [norm, last step first]} on a batch;
+    `compute` is the model's compiled `gradient_function`, made once for the epochs of a fit."""
+    by_step, gradients = _input_gradient_by_step(model, inputs, targets,
+                                                 compute or gradient_function(model, compiled=False))
     owner = {id(weight): layer.name for layer in model.layers for weight in layer.trainable_weights}
     squares: dict[str, float] = {}
     for weight, gradient in zip(model.trainable_weights, gradients):
@@ -76,9 +101,16 @@ class GradientDiagnostics(keras.callbacks.Callback):
         super().__init__()
         self.inputs, self.targets = inputs, targets
         self.records: list[dict] = []
+        self.compute = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.compute = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        record = {"epoch": epoch + 1, **gradient_diagnostics(self.model, self.inputs, self.targets)}
+        if self.compute is None and epoch + 1 >= COMPILED_FROM_EPOCH:
+            self.compute = gradient_function(self.model)
+        compute = self.compute or gradient_function(self.model, compiled=False)
+        record = {"epoch": epoch + 1, **gradient_diagnostics(self.model, self.inputs, self.targets, compute)}
         self.records.append(record)
         if mlflow.active_run() is not None:
             mlflow.log_metrics(record_metrics(record), step=epoch)
