@@ -36,9 +36,10 @@ run: setup
 	$(BIN)/python -m seqcase validate
 	$(BIN)/python -m seqcase run
 
-# Two processes, a test file each at a time: the end-to-end module runs beside the unit tests.
+# Two processes, a test file each at a time: each starts on one of the two end-to-end modules (conftest
+# puts them first), then takes unit-test files.
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"

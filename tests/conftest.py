@@ -126,3 +126,10 @@ def keras_seeded():
 
     keras.utils.set_random_seed(0)
     return keras
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """The end-to-end modules first. `make test` runs two processes that take whole files in
+    collection order (`--dist loadfile --no-loadscope-reorder`): each starts on an end-to-end
+    project at once, the longest work, and the unit tests fill in after."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

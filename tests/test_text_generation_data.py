@@ -105,28 +105,3 @@ def test_a_corpus_too_short_for_the_longest_window_is_refused_at_prepare(tmp_pat
                                                    r"are needed to learn from; each part needs more than the longest "
                                                    r"window \(64 characters\)"):
         generation.prepare(case, lambda name: tmp_path / "verses.txt", seed=0)
-
-
-def test_the_compiled_next_distribution_equals_the_network_s_last_step_for_any_history_length(keras_seeded):
-    """Sampling runs each network as one graph for every history length; it must give what the
-    network itself gives at the last step, and an ensemble the mean of its members'."""
-    import keras
-
-    from seqcase.models.ensemble import SeedEnsemble
-
-    def network(seed: int) -> keras.Model:
-        keras.utils.set_random_seed(seed)
-        inputs = keras.Input((None,), dtype="int32")
-        states = keras.layers.GRU(8, return_sequences=True)(keras.layers.Embedding(7, 4)(inputs))
-        return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(states))
-
-    first, second = network(1), network(2)
-    single, ensemble = language.network_next_distribution(first), language.network_next_distribution(
-        SeedEnsemble([first, second]))
-    for length in (1, 3, 9):
-        histories = np.arange(2 * length).reshape(2, length) % 5 + 2
-        expected = np.asarray(first(histories, training=False))[:, -1, :]
-        assert np.allclose(single(histories), expected, atol=1e-6)
-        both = (expected + np.asarray(second(histories, training=False))[:, -1, :]) / 2
-        assert np.allclose(ensemble(histories), both, atol=1e-6)
-        assert np.allclose(ensemble(histories).sum(axis=1), 1.0, atol=1e-5)

@@ -1,0 +1,224 @@
+"""The end-to-end tests' project: a copy of the repository whose params.yaml holds tiny cases over
+data made here, run with the real `dvc repro` against an MLflow tracking server. Two modules run a
+project each (the forecasting and classification cases; the event, text and generation cases), so
+that the two test processes of `make test` share the end-to-end work instead of one doing it all."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import BASE_PARAMS, make_prices, sha256_of
+from servers import mlflow_server, postgres_binary, postgres_database
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def run(command: list[str], cwd: Path, env: dict) -> str:
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+    return result.stdout + result.stderr
+
+BEATS_CASE = {
+    "task": "classification", "source": "beats", "description": "Three kinds of synthetic beat.",
+    "prepare": {"train_file": "beats.tsv", "class_names": {1: "flat", 2: "rising", 3: "bump"}},
+    "models": {"gru": {}, "dense": {}}, "tune": {}, "train": {},
+    "baselines": {"majority": {}, "logistic_regression": {}}, "evaluate": {},
+}
+
+def make_beats(path: Path, per_class: int = 40, steps: int = 16) -> None:
+    """A UCR-style file: label, then the sequence; flat, rising or bumped, with noise."""
+    rng = np.random.default_rng(3)
+    time = np.linspace(0, 1, steps)
+    shapes = {1: np.zeros(steps), 2: 2 * time - 1, 3: np.exp(-((time - 0.5) ** 2) / 0.01)}
+    rows = [np.concatenate([[label], shape + rng.normal(0, 0.3, steps)])
+            for label, shape in shapes.items() for _ in range(per_class)]
+    np.savetxt(path, np.array(rows), delimiter="\t", fmt="%.6g")
+
+EVENTS_CASE = {
+    "task": "event_classification", "source": "events", "description": "Synthetic transactions.",
+    "prepare": {"time_column": "Time", "label_column": "Class", "log_columns": ["Amount"],
+                "class_names": ["legitimate", "fraud"], "imbalance": {"method": "undersample", "ratio": 0.25}},
+    "models": {"gru": {}, "dense": {"search_space": {"window_length": 1}}}, "tune": {}, "train": {},
+    "baselines": {"logistic_regression": {"C": [0.1, 1.0]},
+                  "histogram_gradient_boosting": {"max_iter": 20, "min_samples_leaf": 5}},
+    "evaluate": {"threshold": "max_f1", "bootstrap_resamples": 100},
+}
+
+REVIEWS_CASE = {
+    "task": "text_classification", "source": "reviews", "description": "Synthetic reviews.",
+    "prepare": {"text_column": "review", "label_column": "sentiment", "positive_label": "positive",
+                "test_fraction": 0.3},
+    "models": {"gru": {}, "dense": {}},
+    "tune": {"max_train_examples": 60, "search_space": {"vocabulary_size": 50, "sequence_length": 8,
+                                                        "embedding_dim": 4, "kept_words": "last", "pooling": "mean",
+                                                        "clipnorm": 1.0}},
+    "train": {"seeds": 2}, "baselines": {"tfidf_logistic_regression": {"C": [1.0, 10.0]}},
+    "evaluate": {"metric": "accuracy", "threshold": 0.5, "bootstrap_resamples": 100, "misclassified_examples": 3},
+}
+
+VERSES_CASE = {
+    "task": "text_generation", "source": "verses", "description": "Made-up verses.",
+    "prepare": {"validation_fraction": 0.15, "test_fraction": 0.15}, "models": {"gru": {}},
+    "tune": {"max_trials": 1, "max_epochs": 1, "search_space": {"window_length": 16, "embedding_dim": 4, "units": 16}},
+    "train": {"epochs": 2, "seeds": 2}, "baselines": {"kneser_ney": {"order": [2, 3]}, "add_k": {"order": 2, "k": [0.1, 1.0]}},
+    "evaluate": {"seed_text": "the ", "sample_length": 40, "temperatures": [0.5, 1.0]},
+}
+
+def make_verses(path: Path, lines: int = 150) -> None:
+    """Lines from a tiny grammar: enough structure for an n-gram model to find."""
+    rng = np.random.default_rng(7)
+    subjects, verbs, objects = ["the king", "a ghost", "my lord"], ["sees", "loves", "fears"], ["the night", "a sword"]
+    path.write_text("\n".join(f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}."
+                              for _ in range(lines)) + "\n")
+
+def make_events(path: Path, rows: int = 900) -> None:
+    """Transactions in time order; one in ten is positive and stands out in `signal`, and once in a
+    while a positive follows a burst of `burst` in the events before it."""
+    rng = np.random.default_rng(5)
+    labels = (rng.random(rows) < 0.1).astype(int)
+    signal = labels * 1.5 + rng.normal(0, 1, rows)
+    table = {"Time": np.sort(rng.integers(0, 5000, rows)), "signal": signal, "burst": rng.normal(0, 1, rows),
+             "Amount": rng.exponential(50, rows), "Class": labels}
+    pd.DataFrame(table).to_csv(path, index=False)
+
+def make_reviews(path: Path, per_class: int = 100) -> None:
+    """Short reviews whose sentiment is in their words, with HTML breaks and duplicate rows."""
+    rng = np.random.default_rng(6)
+    words = {"positive": ["great", "loved", "superb", "fun"], "negative": ["awful", "boring", "dull", "hated"]}
+    filler = ["the", "film", "plot", "actor", "was", "and", "a", "it"]
+    rows = [(" ".join(rng.choice(filler + words[label] * 2, 7)) + "<br /><br />" + " ".join(rng.choice(filler, 3)),
+             label) for label in words for _ in range(per_class)]
+    pd.DataFrame(rows + rows[:5], columns=["review", "sentiment"]).to_csv(path, index=False)
+
+CREDENTIALS = ("seqcase-admin", "not-in-git-" + os.urandom(6).hex())
+
+
+# name -> (the file its data is made in, a function that makes it, the case); tiny's data and case come
+# from conftest (the unit tests share them).
+MADE_CASES = {"beats": ("beats.tsv", make_beats, BEATS_CASE), "events": ("events.csv", make_events, EVENTS_CASE),
+              "reviews": ("reviews.csv", make_reviews, REVIEWS_CASE), "verses": ("verses.txt", make_verses, VERSES_CASE)}
+
+
+def project_fixture(cases: tuple[str, ...]):
+    """A module's project with these cases (in this order), built once for the module."""
+
+    @pytest.fixture(scope="module")
+    def project(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
+        """The project, run with `dvc repro` against an MLflow tracking server on PostgreSQL behind
+        basic authentication (SQLite where PostgreSQL is missing). This process reads the server
+        with the same credentials."""
+        with contextlib.ExitStack() as servers:
+            root, context = run_project(tmp_path_factory.mktemp("project"), servers, cases)
+            for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+                if name in context["env"]:
+                    servers.enter_context(environment_variable(name, context["env"][name]))
+            yield root, context
+
+    return project
+
+
+@contextlib.contextmanager
+def environment_variable(name: str, value: str) -> Iterator[None]:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...]) -> tuple[Path, dict]:
+    for name in ("dvc.yaml", ".dvcignore", "pipelines", "src", ".dvc"):
+        source = REPOSITORY / name
+        (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
+         if source.is_dir() else shutil.copy(source, root / name))
+    params = json.loads(json.dumps(BASE_PARAMS))
+    params["sources"], params["cases"] = {}, {}
+    for name in cases:
+        if name == "tiny":
+            make_prices(260, gap_after=130).to_csv(root / "prices.csv", index=False)
+            params["sources"]["prices"] = {**BASE_PARAMS["sources"]["prices"], "sha256": sha256_of(root / "prices.csv")}
+            tiny = params["cases"]["tiny"] = json.loads(json.dumps(BASE_PARAMS["cases"]["tiny"]))
+            tiny["prepare"]["horizon"] = 2
+            tiny["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
+            tiny["train"] = {"backtest": {"origins": 2}}  # the test part in two, refitted at the second
+            continue
+        file, make, case = MADE_CASES[name]
+        make(root / file)
+        params["sources"][name] = {"kind": "file", "path": file, "sha256": sha256_of(root / file)}
+        params["cases"][name] = case
+    params["fundamentals"] = {"adding": {"cells": ["simple_rnn", "lstm"], "sequence_lengths": [4, 8], "units": 4,
+                                         "iterations": 30, "batch_size": 8}}
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    database, credentials = None, {}
+    if postgres_binary("initdb") or os.environ.get("SEQCASE_REQUIRE_POSTGRES") == "1":
+        database = servers.enter_context(postgres_database())
+        tracking_uri = servers.enter_context(mlflow_server(database, root.parent / "mlflow-artifacts",
+                                                           credentials=CREDENTIALS))
+        credentials = {"MLFLOW_TRACKING_USERNAME": CREDENTIALS[0], "MLFLOW_TRACKING_PASSWORD": CREDENTIALS[1]}
+    else:
+        tracking_uri = f"sqlite:///{root}/mlflow.db"
+    env = {**os.environ, **credentials, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "MLFLOW_TRACKING_URI": tracking_uri, "DVC_NO_ANALYTICS": "1",
+           "MLFLOW_DISABLE_TELEMETRY": "true", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    run(["git", "init", "-q"], root, env)
+    run(["git", "add", "-A"], root, env)
+    run(["git", "commit", "-qm", "tiny"], root, env)
+    output = run(["dvc", "repro"], root, env)
+    return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts"}
+
+
+def status_of(root: Path, env: dict) -> dict:
+    """`dvc status`, less the params check that runs at every repro."""
+    status = json.loads(run(["dvc", "status", "--json"], root, env))
+    assert status.pop("validate", ["always changed"]) == ["always changed"]
+    return status
+
+
+def champion_window_length(case: str) -> int:
+    """The window the registered champion of a case reads (the tracking URI is set by the caller)."""
+    facts = mlflow.pyfunc.load_model(f"models:/seqcase-{case}@champion").unwrap_python_model().facts
+    return facts["hyperparameters"]["window_length"]
+
+
+def assert_every_case_carries_its_verdict(root: Path, cases: tuple[str, ...]) -> None:
+    for case in cases:
+        verdict = json.loads((root / f"reports/{case}/metrics.json").read_text())["verdict"]
+        assert {"beaten", "model", "baseline", "p_value", "difference", "interval", "test", "text"} <= set(verdict), case
+        low, high = verdict["interval"]
+        assert low <= verdict["difference"] <= high and 0 <= verdict["p_value"] <= 1, case
+        assert verdict["text"] in (root / f"reports/{case}/report.md").read_text()
+
+
+def shown_plots(root: Path, env: dict, cases: tuple[str, ...]) -> dict:
+    """`dvc plots show --json`: one chart per case and kind, every model on it, not one per file."""
+    shown = json.loads(run(["dvc", "plots", "show", "--json"], root, env))["data"]
+    assert set(shown) == {f"reports/{case}/plots/{kind}.csv" for case in cases for kind in ("learning_curves", "predictions")}
+    return shown
+
+
+def headline_shown(root: Path, env: dict, case: str) -> dict:
+    """A case's numbers as `dvc metrics show` reads them: its headline.json, not the full metrics.json."""
+    shown = json.loads(subprocess.run(["dvc", "metrics", "show", "--json"], cwd=root, env=env, capture_output=True,
+                                      text=True, check=True).stdout)
+    (revision,) = shown.values()
+    assert f"reports/{case}/metrics.json" not in revision["data"]
+    return revision["data"][f"reports/{case}/headline.json"]["data"]
