@@ -120,13 +120,18 @@ def project_fixture(cases: tuple[str, ...]):
     def project(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
         """The project, run with `dvc repro` against an MLflow tracking server on PostgreSQL behind
         basic authentication (SQLite where PostgreSQL is missing). This process reads the server
-        with the same credentials."""
+        with the same credentials; the module's tests point MLflow at it, and the tests that run
+        after them in this process get their tracking URI back."""
+        previous_uri = os.environ.get("MLFLOW_TRACKING_URI")
         with contextlib.ExitStack() as servers:
             root, context = run_project(tmp_path_factory.mktemp("project"), servers, cases)
             for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
                 if name in context["env"]:
                     servers.enter_context(environment_variable(name, context["env"][name]))
-            yield root, context
+            try:
+                yield root, context
+            finally:
+                mlflow.set_tracking_uri(previous_uri)  # None unsets MLFLOW_TRACKING_URI, as before
 
     return project
 

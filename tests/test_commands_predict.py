@@ -34,7 +34,7 @@ def test_interval_radii_come_from_the_versions_tags_narrowest_level_first():
     assert list(interval_radius(tags)) == ["80", "95"] and interval_radius({"seqcase.variant": "gru"}) == {}
 
 
-def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, raw_params):
+def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, raw_params, mlflow_store):
     with_verses_case(raw_params, tmp_path)
     (tmp_path / "in.csv").write_text("x\n1\n")
     with pytest.raises(UserError, match="python -m seqcase generate --case verses"):
