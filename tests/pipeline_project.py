@@ -155,12 +155,13 @@ def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...
         (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
          if source.is_dir() else shutil.copy(source, root / name))
     params = json.loads(json.dumps(BASE_PARAMS))
+    shared_sources, shared_cases = params["sources"], params["cases"]
     params["sources"], params["cases"] = {}, {}
     for name in cases:
         if name == "tiny":
             make_prices(260, gap_after=130).to_csv(root / "prices.csv", index=False)
-            params["sources"]["prices"] = {**BASE_PARAMS["sources"]["prices"], "sha256": sha256_of(root / "prices.csv")}
-            tiny = params["cases"]["tiny"] = json.loads(json.dumps(BASE_PARAMS["cases"]["tiny"]))
+            params["sources"]["prices"] = {**shared_sources["prices"], "sha256": sha256_of(root / "prices.csv")}
+            tiny = params["cases"]["tiny"] = shared_cases["tiny"]
             tiny["prepare"]["horizon"] = 2
             tiny["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
             tiny["train"] = {"backtest": {"origins": 2}}  # the test part in two, refitted at the second
