@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import with_verses_case
-from seqcase.commands.predict import interval_radius, model_uri, predict_csv
+from seqcase.commands.predict import interval_radius, interval_scale, model_uri, predict_csv
 from seqcase.errors import UserError
 from seqcase.evaluation.binary import binary_predictions
 from seqcase.tasks.classification.predict import class_predictions
@@ -32,6 +32,8 @@ def test_interval_radii_come_from_the_versions_tags_narrowest_level_first():
             "seqcase.seeds": "7 8 9"}
     assert interval_radius(tags) == {"80": [1.5, 2.0], "95": [2.5, 4.0]}
     assert list(interval_radius(tags)) == ["80", "95"] and interval_radius({"seqcase.variant": "gru"}) == {}
+    assert interval_scale({**tags, "seqcase.interval_scale": "6 1.25"}) == {"steps": 6, "floor": 1.25}
+    assert interval_scale(tags) == {}
 
 
 def test_a_language_model_is_refused_with_the_command_that_serves_it(tmp_path, raw_params, mlflow_store):

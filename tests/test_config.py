@@ -212,6 +212,8 @@ def test_level_metrics_need_an_untransformed_target_and_steps_within_the_horizon
     ({"interval_levels": [0.8, 95]}, r"interval_levels.*\[95\.0\] are not levels; allowed: numbers between 0 and 1"),
     ({"interval_levels": [0.8, 0.8]}, r"interval_levels.*names a level twice"),
     ({"interval_span": "a day"}, r"interval_span.*must be a positive duration such as '4D'"),
+    ({"interval_scale_steps": [6, 1]}, r"interval_scale_steps.*\[1\]: a volatility needs at least 2 rows"),
+    ({"interval_scale_steps": [6, 6]}, r"interval_scale_steps.*names a row count twice"),
 ])
 def test_interval_levels_and_the_fan_charts_span_are_checked(raw_params, evaluate, message):
     raw_params["cases"]["tiny"]["evaluate"] = evaluate

@@ -10,7 +10,8 @@ from conftest import BASE_CASE, make_prices
 from seqcase.tasks.forecasting.schema import ForecastingPrepare
 from seqcase.splits import SPLIT_NAMES
 from seqcase.tasks.forecasting import data as forecasting
-from seqcase.tasks.forecasting.predict import forecast_table, inference_windows
+from seqcase.tasks.forecasting.intervals import Scale
+from seqcase.tasks.forecasting.predict import forecast_table, inference_windows, window_spread
 
 
 def prepare_config(**overrides) -> ForecastingPrepare:
@@ -263,6 +264,22 @@ def test_interval_bounds_sit_beside_each_forecast_at_the_versions_radii_per_step
         "glucose_step_2_lower_95", "glucose_step_2_upper_95"]
     np.testing.assert_allclose(table["glucose_step_2_lower_80"], [101, 96])
     np.testing.assert_allclose(table["glucose_step_1_upper_95"], [108, 98])
+
+
+def test_a_scaled_versions_bounds_widen_with_each_windows_recent_volatility():
+    facts = {"feature_names": ["glucose"], "feature_mean": [100.0], "feature_scale": [10.0], "horizon": 1,
+             "target_transform": "none"}
+    # Two windows of 3 rows (scaled): flat at 100, then 100 -> 110 -> 130 (changes 10 and 20: volatility 15).
+    windows = np.array([[[0.0], [0.0], [0.0]], [[0.0], [1.0], [3.0]]])
+    spread = window_spread(windows, facts, Scale(3, 2.0))
+    np.testing.assert_allclose(spread, [2.0, 17.0])
+    np.testing.assert_allclose(window_spread(windows, facts, Scale()), [1.0, 1.0])  # one radius for all
+    # Over the last 2 rows only: one change each, 0 and 20.
+    np.testing.assert_allclose(window_spread(windows, facts, Scale(2, 2.0)), [2.0, 22.0])
+    origins = np.array(["2024-01-01T00:00", "2024-01-01T00:05"], dtype="datetime64[ns]")
+    table = forecast_table(origins, np.array([[0.0], [1.0]]), facts, {"80": [1.5]}, spread)
+    np.testing.assert_allclose(table["glucose_step_1_lower_80"], [97.0, 84.5])
+    np.testing.assert_allclose(table["glucose_step_1_upper_80"], [103.0, 135.5])
 
 
 def test_a_model_on_other_features_is_refused():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.tasks.forecasting.intervals import (calibrated_scores, conformal_radius, interval_bounds, interval_scores,
-                                                  level_key, weighted_interval_score)
+from seqcase.tasks.forecasting.intervals import (FLOOR_SHARE, Scale, calibrated_scores, choose_scale, conformal_radius,
+                                                  interval_bounds, interval_scores, level_key, recent_volatility,
+                                                  weighted_interval_score)
 
 
 def test_the_radius_is_the_ceil_n_plus_1_level_th_smallest_error_per_step():
@@ -65,3 +66,53 @@ def test_too_few_validation_windows_for_a_level_are_refused_with_how_many_it_nee
     with pytest.raises(ValueError, match="has 10 windows; a 95 % interval needs at least 19"):
         calibrated_scores(errors, np.zeros_like(errors), errors, np.zeros_like(errors), [0.95])
     assert level_key(0.8) == "80" and level_key(0.975) == "97.5"
+
+
+def test_recent_volatility_is_the_mean_absolute_change_of_the_level():
+    history = np.array([[100.0, 104.0, 101.0, 101.0], [5.0, 5.0, 5.0, 5.0]])
+    # A level: changes 4, -3, 0 -> 7 / 3; a flat window does not move.
+    np.testing.assert_allclose(recent_volatility(history, differenced=False), [7 / 3, 0.0])
+    # Returns already are the level's changes: their mean absolute value.
+    np.testing.assert_allclose(recent_volatility(np.array([[0.01, -0.03, 0.02]]), differenced=True), [0.02])
+
+
+def heteroscedastic_errors(seed: int = 0) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Validation errors whose spread is each window's volatility: calm (1) in most of the first
+    half, moving (10) in most of the second, as a series whose later weeks are wilder."""
+    rng = np.random.default_rng(seed)
+    calm_share = np.r_[np.full(1000, 0.9), np.full(1000, 0.3)]
+    volatility = np.where(rng.random(2000) < calm_share, 1.0, 10.0)
+    noise = rng.random(2000)  # a row count whose "volatility" says nothing about the errors
+    errors = (volatility * rng.normal(0, 1, 2000))[:, None] * np.array([1.0, 2.0])  # two steps ahead
+    return errors, {3: noise, 6: volatility}
+
+
+def test_the_scale_is_chosen_on_validation_halves_and_fitted_on_all_of_it():
+    errors, volatility = heteroscedastic_errors()
+    scale = choose_scale(errors, volatility, [0.8, 0.95])
+    # One radius from the calm first half under-covers the wild second; scaled by the volatility
+    # that drives the errors, the first half's quantile carries over. Its floor: a share of the median.
+    assert scale == Scale(6, FLOOR_SHARE * float(np.median(volatility[6])))
+    # Errors of one spread everywhere: scaling cannot help, and the tie goes to no scale.
+    rng = np.random.default_rng(1)
+    assert choose_scale(rng.normal(0, 1, (2000, 2)), {6: np.ones(2000)}, [0.8]) == Scale()
+    # A series that never moved has no floor to set: that row count is skipped.
+    assert choose_scale(errors, {6: np.zeros(2000)}, [0.8]) == Scale()
+
+
+def test_scaled_intervals_take_the_quantile_of_the_scaled_errors_and_widen_with_each_window():
+    # Validation: 20 calm windows (volatility 1), then 20 moving ones (3); the floor is 0.25 of the
+    # median volatility 2, so the scales are 1.5 and 3.5, and errors i times the scale, i = 1..20.
+    count = np.arange(1, 21, dtype=float)
+    validation_volatility = {2: np.r_[np.ones(20), np.full(20, 3.0)]}
+    validation_actual = np.r_[count * 1.5, count * 3.5][:, None]
+    test_actual = np.array([[10.0], [10.0]])
+    test_volatility = {2: np.array([0.0, 3.0])}
+    result = calibrated_scores(validation_actual, np.zeros_like(validation_actual), test_actual,
+                               np.zeros_like(test_actual), [0.8], validation_volatility, test_volatility)
+    # One radius from the calm half would miss most of the moving half, so the scale is chosen.
+    assert result["interval_scale"] == {"steps": 2, "floor": 0.5}
+    # Scaled errors 1, 1, 2, 2, ..., 20, 20: the ceil(41 * 0.8) = 33rd smallest is 17.
+    assert result["interval_radius"] == {"80": {"h1": 17.0}}
+    # Test windows: radius 17 times 0.5 and times 3.5; 10 is outside +-8.5 and inside +-59.5.
+    assert result["coverage_80"] == 0.5 and result["width_80"] == pytest.approx((17 + 119) / 2)

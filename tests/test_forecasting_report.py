@@ -11,21 +11,43 @@ from seqcase.config import parse_params
 from seqcase.tasks.forecasting import report
 
 
-def interval_scores(coverage_80: float, width_80: float) -> dict:
+def interval_scores(coverage_80: float, width_80: float, scale_steps: int = 0, floor: float = 0.0) -> dict:
     step = {"coverage_80": coverage_80, "width_80": width_80, "winkler_80": width_80 + 1}
-    return {"interval_radius": {"80": {"h1": width_80 / 2, "h2": width_80 / 2}}, **step,
+    return {"interval_radius": {"80": {"h1": width_80 / 2, "h2": width_80 / 2}},
+            "interval_scale": {"steps": scale_steps, "floor": floor}, **step,
             "per_horizon": {"h1": dict(step), "h2": dict(step)}}
 
 
 def test_one_interval_table_per_level_with_the_steps_best_winkler_first():
-    scores = {"naive": interval_scores(0.82, 4.0), "gru_ensemble": interval_scores(0.79, 2.0)}
-    families = {"naive": "baseline", "gru_ensemble": "recurrent"}
+    scores = {"naive": interval_scores(0.82, 4.0), "gru_ensemble": interval_scores(0.79, 2.0, 6, 0.5),
+              "lstm": {**interval_scores(0.8, 3.0), "seeds": {"1": interval_scores(0.8, 3.0, 6, 0.5),
+                                                               "2": interval_scores(0.8, 3.0, 12, 0.5)}}}
+    families = {"naive": "baseline", "gru_ensemble": "recurrent", "lstm": "recurrent"}
     [table] = report.interval_tables(scores, families, report.interval_steps([], 2), "5min")
     assert table.title.startswith("Prediction intervals, 80 %")
     assert table.header[-4:] == ["coverage at step 1 (5 min)", "width at step 1 (5 min)",
                                  "coverage at step 2 (10 min)", "width at step 2 (10 min)"]
-    assert [row[:4] for row in table.rows] == [["gru_ensemble", "recurrent", "0.79", "2"], ["naive", "baseline", "0.82", "4"]]
+    assert [row[:5] for row in table.rows] == [
+        ["gru_ensemble", "recurrent", "volatility over 6 rows", "0.79", "2"],
+        ["lstm", "recurrent", "volatility over 6 rows, volatility over 12 rows", "0.8", "3"],
+        ["naive", "baseline", "none", "0.82", "4"]]
     assert report.interval_tables({"naive": {"rmse": 1.0}}, families, [1], None) == []
+
+
+def test_a_scaled_fan_chart_widens_each_window_by_its_own_recent_volatility(tmp_path, raw_params):
+    values = np.random.default_rng(1).normal(0, 1, 200)
+    series = series_from(values, horizon=2)
+    case = parse_params(raw_params).cases["tiny"]
+    positions = np.flatnonzero(series.split == 2)[:-1]
+    shared = {"positions": positions, "actual": np.zeros((len(positions), 2))}
+    metrics = {"horizon": 2, "models": {"gru_ensemble": interval_scores(0.8, 2.0, 2, 0.5)}}
+    with mock.patch.object(report.figures, "fan_figure", side_effect=lambda path, *rest: path) as drawn:
+        report.fan_charts(tmp_path, metrics, case, series, "gru_ensemble", np.zeros((len(positions), 2)), shared, {})
+    bounds = drawn.call_args_list[0].args[4]
+    # Over 2 rows the volatility is the one change before the forecast origin; radius 1.0 times (it + 0.5).
+    spread = np.abs(series.target_original[positions - 1] - series.target_original[positions - 2]) + 0.5
+    np.testing.assert_allclose(bounds["80"][1], spread)
+    np.testing.assert_allclose(bounds["80"][0], -spread)
 
 
 def test_the_fan_chart_draws_the_first_span_of_the_test_part_with_the_plotted_seeds_radii(tmp_path, raw_params):
@@ -35,7 +57,7 @@ def test_the_fan_chart_draws_the_first_span_of_the_test_part_with_the_plotted_se
     positions = np.flatnonzero(series.split == 2)[:-1]
     shared = {"positions": positions, "actual": np.zeros((len(positions), 2))}
     training = {"gru": {"seeds": [3, 4]}}
-    metrics = {"horizon": 2, "models": {"gru": {"interval_radius": {"80": {"h1": 9.0, "h2": 9.0}},
+    metrics = {"horizon": 2, "models": {"gru": {"coverage_80": 0.8, "width_80": 4.0,
                                                 "seeds": {"3": interval_scores(0.8, 2.0), "4": interval_scores(0.8, 6.0)}}}}
     with mock.patch.object(report.figures, "fan_figure", side_effect=lambda path, *rest: path) as drawn:
         charts = report.fan_charts(tmp_path, metrics, case, series, "gru", np.ones((len(positions), 2)), shared,
@@ -43,7 +65,7 @@ def test_the_fan_chart_draws_the_first_span_of_the_test_part_with_the_plotted_se
     assert list(charts) == ["Prediction intervals: gru, step 1", "Prediction intervals: gru, step 2"]
     timestamps, actual, forecast, bounds = drawn.call_args_list[0].args[1:5]
     assert len(timestamps) == 10 and (timestamps - timestamps[0]).max() < np.timedelta64(10, "D")
-    # The first seed's radius (1.0), the one whose forecasts the report plots, not the seeds' mean (9.0).
+    # The first seed's radius (1.0), the one whose forecasts the report plots, not the other seed's (3.0).
     np.testing.assert_allclose(bounds["80"][0], 0.0)
     np.testing.assert_allclose(bounds["80"][1], 2.0)
 

@@ -19,6 +19,10 @@ def test_the_registry_serves_the_best_validation_seed_with_that_seeds_interval_r
     assert registered_run("gru_ensemble", ensemble, training, "validation_rmse", higher=False)[0] == "ensemble-run"
     assert interval_tags(ensemble) == {"seqcase.interval_radius_80": "0.4", "seqcase.interval_radius_95": "0.9"}
     assert interval_tags({"validation_accuracy": 0.9}) == {}
+    # Radii in units of a window's volatility travel with how to measure it: over 6 rows, plus the floor.
+    scaled = {**ensemble, "interval_scale": {"steps": 6, "floor": 1.25}}
+    assert interval_tags(scaled)["seqcase.interval_scale"] == "6 1.25"
+    assert "seqcase.interval_scale" not in interval_tags({**ensemble, "interval_scale": {"steps": 0, "floor": 0.0}})
 
 
 def test_the_headline_metrics_hold_the_verdict_and_each_model_s_main_metric_with_its_interval():

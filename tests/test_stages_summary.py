@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from seqcase.stages.summary import headline, landing_page, mlflow_url, summary_markdown
+from seqcase.stages.summary import comparison_url, headline, landing_page, mlflow_url, summary_markdown
 
 FIGURE = b"\x89PNG\r\n\x1a\n not a real image, only bytes to embed"
 
@@ -20,7 +20,8 @@ def row(case: str, beaten: bool, tracking_uri: str, **extra) -> dict:
                     "difference": -6.188527675923449, "interval": [-7.220145404689597, -5.091156265806852],
                     "seed_agreement": {"agree": 3, "seeds": 3, "text": "3 of 3 seeds"}},
         "key_figure": "figures/seeds.png",
-        "mlflow": {"tracking_uri": tracking_uri, "experiment_id": "3", "run_id": f"run-of-{case}"},
+        "mlflow": {"tracking_uri": tracking_uri, "experiment_id": "3", "run_id": f"run-of-{case}",
+                   "comparison_view": "seqcase-comparison"},
         **extra,
     }
 
@@ -32,6 +33,10 @@ def test_the_mlflow_link_goes_to_the_server_or_to_the_ui_that_make_ui_starts():
     assert mlflow_url({**run, "tracking_uri": "https://mlflow.team.example/"}) == (
         "https://mlflow.team.example/#/experiments/3/runs/abc?workflowType=machine_learning")
     assert mlflow_url(None) is None and mlflow_url({"tracking_uri": "sqlite:///x"}) is None
+    # The comparison: the experiment's runs table on the view the report stage saved there.
+    assert comparison_url({**run, "tracking_uri": "sqlite:///mlflow.db", "comparison_view": "seqcase-comparison"}) == (
+        "http://127.0.0.1:5000/#/experiments/3/runs?viewStateShareKey=seqcase-comparison&workflowType=machine_learning")
+    assert comparison_url(run) is None  # a row written before the view existed
 
 
 def test_a_card_shows_the_numbers_chosen_on_validation_with_their_interval_and_seeds():
@@ -56,6 +61,8 @@ def test_the_landing_page_has_one_card_per_case_with_badge_figure_and_links():
     view = "?workflowType=machine_learning"
     assert f'href="http://127.0.0.1:5000/#/experiments/3/runs/run-of-glucose{view}"' in glucose
     assert f'href="http://127.0.0.1:8080/#/experiments/3/runs/run-of-prices{view}"' in prices
+    assert ('href="http://127.0.0.1:5000/#/experiments/3/runs?viewStateShareKey=seqcase-comparison&amp;'
+            'workflowType=machine_learning"') in glucose
     assert "Yes: &lt;gru_ensemble&gt; beat" in glucose  # text is escaped, never markup
     assert "over 3 seeds per network" in page and 'href="summary.md"' in page
 

@@ -181,6 +181,26 @@ def test_a_search_killed_before_its_finished_trial_was_tagged_tags_it_when_it_co
     assert len(trial_runs(book)) == 2  # tagged, not run again
 
 
+def test_a_search_killed_just_after_saving_a_finished_trial_does_not_run_it_again(tmp_path, mlflow_store,
+                                                                                   keras_seeded):
+    """keras-tuner saves oracle.json with the trial it just ended still ongoing; killed before it
+    pops it, the reloaded oracle would retry that finished trial. The continued search does not."""
+    import json
+
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    problem, config, spec, book, arguments = gru_search_of_two_trials(tmp_path)
+    run_search(make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False), config)
+    oracle_file = tmp_path / "tuner" / "gru" / "oracle.json"
+    state = json.loads(oracle_file.read_text())
+    assert state["end_order"] == ["0", "1"]
+    oracle_file.write_text(json.dumps({**state, "ongoing_trials": {"tuner0": "1"}}))  # the moment of the kill
+    again = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    assert again.oracle._retry_queue == []
+    result = run_search(again, config)
+    assert len(trial_runs(book)) == 2 and result["trials"] == result["completed_trials"] == 2
+
+
 def test_a_search_killed_while_saving_its_state_keeps_the_last_whole_state(tmp_path, mlflow_store, keras_seeded,
                                                                              monkeypatch):
     """keras-tuner's own save truncates oracle.json before writing it; killed in between, the next

@@ -109,8 +109,7 @@ class GradientDiagnostics(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.compute is None and epoch + 1 >= COMPILED_FROM_EPOCH:
             self.compute = gradient_function(self.model)
-        compute = self.compute or gradient_function(self.model, compiled=False)
-        record = {"epoch": epoch + 1, **gradient_diagnostics(self.model, self.inputs, self.targets, compute)}
+        record = {"epoch": epoch + 1, **gradient_diagnostics(self.model, self.inputs, self.targets, self.compute)}
         self.records.append(record)
         if mlflow.active_run() is not None:
             mlflow.log_metrics(record_metrics(record), step=epoch)

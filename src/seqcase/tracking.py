@@ -243,6 +243,21 @@ def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[st
     add_work(run.info.run_id, time.monotonic() - started + work_elsewhere, run)  # the block ended FINISHED
 
 
+COMPARED_IN = "seqcase.compared_in"  # on each model run an evaluate compared: its pipeline run
+COMPARISON_VIEW = "seqcase-comparison"  # the share key of each experiment's comparison view
+
+
+def comparison_view(pipeline_run_id: str, metric: str, higher: bool) -> dict:
+    """The runs table a case's MLflow link opens on (MLflow's shared view state): the variants,
+    ensembles and baselines its last evaluate compared, best validation value first (what every
+    choice is made on), with the main metric's columns shown, where MLflow's default shows none."""
+    return {"searchFilter": f"tags.`{COMPARED_IN}` = '{pipeline_run_id}'",
+            "orderByKey": f"metrics.`validation_{metric}`", "orderByAsc": not higher,
+            "selectedColumns": ["tags.`seqcase.kind`", "tags.`seqcase.family`", f"metrics.`validation_{metric}`",
+                                f"metrics.`test_{metric}`", f"metrics.`test_{metric}_low`",
+                                f"metrics.`test_{metric}_high`", "attributes.`Models`"]}
+
+
 def test_metrics(scores: dict) -> dict[str, float]:
     """test_<metric>, and test_<metric>_<group> for grouped ones (h6, class_3): one name per task,
     so MLflow's compare view lines up the cases of a task. Scores on the validation part (what every

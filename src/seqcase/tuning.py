@@ -95,6 +95,7 @@ def tracked(tuner_class: type) -> type:
             # A resumed search (its trials reloaded from the tuner's directory) finds its trials' runs.
             self.trial_runs, logged = existing_trial_runs(experiment_id, parent_run_id)
             super().__init__(*args, **kwargs)
+            not_again(self.oracle)
             # A search killed after keras-tuner saved a finished trial but before that trial's run
             # got its status and score: keras-tuner will not run it again, so finish its run here.
             # (A worker of a distributed search has no trials of its own: its chief does this.)
@@ -148,6 +149,16 @@ def tracked(tuner_class: type) -> type:
 
     TrackedTuner.__name__ = f"Tracked{tuner_class.__name__}"
     return TrackedTuner
+
+
+def not_again(oracle) -> None:
+    """keras-tuner's end_trial saves oracle.json with the ended trial still among the ongoing ones
+    (it pops it just after), and a reloaded oracle sends every ongoing trial to be retried: a search
+    killed in between would run a finished trial a second time. A trial in end_order has ended."""
+    ended = set(getattr(oracle, "end_order", ()))
+    queue = getattr(oracle, "_retry_queue", None)  # a worker's oracle is its chief's client: none here
+    if queue:
+        oracle._retry_queue = [trial_id for trial_id in queue if trial_id not in ended]
 
 
 # keras-tuner's statuses of a trial that has ended and will not run again.

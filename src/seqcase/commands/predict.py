@@ -87,6 +87,20 @@ class Request:
         validation when it was registered; none for a version registered before intervals."""
         return interval_radius(registered_version(self.case_name, self.version).tags)
 
+    def interval_scale(self) -> dict[str, float]:
+        """How the version's intervals scale with a window's recent volatility; {} for not at all."""
+        return interval_scale(registered_version(self.case_name, self.version).tags)
+
+
+def interval_scale(tags: dict[str, str]) -> dict[str, float]:
+    """A model version's `seqcase.interval_scale` tag ('<rows> <floor>'): its radii are in units of a
+    window's recent volatility over that many rows plus the floor; {} for one radius for every window."""
+    value = tags.get("seqcase.interval_scale")
+    if not value:
+        return {}
+    steps, floor = value.split()
+    return {"steps": int(steps), "floor": float(floor)}
+
 
 def interval_radius(tags: dict[str, str]) -> dict[str, list[float]]:
     """A model version's `seqcase.interval_radius_<level>` tags, by level (narrowest first)."""

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from seqcase import tracking
+from seqcase.evaluation import work
 from seqcase.evaluation.seeds import members, rename_first_seed, scored_networks
 from seqcase.evaluation.verdicts import model_families
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
@@ -86,16 +87,17 @@ def run(params_path: Path, case_name: str) -> dict:
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
     with tracking.failing_pipeline_run(book):  # a failure in scoring marks the pipeline run FAILED too
-        result = task.evaluate(case, prepared, networks, training,
-                               ScoringSettings(params.seed, params.evaluate.significance), refit_networks)
+        with work.ledger() as fitting:  # a baseline's fit happens in scoring: its run's duration counts it
+            result = task.evaluate(case, prepared, networks, training,
+                                   ScoringSettings(params.seed, params.evaluate.significance), refit_networks)
         families = model_families(result.scores, training)
         samples = rename_first_seed(result.samples, trained)
         for name, scores in result.scores.items():
             kind = "baseline" if name not in training else "ensemble" if name in networks else "model"
-            tags = {"seqcase.kind": kind, "seqcase.family": families[name]}
+            tags = {"seqcase.kind": kind, "seqcase.family": families[name], tracking.COMPARED_IN: book.parent_run_id}
             if name in training:
                 tags["seqcase.trained_in"] = training[training[name].get("variant", name)]["run_id"]
-            with tracking.child_run(book, name, case_name, "evaluate", tags):
+            with tracking.child_run(book, name, case_name, "evaluate", tags, work_elsewhere=fitting.get(name, 0.0)):
                 mlflow.log_metrics({**tracking.test_metrics(scores), **seed_metrics(scores)},
                                    model_id=model_id(book, trained, name))
                 mlflow.log_metric("test_examples", result.examples)

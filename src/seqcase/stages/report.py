@@ -7,6 +7,7 @@ diagnostics and the comparison table. The verdict was decided by the evaluate st
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import shutil
 import time
@@ -139,8 +140,12 @@ def registered_run(name: str, scores: dict, training: dict, key: str, higher: bo
 def interval_tags(served: dict) -> dict[str, str]:
     """The served network's interval radii per level, one per step ahead (calibrated on validation),
     so `predict` writes the bounds beside each forecast from the registered version alone."""
-    return {f"seqcase.interval_radius_{level}": " ".join(repr(float(value)) for value in radii.values())
+    tags = {f"seqcase.interval_radius_{level}": " ".join(repr(float(value)) for value in radii.values())
             for level, radii in served.get("interval_radius", {}).items()}
+    scale = served.get("interval_scale") or {}
+    if scale.get("steps"):  # radii in units of each window's recent volatility (see `predict`)
+        tags["seqcase.interval_scale"] = f"{int(scale['steps'])} {float(scale['floor'])!r}"
+    return tags
 
 
 def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: dict, paths: CasePaths,
@@ -220,7 +225,7 @@ def run(params_path: Path, case_name: str) -> dict:
         metrics, families = metrics_and_families(paths)
         summary_row = write_report(case_name, case, task, metrics, families, paths,
                                    {"tracking_uri": mlflow.get_tracking_uri(), "experiment_id": book.experiment_id,
-                                    "run_id": book.parent_run_id})
+                                    "run_id": book.parent_run_id, "comparison_view": tracking.COMPARISON_VIEW})
     # Leaving this block ends the pipeline run: FINISHED, or FAILED if logging fails.
     with mlflow.start_run(run_id=book.parent_run_id):
         mlflow.set_tags({**tracking.stage_tags(case_name, "report"), "seqcase.best_model": summary_row["best_model"],
@@ -244,6 +249,8 @@ def run(params_path: Path, case_name: str) -> dict:
         client.set_experiment_tag(book.experiment_id, "seqcase.task", case.task)
         # MLflow 3's UI opens an experiment of unknown kind on its GenAI pages; these are trainings.
         client.set_experiment_tag(book.experiment_id, "mlflow.experimentKind", "custom_model_development")
+        client.set_experiment_tag(book.experiment_id, f"mlflow.sharedViewState.{tracking.COMPARISON_VIEW}",
+                                  json.dumps(tracking.comparison_view(book.parent_run_id, *task.main_metric(case))))
         registered = register_best_network(case_name, case, task, metrics, paths, book)
         if registered:
             mlflow.set_tags({"seqcase.registered_model": registered["name"],

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+from seqcase.evaluation.work import fit_each
 from seqcase.models.validated import sklearn_class_weight
 from seqcase.splits import Split
 from seqcase.tasks.classification.data import PreparedSequences
@@ -54,4 +55,4 @@ def fit_classifiers(prepared: PreparedSequences, chosen: dict, seed: int) -> dic
             n_estimators=options.n_estimators, class_weight=sklearn_class_weight(options.class_weight), random_state=seed,
             n_jobs=-1)),
     }
-    return {name: factories[name](options).fit(prepared) for name, options in chosen.items()}
+    return fit_each(chosen, lambda name, options: factories[name](options).fit(prepared))

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+from seqcase.evaluation.work import fit_each
 from seqcase.models.validated import ValidatedBaseline, sklearn_class_weight
 
 
@@ -43,5 +44,5 @@ def fit_baselines(prepared, chosen: dict, metric: str, seed: int) -> dict[str, V
             n_estimators=n_estimators, class_weight=sklearn_class_weight(class_weight), min_samples_leaf=2,
             random_state=seed, n_jobs=-1), single_events),
     }
-    return {name: ValidatedBaseline(factories[name][0], options, factories[name][1], metric).fit(prepared)
-            for name, options in chosen.items()}
+    return fit_each(chosen, lambda name, options: ValidatedBaseline(factories[name][0], options, factories[name][1],
+                                                                   metric).fit(prepared))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import RidgeCV
 
+from seqcase.evaluation.work import fit_each
 from seqcase.splits import Split
 
 from seqcase.tasks.forecasting.data import (
@@ -114,4 +115,4 @@ def fit_baselines(series: PreparedSeries, chosen: dict) -> dict:
         "linear_lags": lambda options: LinearLagsForecaster(options.lags),
         "linear_extrapolation": lambda options: LinearExtrapolationForecaster(options.points),
     }
-    return {name: factories[name](options).fit(series) for name, options in chosen.items()}
+    return fit_each(chosen, lambda name, options: factories[name](options).fit(series))

@@ -6,14 +6,72 @@ ceil((n + 1) * level)-th smallest of the n errors (Vovk et al.; Lei et al. 2018)
 forecast gets its own, wider, radius than a 5-minute one. The guarantee needs the validation and
 test windows to be exchangeable, which a series only approximates: coverage on test is measured,
 not assumed.
+
+A series is calmer in some hours than in others, so one radius for every window is too wide when it
+is calm and too narrow when it moves. Locally adaptive (normalized) conformal prediction (Papadopoulos
+et al. 2008; Lei et al. 2018) divides each error by a scale the window's own inputs give, here its
+recent volatility (the mean absolute one-step change of the level over its last k rows, plus a floor),
+calibrates the quantile of those ratios, and multiplies it back by each new window's scale. Whether to
+scale, and over how many rows, is chosen per model on validation alone: calibrated on validation's
+first half, the choice whose coverage on its second half is nearest nominal wins; it is then
+recalibrated on all of validation.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
+
+from seqcase.tasks.forecasting.data import DIFFERENCING_TRANSFORMS, PreparedSeries
+
+# The scale's floor, as a share of the calibration windows' median volatility: a window that did not
+# move at all still gets an interval, and no error is divided by zero. Fixed, not tuned.
+FLOOR_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How a window's interval is scaled: by its recent volatility over `steps` rows plus `floor`
+    (in the target's units per step); steps 0 is plain split conformal, one radius for all windows."""
+
+    steps: int = 0
+    floor: float = 0.0
+
+    def of(self, volatility: dict[int, np.ndarray], windows: int) -> np.ndarray:
+        """Each window's scale, from the volatilities `recent_volatility` measured per row count."""
+        return np.ones(windows) if self.steps == 0 else volatility[self.steps] + self.floor
+
+    def describe(self) -> str:
+        return "none" if self.steps == 0 else f"volatility over {self.steps} rows"
+
+
+def recent_volatility(history: np.ndarray, differenced: bool) -> np.ndarray:
+    """Each window's mean absolute one-step change of the level over its rows (windows, rows), in the
+    target's units: of a level target (glucose) its differences, of a differenced one (returns) the
+    values themselves, which already are the level's changes."""
+    history = np.asarray(history, dtype=np.float64)
+    changes = history if differenced else np.diff(history, axis=1)
+    return np.abs(changes).mean(axis=1)
+
+
+def window_volatility(series: PreparedSeries, positions: np.ndarray, scale_steps: list[int]) -> dict[int, np.ndarray]:
+    """Per row count, each window's recent volatility over its last rows before its first target."""
+    differenced = series.target_transform in DIFFERENCING_TRANSFORMS
+    return {steps: recent_volatility(series.target_original[np.asarray(positions)[:, None] + np.arange(-steps, 0)],
+                                     differenced)
+            for steps in scale_steps}
+
+
+def fitted_scale(volatility: dict[int, np.ndarray], steps: int) -> Scale | None:
+    """The scale over `steps` rows with its floor from these (calibration) windows; None when the
+    series did not move over them (no floor can be set from a median of zero)."""
+    if steps == 0:
+        return Scale()
+    floor = FLOOR_SHARE * float(np.median(volatility[steps]))
+    return Scale(steps, floor) if floor > 0 else None
 
 
 def conformal_radius(absolute_errors: np.ndarray, level: float) -> np.ndarray:
@@ -25,6 +83,28 @@ def conformal_radius(absolute_errors: np.ndarray, level: float) -> np.ndarray:
     if rank > count:
         return np.full(errors.shape[1:], np.inf)
     return errors[rank - 1]
+
+
+def choose_scale(errors: np.ndarray, volatility: dict[int, np.ndarray], levels: list[float]) -> Scale:
+    """The scale (none, or the volatility over one of the row counts in `volatility`) whose
+    intervals, calibrated on the first half of these validation errors, cover the second half
+    nearest to nominal (mean absolute gap over levels and steps; a tie goes to the simpler, fewer
+    rows). Then fitted again on all of them."""
+    half = len(errors) // 2
+    early = {steps: values[:half] for steps, values in volatility.items()}
+    late = {steps: values[half:] for steps, values in volatility.items()}
+    gaps = {}
+    for steps in (0, *sorted(volatility)):
+        scale = fitted_scale(early, steps)
+        if scale is None:
+            continue
+        calibration = errors[:half] / scale.of(early, half)[:, None]
+        held_out = len(errors) - half
+        radius = np.stack([conformal_radius(calibration, level) for level in levels])  # (levels, steps ahead)
+        inside = np.abs(errors[half:])[None] <= radius[:, None] * scale.of(late, held_out)[None, :, None]
+        gaps[steps] = float(np.mean(np.abs(inside.mean(axis=1) - np.asarray(levels)[:, None])))
+    best = min(gaps, key=lambda steps: (gaps[steps], steps))
+    return fitted_scale(volatility, best)
 
 
 def interval_bounds(forecast: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,24 +150,36 @@ def weighted_interval_score(actual: np.ndarray, forecast: np.ndarray, bounds: di
 
 
 def calibrated_scores(validation_actual: np.ndarray, validation_forecast: np.ndarray, test_actual: np.ndarray,
-                      test_forecast: np.ndarray, levels: list[float]) -> dict:
+                      test_forecast: np.ndarray, levels: list[float],
+                      validation_volatility: dict[int, np.ndarray] | None = None,
+                      test_volatility: dict[int, np.ndarray] | None = None) -> dict:
     """One forecaster's intervals: the radius per level and step from its validation errors, and its
-    test scores under them. Returns `interval_radius` ({'80': {'h1': r, ...}}), the overall scores
-    (coverage_80, width_80, winkler_80, ..., wis) and the same per step (`per_horizon`).
+    test scores under them. With volatilities (per row count, of each validation and test window)
+    the scale is chosen on validation (`choose_scale`) and the radius is of the scaled errors: a
+    window's interval is its forecast plus or minus radius times its own scale.
+
+    Returns `interval_radius` ({'80': {'h1': r, ...}}), `interval_scale` ({'steps': k, 'floor': f};
+    steps 0: unscaled), the overall scores (coverage_80, width_80, winkler_80, ..., wis) and the
+    same per step (`per_horizon`).
 
     Raises ValueError when the validation part has too few windows to promise a level."""
     steps = validation_actual.shape[1]
-    result: dict = {"interval_radius": {}, "per_horizon": {f"h{step + 1}": {} for step in range(steps)}}
+    errors = validation_actual - validation_forecast
+    scale = choose_scale(errors, validation_volatility, levels) if validation_volatility else Scale()
+    calibration = errors / scale.of(validation_volatility or {}, len(errors))[:, None]
+    test_scale = scale.of(test_volatility or {}, len(test_actual))[:, None]
+    result: dict = {"interval_radius": {}, "interval_scale": {"steps": scale.steps, "floor": scale.floor},
+                    "per_horizon": {f"h{step + 1}": {} for step in range(steps)}}
     bounds = {}
     for level in levels:
-        radius = conformal_radius(validation_actual - validation_forecast, level)
+        radius = conformal_radius(calibration, level)
         if np.isinf(radius).any():
             needed = next(count for count in itertools.count(1) if math.ceil((count + 1) * level) <= count)
             raise ValueError(f"the validation part has {len(validation_actual)} windows; a {level_key(level)} % "
                              f"interval needs at least {needed}: lengthen validation_fraction or drop the level")
         key = level_key(level)
         result["interval_radius"][key] = {f"h{step + 1}": float(radius[step]) for step in range(steps)}
-        bounds[level] = interval_bounds(test_forecast, radius)
+        bounds[level] = interval_bounds(test_forecast, radius * test_scale)
         scores = interval_scores(test_actual, *bounds[level], level)
         result.update({f"{name}_{key}": scores[name] for name in ("coverage", "width", "winkler")})
         for step_key, values in scores["per_step"].items():

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from seqcase.errors import DataError
-from seqcase.tasks.forecasting.data import feature_rows, read_table
+from seqcase.tasks.forecasting.data import DIFFERENCING_TRANSFORMS, feature_rows, read_table
+from seqcase.tasks.forecasting.intervals import Scale, recent_volatility
 from seqcase.tasks.forecasting.schema import ForecastingPrepare
 
 
@@ -29,20 +30,33 @@ def inference_windows(frame: pd.DataFrame, config: ForecastingPrepare, facts: di
     return rows.timestamps[last], inputs[last[:, None] + np.arange(-window_length + 1, 1)]
 
 
+def window_spread(windows: np.ndarray, facts: dict, scale: Scale) -> np.ndarray:
+    """Each window's interval scale, measured as evaluate measured it: the recent volatility of its
+    last rows in the target's units, plus the floor (ones for a version with one radius for all)."""
+    if not scale.steps:
+        return np.ones(len(windows))
+    target = np.asarray(windows[:, -scale.steps:, 0], dtype=np.float64) * facts["feature_scale"][0] \
+        + facts["feature_mean"][0]
+    differenced = facts["target_transform"] in DIFFERENCING_TRANSFORMS
+    return scale.of({scale.steps: recent_volatility(target, differenced)}, len(windows))
+
+
 def forecast_table(origins: np.ndarray, scaled: np.ndarray, facts: dict,
-                   radius: dict[str, list[float]] | None = None) -> pd.DataFrame:
+                   radius: dict[str, list[float]] | None = None, spread: np.ndarray | None = None) -> pd.DataFrame:
     """One row per forecast origin; per step ahead the forecast in the target's own units, and the
-    bounds of each interval level beside it (`<target>_step_1_lower_80`, `..._upper_80`)."""
+    bounds of each interval level beside it (`<target>_step_1_lower_80`, `..._upper_80`): the
+    radius, times each window's spread where the version scales its intervals."""
     forecasts = np.asarray(scaled, dtype=np.float64).reshape(len(origins), facts["horizon"])
     forecasts = forecasts * facts["feature_scale"][0] + facts["feature_mean"][0]
     target = facts["feature_names"][0]
+    spread = np.ones(len(origins)) if spread is None else np.asarray(spread, dtype=np.float64)
     columns = {"origin": origins}
     for step in range(facts["horizon"]):
         name = f"{target}_step_{step + 1}"
         columns[name] = forecasts[:, step]
         for level, radii in (radius or {}).items():
-            columns[f"{name}_lower_{level}"] = forecasts[:, step] - radii[step]
-            columns[f"{name}_upper_{level}"] = forecasts[:, step] + radii[step]
+            columns[f"{name}_lower_{level}"] = forecasts[:, step] - radii[step] * spread
+            columns[f"{name}_upper_{level}"] = forecasts[:, step] + radii[step] * spread
     return pd.DataFrame(columns)
 
 
@@ -52,4 +66,5 @@ def predict(request, input_path: Path) -> pd.DataFrame:
     calibrated at."""
     frame = read_table(input_path, request.case.prepare)
     origins, windows = inference_windows(frame, request.case.prepare, request.facts, request.window_length)
-    return forecast_table(origins, request.predict(windows), request.facts, request.interval_radius())
+    spread = window_spread(windows, request.facts, Scale(**request.interval_scale()))
+    return forecast_table(origins, request.predict(windows), request.facts, request.interval_radius(), spread)

@@ -13,6 +13,7 @@ from seqcase.paths import CasePaths
 from seqcase.reporting import figures
 from seqcase.reporting.report import FAMILY_COLOURS, ReportContent, Table, cell, load_predictions_file
 from seqcase.tasks.forecasting.data import PreparedSeries, load_prepared, step_name, window_accounting
+from seqcase.tasks.forecasting.intervals import Scale, window_volatility
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
 TABLE_COLUMNS = ("rmse", "mae", "smape", "mase", "directional_accuracy", "rmse_ratio_to_naive", "dm_pvalue",
@@ -36,7 +37,15 @@ def table_rows(scores: dict, families: dict[str, str], columns: list[str]) -> li
 
 def interval_levels(scores: dict) -> list[str]:
     """The levels ('80', '95') the models' intervals were scored at; none when intervals are off."""
-    return list(next(iter(scores.values())).get("interval_radius", {}))
+    return [key.removeprefix("coverage_") for key in next(iter(scores.values())) if key.startswith("coverage_")]
+
+
+def scale_cell(entry: dict) -> str:
+    """How a model's intervals were scaled (chosen on validation): a variant's per seed, once if they agree."""
+    scales = [seed.get("interval_scale") for seed in entry["seeds"].values()] if "seeds" in entry else \
+        [entry.get("interval_scale")]
+    described = [Scale(**scale).describe() if scale else "none" for scale in scales]
+    return described[0] if len(set(described)) == 1 else ", ".join(described)
 
 
 def interval_steps(steps: list[int], horizon: int) -> list[int]:
@@ -49,10 +58,10 @@ def interval_tables(scores: dict, families: dict[str, str], steps: list[int], fr
     result = []
     for level in interval_levels(scores):
         step_columns = [(step, name) for step in steps for name in ("coverage", "width")]
-        header = ["model", "family", "coverage", "width", "Winkler",
+        header = ["model", "family", "scale", "coverage", "width", "Winkler",
                   *(f"{name} at {step_name(step, frequency)}" for step, name in step_columns)]
         ordered = sorted(scores, key=lambda name: scores[name][f"winkler_{level}"])
-        rows = [[name, families[name], *(cell(scores[name][f"{metric}_{level}"]) for metric in ("coverage", "width",
+        rows = [[name, families[name], scale_cell(scores[name]), *(cell(scores[name][f"{metric}_{level}"]) for metric in ("coverage", "width",
                                                                                               "winkler")),
                  *(cell(scores[name]["per_horizon"][f"h{step}"][f"{metric}_{level}"]) for step, metric in step_columns)]
                 for name in ordered]
@@ -60,7 +69,10 @@ def interval_tables(scores: dict, families: dict[str, str], steps: list[int], fr
             f"Prediction intervals, {level} % (split conformal, calibrated on validation)", header, rows,
             f"Each model's interval is its forecast plus or minus the radius that covered {level} % of its own "
             "validation errors at that step ahead (the ceil((n + 1) level)-th smallest); the test part is only "
-            "scored. Coverage: share of test values inside (nominal " + f"{float(level) / 100:g}" + "). Width: mean "
+            "scored. Scale: where validation chose it, errors and radius are in units of the window's recent "
+            "volatility (mean absolute change over its last rows, plus a floor), so a calm window gets a narrow "
+            "interval and a moving one a wide one; chosen per model by calibrating on validation's first half and "
+            "checking coverage on its second. Coverage: share of test values inside (nominal " + f"{float(level) / 100:g}" + "). Width: mean "
             "width in the target's units. Winkler: width plus 2 / (1 - level) times the miss, lower is better."))
     return result
 
@@ -132,13 +144,13 @@ def draw_figures(directory: Path, reports: Path, evaluation: Path, metrics: dict
     return drawn
 
 
-def plotted_radius(scores: dict, name: str, training: dict) -> dict[str, dict[str, float]]:
-    """The radii behind a plotted forecast: a variant's plots show its first seed's network, so its
-    first seed's radii (the variant's own entry holds their mean over seeds)."""
+def plotted_calibration(scores: dict, name: str, training: dict) -> tuple[dict[str, dict[str, float]], Scale]:
+    """The radii and scale behind a plotted forecast: a variant's plots show its first seed's
+    network, so its first seed's (each seed is calibrated on its own errors)."""
     entry = scores[name]
     if name in training and "seeds" in entry:
         entry = entry["seeds"][str(training[name]["seeds"][0])]
-    return entry["interval_radius"]
+    return entry["interval_radius"], Scale(**entry.get("interval_scale", {}))
 
 
 def fan_charts(directory: Path, metrics: dict, case: ForecastingCase, series: PreparedSeries, name: str,
@@ -148,8 +160,9 @@ def fan_charts(directory: Path, metrics: dict, case: ForecastingCase, series: Pr
     scores = metrics["models"]
     if not interval_levels(scores):
         return {}
-    radius = plotted_radius(scores, name, training)
+    radius, scale = plotted_calibration(scores, name, training)
     positions, actual = shared["positions"], shared["actual"]
+    window_scale = scale.of(window_volatility(series, positions, [scale.steps] if scale.steps else []), len(positions))
     drawn = {}
     for step in interval_steps(case.evaluate.steps, metrics["horizon"]):
         timestamps = series.timestamps[positions + step - 1]
@@ -157,7 +170,9 @@ def fan_charts(directory: Path, metrics: dict, case: ForecastingCase, series: Pr
         if case.evaluate.interval_span:
             shown = timestamps < timestamps[0] + pd.Timedelta(case.evaluate.interval_span).to_timedelta64()
         point = forecast[shown, step - 1]
-        bounds = {level: (point - radii[f"h{step}"], point + radii[f"h{step}"]) for level, radii in radius.items()}
+        spread = window_scale[shown]
+        bounds = {level: (point - radii[f"h{step}"] * spread, point + radii[f"h{step}"] * spread)
+                  for level, radii in radius.items()}
         span = f"the first {case.evaluate.interval_span} of the test part" if case.evaluate.interval_span else "the test part"
         title = f"{name}, {step_name(step, series.frequency)}: forecast and intervals over {span}"
         drawn[f"Prediction intervals: {name}, {step_name(step, series.frequency)}"] = figures.fan_figure(
@@ -171,7 +186,7 @@ def backtest_tables(backtest: dict, families: dict[str, str]) -> list[Table]:
     pooled, per_origin = backtest["pooled"], backtest["per_origin"]
     names = [origin["name"] for origin in backtest["origins"]]
     starts = [origin["start"][:10] for origin in backtest["origins"]]
-    levels = [key.removeprefix("coverage_") for key in pooled["naive"] if key.startswith("coverage_")]
+    levels = interval_levels(pooled)
     ordered = sorted(pooled, key=lambda name: pooled[name]["validation_rmse"])
     rows = []
     for name in ordered:

@@ -105,6 +105,11 @@ class ForecastingEvaluate(StrictModel):
     interval_levels: list[float] = Field(
         default_factory=lambda: [0.8, 0.95],
         description="prediction intervals, by split conformal prediction on each model's validation errors; [] for none")
+    interval_scale_steps: list[int] = Field(
+        default_factory=list,
+        description="locally adaptive intervals: row counts over which a window's recent volatility may scale its "
+                    "interval (each at most the model's window length); per model, none or one of them is chosen on "
+                    "validation; [] for one radius for every window")
     interval_span: str | None = Field(
         None, description="how much of the test part the fan chart draws ('1D', '91D'); None: the whole test part")
 
@@ -117,6 +122,16 @@ class ForecastingEvaluate(StrictModel):
         if len(set(levels)) != len(levels):
             raise ValueError(f"{levels} names a level twice")
         return sorted(levels)
+
+    @field_validator("interval_scale_steps")
+    @classmethod
+    def _scale_steps(cls, steps: list[int]) -> list[int]:
+        wrong = [count for count in steps if count < 2]
+        if wrong:
+            raise ValueError(f"{wrong}: a volatility needs at least 2 rows; allowed: row counts from 2, such as [6, 12]")
+        if len(set(steps)) != len(steps):
+            raise ValueError(f"{steps} names a row count twice")
+        return sorted(steps)
 
     @field_validator("interval_span")
     @classmethod

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from seqcase.evaluation.seeds import VerdictWords, aggregate_seeds, seeded_verdict
+from seqcase.evaluation.seeds import VerdictWords, aggregate_seeds, members, seeded_verdict
 from seqcase.errors import DataError
 from seqcase.evaluation.verdicts import chosen_on_validation, model_families
 from seqcase.models.hyperparameters import Family
@@ -20,7 +20,7 @@ from seqcase.tasks.forecasting.data import (PreparedSeries, actual_values, make_
                                             window_positions)
 from seqcase.tasks.forecasting.glucose import clarke_shares, mard
 from seqcase.tasks.forecasting.backtest import fold_series, origins
-from seqcase.tasks.forecasting.intervals import calibrated_scores, interval_keys
+from seqcase.tasks.forecasting.intervals import calibrated_scores, interval_keys, window_volatility
 from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, time_lag
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
@@ -47,9 +47,12 @@ def window_losses(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: list[str] = (),
-                    interval_levels: list[float] = ()) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+                    interval_levels: list[float] = (),
+                    interval_scale_steps: list[int] = ()) -> tuple[np.ndarray, np.ndarray, dict, dict]:
     """Predict the test windows every model can see, score each against actuals and the naive, and
-    each model's prediction intervals (calibrated on its validation errors) at `interval_levels`.
+    each model's prediction intervals (calibrated on its validation errors) at `interval_levels`,
+    scaled by a window's recent volatility over one of `interval_scale_steps` rows where validation
+    says so.
 
     Returns the windows' first-target positions, their actual values, the predictions and scores.
     """
@@ -64,7 +67,8 @@ def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: li
     naive_loss = window_losses(actual, predictions["naive"])
     scores = {name: forecast_scores(actual, predicted, no_change, naive_training_mae)
               for name, predicted in predictions.items()}
-    validation_actual, validation_predictions = validation_forecasts(series, forecasters, longest)
+    validation_positions, validation_actual, validation_predictions = validation_forecasts(series, forecasters,
+                                                                                           longest)
     for name, predicted in validation_predictions.items():
         scores[name]["validation_rmse"] = float(np.sqrt(np.mean((validation_actual - predicted) ** 2)))
     for name, result in scores.items():
@@ -76,8 +80,10 @@ def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: li
                       rmse_ratio_to_naive=result["rmse"] / scores["naive"]["rmse"])
         add_step_metrics(result, series, positions, actual, predictions[name], predictions["naive"], extra_metrics)
         if interval_levels:
+            scale_steps = [steps for steps in interval_scale_steps if steps <= scale_history(forecasters[name], longest)]
             add_intervals(result, validation_actual, validation_predictions[name], actual, predictions[name],
-                          interval_levels)
+                          interval_levels, window_volatility(series, validation_positions, scale_steps),
+                          window_volatility(series, positions, scale_steps))
     return positions, actual, predictions, scores
 
 
@@ -88,21 +94,31 @@ def naive_training_error(series: PreparedSeries) -> float:
 
 
 def validation_forecasts(series: PreparedSeries, forecasters: dict,
-                         window_length: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The validation windows' actual values and each forecaster's forecasts of them: every choice
-    (RMSE) and every interval's calibration (errors) is made on these, never on the test part."""
+                         window_length: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The validation windows (first-target positions), their actual values and each forecaster's
+    forecasts of them: every choice (RMSE) and every interval's calibration (errors, scale) is made
+    on these, never on the test part."""
     positions = window_positions(series, window_length, Split.VALIDATION)
     if len(positions) == 0:
         raise DataError(f"no validation window for window length {window_length}; the validation part is too short")
-    return (actual_values(series, positions),
+    return (positions, actual_values(series, positions),
             {name: forecaster.predict(series, positions) for name, forecaster in forecasters.items()})
 
 
+def scale_history(forecaster, longest: int) -> int:
+    """The most rows a forecaster's interval scale may look back: a network's own window, since a
+    registered network is served with nothing more; a baseline, scored only, any window's."""
+    return forecaster.window_length if isinstance(forecaster, KerasForecaster) else longest
+
+
 def add_intervals(result: dict, validation_actual: np.ndarray, validation_forecast: np.ndarray,
-                  actual: np.ndarray, predicted: np.ndarray, levels: list[float]) -> None:
-    """A model's split conformal intervals: radii from its validation errors, scores on test."""
+                  actual: np.ndarray, predicted: np.ndarray, levels: list[float],
+                  validation_volatility: dict[int, np.ndarray] | None = None,
+                  test_volatility: dict[int, np.ndarray] | None = None) -> None:
+    """A model's split conformal intervals: radii (and scale) from its validation errors, scores on test."""
     try:
-        calibrated = calibrated_scores(validation_actual, validation_forecast, actual, predicted, levels)
+        calibrated = calibrated_scores(validation_actual, validation_forecast, actual, predicted, levels,
+                                       validation_volatility, test_volatility)
     except ValueError as error:
         raise DataError(f"evaluate.interval_levels: {error}") from None
     for step, values in calibrated.pop("per_horizon").items():
@@ -234,7 +250,8 @@ def backtest(case: ForecastingCase, series: PreparedSeries, networks: dict, refi
         forecasters = {name: KerasForecaster(model, training[name]["window_length"]) for name, model in models.items()}
         baselines = fit_baselines(fold if config.refit else series, case.baselines.chosen())
         positions, actual, predictions, scores = score_forecasts(fold, {**forecasters, **baselines}, [],
-                                                                 case.evaluate.interval_levels)
+                                                                 case.evaluate.interval_levels,
+                                                                 case.evaluate.interval_scale_steps)
         folds.append((positions, actual, predictions, scores))
         per_origin[origin.name] = {name: origin_summary(result, len(positions))
                                    for name, result in aggregate_seeds(scores, training).items()}
@@ -250,14 +267,24 @@ def backtest(case: ForecastingCase, series: PreparedSeries, networks: dict, refi
              "verdict": pooled_verdict}, per_origin)
 
 
+def seed_calibrations_apart(scores: dict, training: dict) -> dict:
+    """A variant's entry averages its seeds' scores; each seed's interval radii and scale were
+    calibrated on its own errors (the scales may differ), so they stay under `seeds` only."""
+    for name in members(training):
+        for key in ("interval_radius", "interval_scale"):
+            scores[name].pop(key, None)
+    return scores
+
+
 def evaluate(case: ForecastingCase, series: PreparedSeries, networks: dict, training: dict,
              settings: ScoringSettings, refit_networks: dict) -> Evaluation:
     forecasters = {variant: KerasForecaster(model, training[variant]["window_length"])
                    for variant, model in networks.items()}
     baselines = fit_baselines(series, case.baselines.chosen())
     positions, actual, predictions, scores = score_forecasts(series, {**forecasters, **baselines},
-                                                             case.evaluate.metrics, case.evaluate.interval_levels)
-    scores = aggregate_seeds(scores, training)
+                                                             case.evaluate.metrics, case.evaluate.interval_levels,
+                                                             case.evaluate.interval_scale_steps)
+    scores = seed_calibrations_apart(aggregate_seeds(scores, training), training)
     result = verdict(scores, training, predictions, actual, settings.significance, settings.seed, case.evaluate.steps,
                      series.frequency)
     shown_step = (case.evaluate.steps or [1])[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sklearn.linear_model import LogisticRegression
 
+from seqcase.evaluation.work import fit_each
 from seqcase.models.validated import ValidatedBaseline
 
 
@@ -25,5 +26,4 @@ def texts(prepared, part) -> tuple:
 def fit_baselines(prepared, chosen: dict, metric: str, seed: int) -> dict[str, ValidatedBaseline]:
     """Fit every baseline the case names, each tuned on validation over its options' lists."""
     factories = {"tfidf_logistic_regression": _tfidf_logistic_regression}
-    return {name: ValidatedBaseline(factories[name], options, texts, metric).fit(prepared)
-            for name, options in chosen.items()}
+    return fit_each(chosen, lambda name, options: ValidatedBaseline(factories[name], options, texts, metric).fit(prepared))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqcase.evaluation.work import fit_each
+
 
 def _as_text(ids: np.ndarray) -> str:
     return "".join(map(chr, np.asarray(ids, dtype=np.int64).tolist()))
@@ -124,9 +126,9 @@ def fit_ngram_baselines(training: np.ndarray, validation: np.ndarray, vocabulary
     `chosen` maps "kneser_ney" / "add_k" to their options; returns name -> (model, the chosen
     setting, every setting tried with its validation bits per character).
     """
-    counts: dict[int, NgramCounts] = {}
-    fitted = {}
-    for name, options in chosen.items():
+    counts: dict[int, NgramCounts] = {}  # one count per order, shared by the smoothings
+
+    def fit(name: str, options) -> tuple[CharacterNgramModel, dict, list[dict]]:
         strength = ("discount", options.discount) if name == "kneser_ney" else ("k", options.k)
         search, best = [], None
         for order in _as_list(options.order):
@@ -139,5 +141,6 @@ def fit_ngram_baselines(training: np.ndarray, validation: np.ndarray, vocabulary
                 search.append({**setting, "validation_bits_per_character": score})
                 if best is None or score < best[1]:
                     best = (model, score, setting)
-        fitted[name] = (best[0], best[2], search)
-    return fitted
+        return best[0], best[2], search
+
+    return fit_each(chosen, fit)
