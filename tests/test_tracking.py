@@ -183,3 +183,31 @@ def test_a_tracking_server_that_does_not_answer_is_one_line_naming_it(monkeypatc
                                                  r"server does not answer \(ConnectionError"):
         tracking.configure()
     assert time.perf_counter() - start < 15
+
+
+def test_a_run_s_own_outputs_do_not_make_its_commit_dirty_an_edit_of_the_code_does(tmp_path, monkeypatch):
+    """A default run's report stage finds dvc.lock and reports/ rewritten by the stages before it:
+    the version it registers is still of a clean commit. An edited source file is not."""
+    import subprocess
+
+    def git(*arguments):
+        subprocess.run(["git", *arguments], cwd=tmp_path, check=True, capture_output=True)
+
+    for path in ("dvc.lock", "reports/glucose/metrics.json", "src/model.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("before\n")
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "x", "--allow-empty")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "files")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dvc.lock").write_text("after\n")
+    (tmp_path / "reports/glucose/metrics.json").write_text("after\n")
+    (tmp_path / "notes.txt").write_text("untracked\n")
+    tracking.git_state.cache_clear()
+    assert tracking.git_state()["seqcase.git_dirty"] == "false"
+    (tmp_path / "src/model.py").write_text("after\n")
+    tracking.git_state.cache_clear()
+    assert tracking.git_state()["seqcase.git_dirty"] == "true"
+    tracking.git_state.cache_clear()
+    assert tracking.edited(" M dvc.lock\nR  src/a.py -> src/b.py\n M reports/x.md\n") == ["src/b.py"]

@@ -85,16 +85,27 @@ def check_server(uri: str, timeout: float = SERVER_TIMEOUT_SECONDS) -> None:
                         "set both to an account of the server")
 
 
+# What a run itself rewrites as it goes (DVC's lock, the reports kept in git): not an edit of the commit.
+PIPELINE_WRITES = ("dvc.lock", "reports/")
+
+
+def edited(porcelain: str) -> list[str]:
+    """The tracked files `git status --porcelain` lists as changed, less those the pipeline writes:
+    a default run's report stage finds dvc.lock and reports/ already rewritten by the stages before it."""
+    paths = [line[3:].split(" -> ")[-1] for line in porcelain.splitlines() if line.strip()]
+    return [path for path in paths if not (path == PIPELINE_WRITES[0] or path.startswith(PIPELINE_WRITES[1]))]
+
+
 @functools.cache
 def git_state() -> dict[str, str]:
-    """The commit a stage runs on, asked of git once per process."""
+    """The commit a stage runs on, asked of git once per process, and whether its code was edited."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, check=True).stdout.strip())
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return {}
-    return {"mlflow.source.git.commit": commit, "seqcase.git_dirty": str(dirty).lower()}
+    return {"mlflow.source.git.commit": commit, "seqcase.git_dirty": str(bool(edited(status))).lower()}
 
 
 def process_tag() -> str:
