@@ -86,14 +86,14 @@ def check_server(uri: str, timeout: float = SERVER_TIMEOUT_SECONDS) -> None:
 
 
 # What a run itself rewrites as it goes (DVC's lock, the reports kept in git): not an edit of the commit.
-PIPELINE_WRITES = ("dvc.lock", "reports/")
+PIPELINE_FILE, PIPELINE_FOLDER = "dvc.lock", "reports/"
 
 
 def edited(porcelain: str) -> list[str]:
     """The tracked files `git status --porcelain` lists as changed, less those the pipeline writes:
     a default run's report stage finds dvc.lock and reports/ already rewritten by the stages before it."""
     paths = [line[3:].split(" -> ")[-1] for line in porcelain.splitlines() if line.strip()]
-    return [path for path in paths if not (path == PIPELINE_WRITES[0] or path.startswith(PIPELINE_WRITES[1]))]
+    return [path for path in paths if path != PIPELINE_FILE and not path.startswith(PIPELINE_FOLDER)]
 
 
 @functools.cache

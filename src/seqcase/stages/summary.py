@@ -43,14 +43,18 @@ UI_ADDRESS = "http://127.0.0.1:5000"  # where `make ui` serves a local store's r
 TRAINING_VIEW = "workflowType=machine_learning"  # MLflow 3's UI opens on its GenAI view otherwise
 
 
+def ui_address(run: dict) -> str:
+    """Where a run's pages are: the tracking server itself, or for a local store (sqlite, files) the
+    UI `make ui` starts over it."""
+    uri = str(run.get("tracking_uri") or "")
+    return uri.rstrip("/") if uri.startswith(("http://", "https://")) else UI_ADDRESS
+
+
 def mlflow_url(run: dict | None) -> str | None:
-    """The pipeline run's page: on the tracking server itself, or for a local store (sqlite, files)
-    on the UI `make ui` starts over it."""
+    """The pipeline run's page."""
     if not run or not run.get("run_id"):
         return None
-    uri = str(run.get("tracking_uri") or "")
-    base = uri.rstrip("/") if uri.startswith(("http://", "https://")) else UI_ADDRESS
-    return f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}?{TRAINING_VIEW}"
+    return f"{ui_address(run)}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}?{TRAINING_VIEW}"
 
 
 def comparison_url(run: dict | None) -> str | None:
@@ -58,10 +62,8 @@ def comparison_url(run: dict | None) -> str | None:
     validation first, with metric columns): the view the report stage saved on the experiment."""
     if not run or not run.get("comparison_view"):
         return None
-    uri = str(run.get("tracking_uri") or "")
-    base = uri.rstrip("/") if uri.startswith(("http://", "https://")) else UI_ADDRESS
-    return (f"{base}/#/experiments/{run['experiment_id']}/runs?viewStateShareKey={run['comparison_view']}"
-            f"&{TRAINING_VIEW}")
+    return (f"{ui_address(run)}/#/experiments/{run['experiment_id']}/runs?"
+            f"viewStateShareKey={run['comparison_view']}&{TRAINING_VIEW}")
 
 
 def headline(row: dict) -> list[tuple[str, str]]:
