@@ -221,6 +221,8 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     view = json.loads(client.get_experiment(experiment.experiment_id).tags["mlflow.sharedViewState.seqcase-comparison"])
     assert view["orderByKey"] == "metrics.`validation_rmse`" and view["orderByAsc"] is True
     assert "metrics.`test_rmse`" in view["selectedColumns"]
+    parallel = next(chart for chart in view["compareRunCharts"] if chart["type"] == "PARALLEL")
+    assert set(parallel["selectedParams"]) <= {param for run in children.values() for param in run.data.params}
     compared = client.search_runs([experiment.experiment_id], view["searchFilter"],
                                   order_by=["metrics.`validation_rmse` ASC"])
     assert [run.info.run_name for run in compared] == sorted(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from seqcase.models.ensemble import member_name
-from seqcase.stages.report import interval_tags, registered_run
+from seqcase.stages.report import Range, interval_tags, registered_run, shared_hyperparameters
 
 
 def test_the_registry_serves_the_best_validation_seed_with_that_seeds_interval_radii():
@@ -73,3 +73,15 @@ def test_mlflow_reads_the_headline_as_metrics_and_the_verdict_first_in_the_run_s
         "gru, seed 43 (its best on validation of 3), test rmse 25; chosen on validation")
     assert version_description("gru", {"rmse": 25.0}, metrics, "rmse", [42]) == (
         "gru, test rmse 25; chosen on validation")
+
+
+def test_the_parallel_plot_s_axes_are_the_hyperparameters_every_network_holds_and_that_vary():
+    recurrent = {"window_length": 24, "units": [16, 32], "layers": 1, "dropout": [0.0, 0.1],
+                 "learning_rate": Range(min=0.001, max=0.01, sampling="log")}
+    stacked = {**recurrent, "layers": 2}
+    convolution = {"window_length": 24, "layers": 1, "dropout": 0.0, "learning_rate": 0.003, "filters": [16, 32]}
+    # units and filters: one architecture's own; window_length: one value everywhere; layers: 1 and 2
+    # between variants; dropout and learning_rate: tuned by some, fixed by another.
+    assert shared_hyperparameters([recurrent, stacked, convolution]) == ["layers", "dropout", "learning_rate"]
+    assert shared_hyperparameters([{"units": 32, "dropout": [0.1, 0.1]}]) == []  # one value, even as a list
+    assert shared_hyperparameters([]) == []

@@ -36,6 +36,9 @@ def test_the_mlflow_link_goes_to_the_server_or_to_the_ui_that_make_ui_starts():
     # The comparison: the experiment's runs table on the view the report stage saved there.
     assert comparison_url({**run, "tracking_uri": "sqlite:///mlflow.db", "comparison_view": "seqcase-comparison"}) == (
         "http://127.0.0.1:5000/#/experiments/3/runs?viewStateShareKey=seqcase-comparison&workflowType=machine_learning")
+    assert comparison_url({**run, "tracking_uri": "sqlite:///mlflow.db", "comparison_view": "seqcase-comparison"},
+                          charts=True).endswith("viewStateShareKey=seqcase-comparison&workflowType=machine_learning"
+                                                "&compareRunsMode=CHART")  # the same view's charts tab
     assert comparison_url(run) is None  # a row written before the view existed
 
 

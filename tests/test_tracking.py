@@ -148,6 +148,25 @@ def test_the_comparison_table_has_a_row_per_model_and_the_runs_metric_names():
     assert "test_note" not in frame.columns
 
 
+def test_the_comparison_view_lists_the_compared_models_and_charts_their_metric_and_hyperparameters():
+    view = tracking.comparison_view("pipeline-1", "rmse", False, ["window_length", "learning_rate"])
+    assert view["searchFilter"] == "tags.`seqcase.compared_in` = 'pipeline-1'"
+    assert view["orderByKey"] == "metrics.`validation_rmse`" and view["orderByAsc"] is True  # lower is better
+    assert view["runsHiddenMode"] == "SHOW_ALL"
+    sections = {section["uuid"]: section["name"] for section in view["compareRunSections"]}
+    assert sections == {"seqcase-scores": "Models: rmse on validation and test",
+                        "seqcase-hyperparameters": "Networks: hyperparameters against rmse"}
+    bars, parallel = view["compareRunCharts"][:2], view["compareRunCharts"][2]
+    assert [(chart["type"], chart["metricKey"]) for chart in bars] == [("BAR", "validation_rmse"), ("BAR", "test_rmse")]
+    assert parallel["type"] == "PARALLEL" and parallel["metricSectionId"] == "seqcase-hyperparameters"
+    assert parallel["selectedParams"] == ["window_length", "learning_rate"]
+    assert parallel["selectedMetrics"] == ["validation_rmse", "test_rmse"]
+    # Higher is better: the best validation value comes first; no shared hyperparameter, no parallel plot.
+    accuracy = tracking.comparison_view("pipeline-1", "accuracy", True, [])
+    assert accuracy["orderByAsc"] is False and [chart["type"] for chart in accuracy["compareRunCharts"]] == ["BAR", "BAR"]
+    assert [section["uuid"] for section in accuracy["compareRunSections"]] == ["seqcase-scores"]
+
+
 def test_runs_a_killed_stage_left_running_are_marked_killed_by_its_next_run(mlflow_store):
     """kill -9 leaves the stage's runs RUNNING; the next run of the stage finds their process gone."""
     import socket

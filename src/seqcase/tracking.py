@@ -258,15 +258,40 @@ COMPARED_IN = "seqcase.compared_in"  # on each model run an evaluate compared: i
 COMPARISON_VIEW = "seqcase-comparison"  # the share key of each experiment's comparison view
 
 
-def comparison_view(pipeline_run_id: str, metric: str, higher: bool) -> dict:
+def comparison_view(pipeline_run_id: str, metric: str, higher: bool, hyperparameters: list[str]) -> dict:
     """The runs table a case's MLflow link opens on (MLflow's shared view state): the variants,
     ensembles and baselines its last evaluate compared, best validation value first (what every
-    choice is made on), with the main metric's columns shown, where MLflow's default shows none."""
+    choice is made on), with the main metric's columns shown, where MLflow's default shows none.
+
+    Its charts tab opens on the same answer: the validation and the test metric of every model, and
+    a parallel-coordinates plot of the `hyperparameters` every network logs against both metrics.
+    (MLflow's own compare page plots the first three parameter names in alphabetical order whose
+    values differ or are missing between the runs; across architectures those are a convolution's
+    `filters` and `kernel_size`, which one run of the seven logs.)"""
+    validation, test = f"validation_{metric}", f"test_{metric}"
+
+    def section(name: str, title: str, columns: int) -> dict:
+        return {"uuid": f"seqcase-{name}", "name": title, "display": True, "isReordered": False,
+                "deleted": False, "isGenerated": False, "columns": columns, "cardHeight": 420}
+
+    def chart(kind: str, name: str, section_name: str, **settings) -> dict:
+        return {"type": kind, "uuid": f"seqcase-{name}", "metricSectionId": f"seqcase-{section_name}",
+                "deleted": False, "isGenerated": False, "runsCountToCompare": 100, **settings}
+
+    # MLflow lists the sections by name: "Models" before "Networks".
+    sections = [section("scores", f"Models: {metric} on validation and test", 2)]
+    charts = [chart("BAR", validation, "scores", metricKey=validation),
+              chart("BAR", test, "scores", metricKey=test)]
+    if hyperparameters:
+        sections.append(section("hyperparameters", f"Networks: hyperparameters against {metric}", 1))
+        charts.append(chart("PARALLEL", "parallel", "hyperparameters", selectedParams=list(hyperparameters),
+                            selectedMetrics=[validation, test], showAllRuns=True))
     return {"searchFilter": f"tags.`{COMPARED_IN}` = '{pipeline_run_id}'",
-            "orderByKey": f"metrics.`validation_{metric}`", "orderByAsc": not higher,
-            "selectedColumns": ["tags.`seqcase.kind`", "tags.`seqcase.family`", f"metrics.`validation_{metric}`",
-                                f"metrics.`test_{metric}`", f"metrics.`test_{metric}_low`",
-                                f"metrics.`test_{metric}_high`", "attributes.`Models`"]}
+            "orderByKey": f"metrics.`{validation}`", "orderByAsc": not higher,
+            "selectedColumns": ["tags.`seqcase.kind`", "tags.`seqcase.family`", f"metrics.`{validation}`",
+                                f"metrics.`{test}`", f"metrics.`{test}_low`",
+                                f"metrics.`{test}_high`", "attributes.`Models`"],
+            "runsHiddenMode": "SHOW_ALL", "compareRunCharts": charts, "compareRunSections": sections}
 
 
 def test_metrics(scores: dict) -> dict[str, float]:

@@ -19,6 +19,7 @@ from seqcase import tracking
 from seqcase.config import CaseBase
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json, write_text
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
+from seqcase.models.search_space import Range
 from seqcase.paths import CasePaths
 from seqcase.reporting.gradients import gradient_section
 from seqcase.reporting.plots import learning_curves_table, overlay_table, read_tables
@@ -217,6 +218,20 @@ def version_description(name: str, served: dict, metrics: dict, metric: str, see
     return f"{text}; chosen on validation"
 
 
+def shared_hyperparameters(search_spaces: list[dict]) -> list[str]:
+    """The hyperparameters every network's search space holds and that take more than one value
+    among them (a list of choices, a range, or fixed values that differ between variants), in the
+    spaces' own order: the axes on which a case's networks can be laid side by side."""
+    if not search_spaces:
+        return []
+
+    def values(spec) -> set:
+        return {spec.min, spec.max} if isinstance(spec, Range) else set(spec) if isinstance(spec, list) else {spec}
+
+    return [name for name in search_spaces[0] if all(name in space for space in search_spaces)
+            and len(set().union(*(values(space[name]) for space in search_spaces))) > 1]
+
+
 def run(params_path: Path, case_name: str) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
     tracking.configure()
@@ -250,7 +265,9 @@ def run(params_path: Path, case_name: str) -> dict:
         # MLflow 3's UI opens an experiment of unknown kind on its GenAI pages; these are trainings.
         client.set_experiment_tag(book.experiment_id, "mlflow.experimentKind", "custom_model_development")
         client.set_experiment_tag(book.experiment_id, f"mlflow.sharedViewState.{tracking.COMPARISON_VIEW}",
-                                  json.dumps(tracking.comparison_view(book.parent_run_id, *task.main_metric(case))))
+                                  json.dumps(tracking.comparison_view(
+                                      book.parent_run_id, *task.main_metric(case), shared_hyperparameters(
+                                          [spec.search_space for spec in case.models.values()]))))
         registered = register_best_network(case_name, case, task, metrics, paths, book)
         if registered:
             mlflow.set_tags({"seqcase.registered_model": registered["name"],

@@ -57,13 +57,14 @@ def mlflow_url(run: dict | None) -> str | None:
     return f"{ui_address(run)}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}?{TRAINING_VIEW}"
 
 
-def comparison_url(run: dict | None) -> str | None:
+def comparison_url(run: dict | None, charts: bool = False) -> str | None:
     """The case's runs table on its comparison view (the models its last evaluate compared, best
-    validation first, with metric columns): the view the report stage saved on the experiment."""
+    validation first, with metric columns), or that view's charts: the view the report stage saved
+    on the experiment."""
     if not run or not run.get("comparison_view"):
         return None
     return (f"{ui_address(run)}/#/experiments/{run['experiment_id']}/runs?"
-            f"viewStateShareKey={run['comparison_view']}&{TRAINING_VIEW}")
+            f"viewStateShareKey={run['comparison_view']}&{TRAINING_VIEW}" + ("&compareRunsMode=CHART" if charts else ""))
 
 
 def headline(row: dict) -> list[tuple[str, str]]:
@@ -111,7 +112,8 @@ scored once on the test part, over {{ seeds_text }}. <a href="summary.md">summar
 <p class="verdict">{{ card.text }}</p>
 <p class="links"><a href="{{ card.case }}/report.html">report</a><a href="{{ card.case }}/report.md">report.md</a>
 {% if card.mlflow %}<a href="{{ card.mlflow }}" title="the pipeline run in MLflow (start `make ui` first for a local store)">MLflow run</a>{% endif %}
-{% if card.comparison %}<a href="{{ card.comparison }}" title="every model it compared, best validation first (start `make ui` first for a local store)">MLflow comparison</a>{% endif %}</p>
+{% if card.comparison %}<a href="{{ card.comparison }}" title="every model it compared, best validation first (start `make ui` first for a local store)">MLflow comparison</a>
+<a href="{{ card.charts }}" title="the same models as charts: the metric on validation and test, the hyperparameters against it">charts</a>{% endif %}</p>
 </section>
 {% endfor %}</div></body></html>
 """, autoescape=True)
@@ -124,7 +126,8 @@ def landing_page(rows: list[dict], figures: dict[str, bytes]) -> str:
               "beaten": row["verdict"]["beaten"], "text": row["verdict"]["text"], "numbers": headline(row),
               "figure_name": Path(row.get("key_figure") or "").stem,
               "image": base64.b64encode(figures[row["case"]]).decode() if figures.get(row["case"]) else None,
-              "mlflow": mlflow_url(row.get("mlflow")), "comparison": comparison_url(row.get("mlflow"))} for row in rows]
+              "mlflow": mlflow_url(row.get("mlflow")), "comparison": comparison_url(row.get("mlflow")),
+              "charts": comparison_url(row.get("mlflow"), charts=True)} for row in rows]
     seeds = {len(row["verdict"].get("seeds") or [None]) for row in rows}
     seeds_text = f"{max(seeds)} seeds per network" if seeds and max(seeds) > 1 else "one seed per network"
     return LANDING_TEMPLATE.render(cards=cards, seeds_text=seeds_text)
