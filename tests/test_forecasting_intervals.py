@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqcase.tasks.forecasting.intervals import (FLOOR_SHARE, Scale, calibrated_scores, choose_scale, conformal_radius,
-                                                  interval_bounds, interval_scores, level_key, recent_volatility,
-                                                  weighted_interval_score)
+from seqcase.tasks.forecasting.intervals import (FLOOR_SHARE, RecentRows, Scale, calibrated_scores, choose_scale,
+                                                  conformal_radius, interval_bounds, interval_scores, level_key,
+                                                  recent_volatility, weighted_interval_score)
 
 
 def test_the_radius_is_the_ceil_n_plus_1_level_th_smallest_error_per_step():
@@ -76,40 +76,59 @@ def test_recent_volatility_is_the_mean_absolute_change_of_the_level():
     np.testing.assert_allclose(recent_volatility(np.array([[0.01, -0.03, 0.02]]), differenced=True), [0.02])
 
 
-def heteroscedastic_errors(seed: int = 0) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """Validation errors whose spread is each window's volatility: calm (1) in most of the first
-    half, moving (10) in most of the second, as a series whose later weeks are wilder."""
+def returns_with(last_three: np.ndarray, last_six: np.ndarray) -> RecentRows:
+    """Six rows of returns per window whose volatility (mean absolute return) is `last_three` over
+    the last 3 rows and `last_six` over all 6."""
+    earlier = 2 * last_six - last_three
+    return RecentRows(np.c_[np.repeat(earlier[:, None], 3, axis=1), np.repeat(last_three[:, None], 3, axis=1)],
+                      differenced=True)
+
+
+def heteroscedastic_errors(seed: int = 0) -> tuple[np.ndarray, RecentRows]:
+    """Validation errors whose spread is each window's volatility over 6 rows: calm (1) in most of
+    the first half, moving (10) in most of the second, as a series whose later weeks are wilder."""
     rng = np.random.default_rng(seed)
     calm_share = np.r_[np.full(1000, 0.9), np.full(1000, 0.3)]
     volatility = np.where(rng.random(2000) < calm_share, 1.0, 10.0)
-    noise = rng.random(2000)  # a row count whose "volatility" says nothing about the errors
+    noise = rng.random(2000)  # the last 3 rows' "volatility", which says nothing about the errors
     errors = (volatility * rng.normal(0, 1, 2000))[:, None] * np.array([1.0, 2.0])  # two steps ahead
-    return errors, {3: noise, 6: volatility}
+    return errors, returns_with(noise, volatility)
+
+
+def test_a_window_s_scale_is_its_recent_volatility_over_the_chosen_rows_plus_the_floor():
+    recent = returns_with(np.array([0.5, 0.0]), np.array([1.0, 2.0]))
+    np.testing.assert_allclose(recent.volatility(3), [0.5, 0.0])
+    np.testing.assert_allclose(Scale(6, 0.25).spread(recent), [1.25, 2.25])
+    np.testing.assert_allclose(Scale().spread(recent), [1.0, 1.0])  # unscaled: one radius for all
+    np.testing.assert_allclose(Scale().spread(RecentRows.none(3)), [1.0, 1.0, 1.0])
 
 
 def test_the_scale_is_chosen_on_validation_halves_and_fitted_on_all_of_it():
-    errors, volatility = heteroscedastic_errors()
-    scale = choose_scale(errors, volatility, [0.8, 0.95])
+    errors, recent = heteroscedastic_errors()
+    scale = choose_scale(errors, recent, [3, 6], [0.8, 0.95])
     # One radius from the calm first half under-covers the wild second; scaled by the volatility
     # that drives the errors, the first half's quantile carries over. Its floor: a share of the median.
-    assert scale == Scale(6, FLOOR_SHARE * float(np.median(volatility[6])))
+    assert scale == Scale(6, FLOOR_SHARE * float(np.median(recent.volatility(6))))
+    assert np.median(recent.volatility(6)) == pytest.approx(1.0)
     # Errors of one spread everywhere: scaling cannot help, and the tie goes to no scale.
     rng = np.random.default_rng(1)
-    assert choose_scale(rng.normal(0, 1, (2000, 2)), {6: np.ones(2000)}, [0.8]) == Scale()
+    assert choose_scale(rng.normal(0, 1, (2000, 2)), returns_with(np.ones(2000), np.ones(2000)), [6], [0.8]) == Scale()
     # A series that never moved has no floor to set: that row count is skipped.
-    assert choose_scale(errors, {6: np.zeros(2000)}, [0.8]) == Scale()
+    assert choose_scale(errors, returns_with(np.zeros(2000), np.zeros(2000)), [6], [0.8]) == Scale()
 
 
 def test_scaled_intervals_take_the_quantile_of_the_scaled_errors_and_widen_with_each_window():
     # Validation: 20 calm windows (volatility 1), then 20 moving ones (3); the floor is 0.25 of the
     # median volatility 2, so the scales are 1.5 and 3.5, and errors i times the scale, i = 1..20.
+    # Levels (glucose, not returns): two rows whose one change is the volatility.
     count = np.arange(1, 21, dtype=float)
-    validation_volatility = {2: np.r_[np.ones(20), np.full(20, 3.0)]}
+    validation_change = np.r_[np.ones(20), np.full(20, 3.0)]
+    validation_recent = RecentRows(np.c_[np.full(40, 100.0), 100.0 + validation_change])
     validation_actual = np.r_[count * 1.5, count * 3.5][:, None]
     test_actual = np.array([[10.0], [10.0]])
-    test_volatility = {2: np.array([0.0, 3.0])}
+    test_recent = RecentRows(np.array([[100.0, 100.0], [100.0, 97.0]]))
     result = calibrated_scores(validation_actual, np.zeros_like(validation_actual), test_actual,
-                               np.zeros_like(test_actual), [0.8], validation_volatility, test_volatility)
+                               np.zeros_like(test_actual), [0.8], [2], validation_recent, test_recent)
     # One radius from the calm half would miss most of the moving half, so the scale is chosen.
     assert result["interval_scale"] == {"steps": 2, "floor": 0.5}
     # Scaled errors 1, 1, 2, 2, ..., 20, 20: the ceil(41 * 0.8) = 33rd smallest is 17.

@@ -29,7 +29,7 @@ def test_one_interval_table_per_level_with_the_steps_best_winkler_first():
                                  "coverage at step 2 (10 min)", "width at step 2 (10 min)"]
     assert [row[:5] for row in table.rows] == [
         ["gru_ensemble", "recurrent", "volatility over 6 rows", "0.79", "2"],
-        ["lstm", "recurrent", "volatility over 6 rows, volatility over 12 rows", "0.8", "3"],
+        ["lstm", "recurrent", "by seed: volatility over 6, 12 rows", "0.8", "3"],
         ["naive", "baseline", "none", "0.82", "4"]]
     assert report.interval_tables({"naive": {"rmse": 1.0}}, families, [1], None) == []
 

@@ -33,6 +33,38 @@ FLOOR_SHARE = 0.25
 
 
 @dataclass(frozen=True)
+class RecentRows:
+    """Each window's last rows of the target before its first step ahead, in the target's units
+    (windows, rows): what a window's interval scale is measured on, in evaluate, in the fan chart and
+    in `predict` alike. `differenced`: the rows already are the level's changes (returns)."""
+
+    values: np.ndarray
+    differenced: bool = False
+
+    @classmethod
+    def of(cls, series: PreparedSeries, positions: np.ndarray, rows: int) -> RecentRows:
+        """The `rows` rows before each window's first target (at `positions`)."""
+        return cls(series.target_original[np.asarray(positions)[:, None] + np.arange(-rows, 0)],
+                   series.target_transform in DIFFERENCING_TRANSFORMS)
+
+    @classmethod
+    def none(cls, windows: int) -> RecentRows:
+        """No rows: what an unscaled model's windows need."""
+        return cls(np.empty((windows, 0)))
+
+    @property
+    def windows(self) -> int:
+        return len(self.values)
+
+    def part(self, windows: slice) -> RecentRows:
+        return RecentRows(self.values[windows], self.differenced)
+
+    def volatility(self, steps: int) -> np.ndarray:
+        """Each window's recent volatility over its last `steps` rows (at least one)."""
+        return recent_volatility(self.values[:, -steps:], self.differenced)
+
+
+@dataclass(frozen=True)
 class Scale:
     """How a window's interval is scaled: by its recent volatility over `steps` rows plus `floor`
     (in the target's units per step); steps 0 is plain split conformal, one radius for all windows."""
@@ -40,9 +72,9 @@ class Scale:
     steps: int = 0
     floor: float = 0.0
 
-    def of(self, volatility: dict[int, np.ndarray], windows: int) -> np.ndarray:
-        """Each window's scale, from the volatilities `recent_volatility` measured per row count."""
-        return np.ones(windows) if self.steps == 0 else volatility[self.steps] + self.floor
+    def spread(self, recent: RecentRows) -> np.ndarray:
+        """Each window's scale: a radius is in these units (ones when unscaled)."""
+        return np.ones(recent.windows) if self.steps == 0 else recent.volatility(self.steps) + self.floor
 
     def describe(self) -> str:
         return "none" if self.steps == 0 else f"volatility over {self.steps} rows"
@@ -57,20 +89,12 @@ def recent_volatility(history: np.ndarray, differenced: bool) -> np.ndarray:
     return np.abs(changes).mean(axis=1)
 
 
-def window_volatility(series: PreparedSeries, positions: np.ndarray, scale_steps: list[int]) -> dict[int, np.ndarray]:
-    """Per row count, each window's recent volatility over its last rows before its first target."""
-    differenced = series.target_transform in DIFFERENCING_TRANSFORMS
-    return {steps: recent_volatility(series.target_original[np.asarray(positions)[:, None] + np.arange(-steps, 0)],
-                                     differenced)
-            for steps in scale_steps}
-
-
-def fitted_scale(volatility: dict[int, np.ndarray], steps: int) -> Scale | None:
+def fitted_scale(recent: RecentRows, steps: int) -> Scale | None:
     """The scale over `steps` rows with its floor from these (calibration) windows; None when the
     series did not move over them (no floor can be set from a median of zero)."""
     if steps == 0:
         return Scale()
-    floor = FLOOR_SHARE * float(np.median(volatility[steps]))
+    floor = FLOOR_SHARE * float(np.median(recent.volatility(steps)))
     return Scale(steps, floor) if floor > 0 else None
 
 
@@ -85,26 +109,24 @@ def conformal_radius(absolute_errors: np.ndarray, level: float) -> np.ndarray:
     return errors[rank - 1]
 
 
-def choose_scale(errors: np.ndarray, volatility: dict[int, np.ndarray], levels: list[float]) -> Scale:
-    """The scale (none, or the volatility over one of the row counts in `volatility`) whose
-    intervals, calibrated on the first half of these validation errors, cover the second half
-    nearest to nominal (mean absolute gap over levels and steps; a tie goes to the simpler, fewer
-    rows). Then fitted again on all of them."""
+def choose_scale(errors: np.ndarray, recent: RecentRows, scale_steps: list[int], levels: list[float]) -> Scale:
+    """The scale (none, or the volatility over one of `scale_steps` rows) whose intervals,
+    calibrated on the first half of these validation errors, cover the second half nearest to
+    nominal (mean absolute gap over levels and steps; a tie goes to the simpler, fewer rows). Then
+    fitted again on all of them."""
     half = len(errors) // 2
-    early = {steps: values[:half] for steps, values in volatility.items()}
-    late = {steps: values[half:] for steps, values in volatility.items()}
+    early, late = recent.part(slice(None, half)), recent.part(slice(half, None))
     gaps = {}
-    for steps in (0, *sorted(volatility)):
+    for steps in (0, *sorted(scale_steps)):
         scale = fitted_scale(early, steps)
         if scale is None:
             continue
-        calibration = errors[:half] / scale.of(early, half)[:, None]
-        held_out = len(errors) - half
+        calibration = errors[:half] / scale.spread(early)[:, None]
         radius = np.stack([conformal_radius(calibration, level) for level in levels])  # (levels, steps ahead)
-        inside = np.abs(errors[half:])[None] <= radius[:, None] * scale.of(late, held_out)[None, :, None]
+        inside = np.abs(errors[half:])[None] <= radius[:, None] * scale.spread(late)[None, :, None]
         gaps[steps] = float(np.mean(np.abs(inside.mean(axis=1) - np.asarray(levels)[:, None])))
     best = min(gaps, key=lambda steps: (gaps[steps], steps))
-    return fitted_scale(volatility, best)
+    return fitted_scale(recent, best)
 
 
 def interval_bounds(forecast: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,11 +172,10 @@ def weighted_interval_score(actual: np.ndarray, forecast: np.ndarray, bounds: di
 
 
 def calibrated_scores(validation_actual: np.ndarray, validation_forecast: np.ndarray, test_actual: np.ndarray,
-                      test_forecast: np.ndarray, levels: list[float],
-                      validation_volatility: dict[int, np.ndarray] | None = None,
-                      test_volatility: dict[int, np.ndarray] | None = None) -> dict:
+                      test_forecast: np.ndarray, levels: list[float], scale_steps: list[int] = (),
+                      validation_recent: RecentRows | None = None, test_recent: RecentRows | None = None) -> dict:
     """One forecaster's intervals: the radius per level and step from its validation errors, and its
-    test scores under them. With volatilities (per row count, of each validation and test window)
+    test scores under them. With `scale_steps` (and each validation and test window's recent rows)
     the scale is chosen on validation (`choose_scale`) and the radius is of the scaled errors: a
     window's interval is its forecast plus or minus radius times its own scale.
 
@@ -165,9 +186,9 @@ def calibrated_scores(validation_actual: np.ndarray, validation_forecast: np.nda
     Raises ValueError when the validation part has too few windows to promise a level."""
     steps = validation_actual.shape[1]
     errors = validation_actual - validation_forecast
-    scale = choose_scale(errors, validation_volatility, levels) if validation_volatility else Scale()
-    calibration = errors / scale.of(validation_volatility or {}, len(errors))[:, None]
-    test_scale = scale.of(test_volatility or {}, len(test_actual))[:, None]
+    scale = choose_scale(errors, validation_recent, scale_steps, levels) if scale_steps else Scale()
+    calibration = errors / scale.spread(validation_recent or RecentRows.none(len(errors)))[:, None]
+    test_scale = scale.spread(test_recent or RecentRows.none(len(test_actual)))[:, None]
     result: dict = {"interval_radius": {}, "interval_scale": {"steps": scale.steps, "floor": scale.floor},
                     "per_horizon": {f"h{step + 1}": {} for step in range(steps)}}
     bounds = {}

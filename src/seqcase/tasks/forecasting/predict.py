@@ -9,7 +9,7 @@ import pandas as pd
 
 from seqcase.errors import DataError
 from seqcase.tasks.forecasting.data import DIFFERENCING_TRANSFORMS, feature_rows, read_table
-from seqcase.tasks.forecasting.intervals import Scale, recent_volatility
+from seqcase.tasks.forecasting.intervals import RecentRows, Scale
 from seqcase.tasks.forecasting.schema import ForecastingPrepare
 
 
@@ -33,12 +33,8 @@ def inference_windows(frame: pd.DataFrame, config: ForecastingPrepare, facts: di
 def window_spread(windows: np.ndarray, facts: dict, scale: Scale) -> np.ndarray:
     """Each window's interval scale, measured as evaluate measured it: the recent volatility of its
     last rows in the target's units, plus the floor (ones for a version with one radius for all)."""
-    if not scale.steps:
-        return np.ones(len(windows))
-    target = np.asarray(windows[:, -scale.steps:, 0], dtype=np.float64) * facts["feature_scale"][0] \
-        + facts["feature_mean"][0]
-    differenced = facts["target_transform"] in DIFFERENCING_TRANSFORMS
-    return scale.of({scale.steps: recent_volatility(target, differenced)}, len(windows))
+    target = np.asarray(windows[:, :, 0], dtype=np.float64) * facts["feature_scale"][0] + facts["feature_mean"][0]
+    return scale.spread(RecentRows(target, facts["target_transform"] in DIFFERENCING_TRANSFORMS))
 
 
 def forecast_table(origins: np.ndarray, scaled: np.ndarray, facts: dict,

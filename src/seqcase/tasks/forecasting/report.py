@@ -13,7 +13,7 @@ from seqcase.paths import CasePaths
 from seqcase.reporting import figures
 from seqcase.reporting.report import FAMILY_COLOURS, ReportContent, Table, cell, load_predictions_file
 from seqcase.tasks.forecasting.data import PreparedSeries, load_prepared, step_name, window_accounting
-from seqcase.tasks.forecasting.intervals import Scale, window_volatility
+from seqcase.tasks.forecasting.intervals import RecentRows, Scale
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
 TABLE_COLUMNS = ("rmse", "mae", "smape", "mase", "directional_accuracy", "rmse_ratio_to_naive", "dm_pvalue",
@@ -44,8 +44,10 @@ def scale_cell(entry: dict) -> str:
     """How a model's intervals were scaled (chosen on validation): a variant's per seed, once if they agree."""
     scales = [seed.get("interval_scale") for seed in entry["seeds"].values()] if "seeds" in entry else \
         [entry.get("interval_scale")]
-    described = [Scale(**scale).describe() if scale else "none" for scale in scales]
-    return described[0] if len(set(described)) == 1 else ", ".join(described)
+    steps = [Scale(**(scale or {})).steps for scale in scales]
+    if len(set(steps)) == 1:
+        return Scale(steps[0]).describe()
+    return "by seed: volatility over " + ", ".join(str(rows) if rows else "none" for rows in steps) + " rows"
 
 
 def interval_steps(steps: list[int], horizon: int) -> list[int]:
@@ -162,7 +164,7 @@ def fan_charts(directory: Path, metrics: dict, case: ForecastingCase, series: Pr
         return {}
     radius, scale = plotted_calibration(scores, name, training)
     positions, actual = shared["positions"], shared["actual"]
-    window_scale = scale.of(window_volatility(series, positions, [scale.steps] if scale.steps else []), len(positions))
+    window_scale = scale.spread(RecentRows.of(series, positions, scale.steps))
     drawn = {}
     for step in interval_steps(case.evaluate.steps, metrics["horizon"]):
         timestamps = series.timestamps[positions + step - 1]

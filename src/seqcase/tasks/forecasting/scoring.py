@@ -20,7 +20,7 @@ from seqcase.tasks.forecasting.data import (PreparedSeries, actual_values, make_
                                             window_positions)
 from seqcase.tasks.forecasting.glucose import clarke_shares, mard
 from seqcase.tasks.forecasting.backtest import fold_series, origins
-from seqcase.tasks.forecasting.intervals import calibrated_scores, interval_keys, window_volatility
+from seqcase.tasks.forecasting.intervals import RecentRows, calibrated_scores, interval_keys
 from seqcase.tasks.forecasting.metrics import diebold_mariano, forecast_scores, time_lag
 from seqcase.tasks.forecasting.schema import ForecastingCase
 
@@ -81,9 +81,10 @@ def score_forecasts(series: PreparedSeries, forecasters: dict, extra_metrics: li
         add_step_metrics(result, series, positions, actual, predictions[name], predictions["naive"], extra_metrics)
         if interval_levels:
             scale_steps = [steps for steps in interval_scale_steps if steps <= scale_history(forecasters[name], longest)]
+            rows = max(scale_steps, default=0)
             add_intervals(result, validation_actual, validation_predictions[name], actual, predictions[name],
-                          interval_levels, window_volatility(series, validation_positions, scale_steps),
-                          window_volatility(series, positions, scale_steps))
+                          interval_levels, scale_steps, RecentRows.of(series, validation_positions, rows),
+                          RecentRows.of(series, positions, rows))
     return positions, actual, predictions, scores
 
 
@@ -112,13 +113,12 @@ def scale_history(forecaster, longest: int) -> int:
 
 
 def add_intervals(result: dict, validation_actual: np.ndarray, validation_forecast: np.ndarray,
-                  actual: np.ndarray, predicted: np.ndarray, levels: list[float],
-                  validation_volatility: dict[int, np.ndarray] | None = None,
-                  test_volatility: dict[int, np.ndarray] | None = None) -> None:
+                  actual: np.ndarray, predicted: np.ndarray, levels: list[float], scale_steps: list[int] = (),
+                  validation_recent: RecentRows | None = None, test_recent: RecentRows | None = None) -> None:
     """A model's split conformal intervals: radii (and scale) from its validation errors, scores on test."""
     try:
         calibrated = calibrated_scores(validation_actual, validation_forecast, actual, predicted, levels,
-                                       validation_volatility, test_volatility)
+                                       scale_steps, validation_recent, test_recent)
     except ValueError as error:
         raise DataError(f"evaluate.interval_levels: {error}") from None
     for step, values in calibrated.pop("per_horizon").items():
