@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from seqcase.models.ensemble import member_name
-from seqcase.stages.report import Range, interval_tags, registered_run, shared_hyperparameters
+from seqcase.stages.report import interval_tags, registered_run, shared_hyperparameters
+from seqcase.models.search_space import Range  # after seqcase.config (through report): search_space needs it first
 
 
 def test_the_registry_serves_the_best_validation_seed_with_that_seeds_interval_radii():

@@ -201,6 +201,25 @@ def test_a_search_killed_just_after_saving_a_finished_trial_does_not_run_it_agai
     assert len(trial_runs(book)) == 2 and result["trials"] == result["completed_trials"] == 2
 
 
+def test_a_search_killed_before_keras_tuner_wrote_its_tuner_file_does_not_start_over(tmp_path, mlflow_store,
+                                                                                      keras_seeded):
+    """keras-tuner writes tuner0.json (an empty state) only after the oracle's save at the end of a
+    trial, and reloads a search only when it finds that file: killed in between, the search would
+    start over and run its finished trials again. The continued search reloads the oracle anyway."""
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    problem, config, spec, book, arguments = gru_search_of_two_trials(tmp_path)
+    run_search(make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False), config)
+    logged = {run.data.tags["seqcase.trial_id"]: run.info.run_id for run in trial_runs(book)}
+    (tmp_path / "tuner" / "gru" / "tuner0.json").unlink()  # the moment of the kill
+    again = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    assert sorted(again.oracle.trials) == ["0", "1"] and again.oracle.end_order == ["0", "1"]
+    result = run_search(again, config)
+    assert result["trials"] == result["completed_trials"] == 2
+    assert {run.data.tags["seqcase.trial_id"]: run.info.run_id for run in trial_runs(book)} == logged
+    assert not [run for run in trial_runs(book) if "seqcase.trial_retried" in run.data.tags]
+
+
 def test_a_search_killed_while_saving_its_state_keeps_the_last_whole_state(tmp_path, mlflow_store, keras_seeded,
                                                                              monkeypatch):
     """keras-tuner's own save truncates oracle.json before writing it; killed in between, the next

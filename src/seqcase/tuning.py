@@ -95,6 +95,8 @@ def tracked(tuner_class: type) -> type:
             # A resumed search (its trials reloaded from the tuner's directory) finds its trials' runs.
             self.trial_runs, logged = existing_trial_runs(experiment_id, parent_run_id)
             super().__init__(*args, **kwargs)
+            if not kwargs.get("overwrite", False):
+                reload_oracle_without_tuner_file(self)
             not_again(self.oracle)
             # A search killed after keras-tuner saved a finished trial but before that trial's run
             # got its status and score: keras-tuner will not run it again, so finish its run here.
@@ -149,6 +151,17 @@ def tracked(tuner_class: type) -> type:
 
     TrackedTuner.__name__ = f"Tracked{tuner_class.__name__}"
     return TrackedTuner
+
+
+def reload_oracle_without_tuner_file(tuner) -> None:
+    """keras-tuner reloads a search only when it finds the tuner's own file (<tuner id>.json), which
+    it first writes just after the oracle's save at the end of the first trial: a search killed in
+    between would start over and run its finished first trial again. That file holds no state ({}),
+    so the oracle's saved state is reloaded on its own. (A worker's oracle is its chief's.)"""
+    if tuner._is_worker():
+        return
+    if Path(tuner.oracle._get_oracle_fname()).is_file() and not Path(tuner._get_tuner_fname()).is_file():
+        tuner.oracle.reload()
 
 
 def not_again(oracle) -> None:

@@ -72,13 +72,17 @@ class ModelSpec(StrictModel):
         return self
 
 
+def spec_values(spec) -> list:
+    """The values a hyperparameter's params.yaml form names: a range's ends, each choice, a fixed value."""
+    return [spec.min, spec.max] if isinstance(spec, Range) else list(spec) if isinstance(spec, list) else [spec]
+
+
 def out_of_bounds(name: str, spec) -> str | None:
     """What is wrong with a hyperparameter's values (a range's ends, each choice, a fixed value)."""
     bounds = TABLE[name].bounds
     if bounds is None:
         return None
-    values = [spec.min, spec.max] if isinstance(spec, Range) else spec if isinstance(spec, list) else [spec]
-    return next(filter(None, (bounds.refuses(value) for value in values)), None)
+    return next(filter(None, (bounds.refuses(value) for value in spec_values(spec))), None)
 
 
 def check_search_spaces(models: dict[str, ModelSpec], task: str) -> None:

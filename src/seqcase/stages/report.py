@@ -19,7 +19,7 @@ from seqcase import tracking
 from seqcase.config import CaseBase
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json, write_text
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
-from seqcase.models.search_space import Range
+from seqcase.models.search_space import spec_values
 from seqcase.paths import CasePaths
 from seqcase.reporting.gradients import gradient_section
 from seqcase.reporting.plots import learning_curves_table, overlay_table, read_tables
@@ -224,12 +224,8 @@ def shared_hyperparameters(search_spaces: list[dict]) -> list[str]:
     spaces' own order: the axes on which a case's networks can be laid side by side."""
     if not search_spaces:
         return []
-
-    def values(spec) -> set:
-        return {spec.min, spec.max} if isinstance(spec, Range) else set(spec) if isinstance(spec, list) else {spec}
-
     return [name for name in search_spaces[0] if all(name in space for space in search_spaces)
-            and len(set().union(*(values(space[name]) for space in search_spaces))) > 1]
+            and len(set().union(*(spec_values(space[name]) for space in search_spaces))) > 1]
 
 
 def run(params_path: Path, case_name: str) -> dict:

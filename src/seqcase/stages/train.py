@@ -138,7 +138,7 @@ def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, con
     with mlflow.start_run(experiment_id=book.experiment_id, run_name=f"{fit.variant} seed {fit.seed}",
                           parent_run_id=parent_id, nested=True,
                           tags={**tracking.stage_tags(case_name, "train"), **tags, "seqcase.seed": str(fit.seed)}) as run:
-        mlflow.log_params({**fit.hyperparameters, **config.model_dump(), "seed": fit.seed,
+        mlflow.log_params({**fit.hyperparameters, **config.model_dump(exclude_none=True), "seed": fit.seed,
                            "train_examples": result["train_examples"]})
         for epoch, metrics in enumerate(result["epochs"]):
             mlflow.log_metrics(metrics, step=epoch)
@@ -172,7 +172,8 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
     with tracking.child_run(book, variant, case_name, "train", {**tags, "seqcase.seeds": " ".join(map(str, seeds))},
                             work_elsewhere=fit_seconds):
         parent_id = mlflow.active_run().info.run_id
-        mlflow.log_params({**hyperparameters, **config.model_dump(), "train_examples": results[0]["train_examples"]})
+        mlflow.log_params({**hyperparameters, **config.model_dump(exclude_none=True),
+                           "train_examples": results[0]["train_examples"]})
         for fit, result, path in zip(fits, results, paths):
             book.runs[member_name(variant, fit.seed)] = log_seed(book, case_name, fit, result, config, parent_id,
                                                                  {**tags, "seqcase.kind": "seed"}, path, facts)
