@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -108,12 +111,29 @@ def raw_params() -> dict:
     return copy.deepcopy(BASE_PARAMS)
 
 
+@pytest.fixture(scope="session")
+def empty_mlflow_database(tmp_path_factory) -> Path:
+    """An empty SQLite tracking store, made once per test process: MLflow creating and migrating
+    its tables costs a second or two, paid by every test that wants a store of its own."""
+    from mlflow.tracking import MlflowClient
+
+    path = tmp_path_factory.mktemp("empty-mlflow") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
 @pytest.fixture
-def mlflow_store(tmp_path, monkeypatch) -> str:
-    """A fresh SQLite tracking store for one test."""
+def mlflow_store(tmp_path, monkeypatch, empty_mlflow_database) -> str:
+    """A fresh SQLite tracking store for one test: a copy of the empty one, whose Default
+    experiment keeps its artifacts under this test's directory."""
     from seqcase import tracking
 
-    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    database = tmp_path / "mlflow.db"
+    shutil.copyfile(empty_mlflow_database, database)
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                           (str(tmp_path / "mlruns" / "0"),))
+    uri = f"sqlite:///{database}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     tracking.configure()
     return uri

@@ -52,7 +52,7 @@ EVENTS_CASE = {
     "task": "event_classification", "source": "events", "description": "Synthetic transactions.",
     "prepare": {"time_column": "Time", "label_column": "Class", "log_columns": ["Amount"],
                 "class_names": ["legitimate", "fraud"], "imbalance": {"method": "undersample", "ratio": 0.25}},
-    "models": {"gru": {}, "dense": {"search_space": {"window_length": 1}}}, "tune": {}, "train": {},
+    "models": {"gru": {}, "dense": {"search_space": {"window_length": 1}}}, "tune": {"max_trials": 1}, "train": {},
     "baselines": {"logistic_regression": {"C": [0.1, 1.0]},
                   "histogram_gradient_boosting": {"max_iter": 20, "min_samples_leaf": 5}},
     "evaluate": {"threshold": "max_f1", "bootstrap_resamples": 100},
@@ -63,7 +63,7 @@ REVIEWS_CASE = {
     "prepare": {"text_column": "review", "label_column": "sentiment", "positive_label": "positive",
                 "test_fraction": 0.3},
     "models": {"gru": {}, "dense": {}},
-    "tune": {"max_train_examples": 60, "search_space": {"vocabulary_size": 50, "sequence_length": 8,
+    "tune": {"max_trials": 1, "max_train_examples": 60, "search_space": {"vocabulary_size": 50, "sequence_length": 8,
                                                         "embedding_dim": 4, "kept_words": "last", "pooling": "mean",
                                                         "clipnorm": 1.0}},
     "train": {"seeds": 2}, "baselines": {"tfidf_logistic_regression": {"C": [1.0, 10.0]}},
@@ -113,8 +113,9 @@ MADE_CASES = {"beats": ("beats.tsv", make_beats, BEATS_CASE), "events": ("events
               "reviews": ("reviews.csv", make_reviews, REVIEWS_CASE), "verses": ("verses.txt", make_verses, VERSES_CASE)}
 
 
-def project_fixture(cases: tuple[str, ...]):
-    """A module's project with these cases (in this order), built once for the module."""
+def project_fixture(cases: tuple[str, ...], targets: tuple[str, ...] = ()):
+    """A module's project with these cases (in this order), built once for the module by `dvc repro`
+    of `targets` (every stage when none is named)."""
 
     @pytest.fixture(scope="module")
     def project(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
@@ -124,7 +125,7 @@ def project_fixture(cases: tuple[str, ...]):
         after them in this process get their tracking URI back."""
         previous_uri = os.environ.get("MLFLOW_TRACKING_URI")
         with contextlib.ExitStack() as servers:
-            root, context = run_project(tmp_path_factory.mktemp("project"), servers, cases)
+            root, context = run_project(tmp_path_factory.mktemp("project"), servers, cases, targets)
             for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
                 if name in context["env"]:
                     servers.enter_context(environment_variable(name, context["env"][name]))
@@ -149,7 +150,8 @@ def environment_variable(name: str, value: str) -> Iterator[None]:
             os.environ[name] = previous
 
 
-def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...]) -> tuple[Path, dict]:
+def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...],
+                targets: tuple[str, ...] = ()) -> tuple[Path, dict]:
     for name in ("dvc.yaml", ".dvcignore", "pipelines", "src", ".dvc"):
         source = REPOSITORY / name
         (shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("tmp", "cache", "__pycache__"))
@@ -188,7 +190,7 @@ def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...
     run(["git", "init", "-q"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-qm", "tiny"], root, env)
-    output = run(["dvc", "repro"], root, env)
+    output = run(["dvc", "repro", *targets], root, env)
     return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts"}
 
 

@@ -54,7 +54,9 @@ def test_a_version_logged_as_a_bare_keras_model_is_refused_with_what_to_do(mlflo
     model = keras_seeded.Model(inputs, keras_seeded.layers.Dense(1)(inputs))
     mlflow.set_experiment("old")
     with mlflow.start_run():
-        mlflow.keras.log_model(model, name="dense", registered_model_name=tracking.registered_model_name("old"))
+        # Requirements given: MLflow would infer them in a process that imports TensorFlow (10 s).
+        mlflow.keras.log_model(model, name="dense", registered_model_name=tracking.registered_model_name("old"),
+                               pip_requirements=["tensorflow"])
     with pytest.raises(UserError, match="bare Keras model.*`dvc repro` logs a new version"):
         served_uri("old", 1)
 

@@ -23,7 +23,7 @@ from servers import require_postgres
 
 pytestmark = pytest.mark.slow
 CASES = ("events", "reviews", "verses")
-project = project_fixture(CASES)
+project = project_fixture(CASES, targets=("summary",))  # every case; the fundamentals stage runs in test_pipeline.py
 
 
 def test_every_cases_metrics_carry_its_verdict_with_the_test_behind_it(project):

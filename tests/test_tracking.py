@@ -109,7 +109,7 @@ class _Constant(mlflow.pyfunc.PythonModel):
 
 def _logged_model(experiment_id: str, name: str) -> tuple[str, str]:
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        mlflow.pyfunc.log_model(name=name, python_model=_Constant())
+        mlflow.pyfunc.log_model(name=name, python_model=_Constant(), pip_requirements=[])  # none to infer
     return run.info.run_id, tracking.logged_model_uri(experiment_id, run.info.run_id, name)
 
 
