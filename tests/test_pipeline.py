@@ -284,7 +284,7 @@ def test_a_queued_sweep_runs_in_two_parallel_workers(project):
         deadline = time.monotonic() + 600
         while any(state in (status := run(["dvc", "queue", "status"], root, env)) for state in ("Queued", "Running")):
             assert time.monotonic() < deadline, status
-            time.sleep(10)  # each `dvc queue status` costs a second of the CPU the experiments run on
+            time.sleep(5)  # each `dvc queue status` costs a second of the CPU the experiments run on
     finally:
         run(["dvc", "queue", "stop"], root, env)
     assert status.count("Success") == 2, status
