@@ -230,11 +230,3 @@ def headline_shown(root: Path, env: dict, case: str) -> dict:
     (revision,) = shown.values()
     assert f"reports/{case}/metrics.json" not in revision["data"]
     return revision["data"][f"reports/{case}/headline.json"]["data"]
-
-
-def search_with(root: Path, env: dict, case: str, max_trials: int) -> None:
-    """params.yaml as committed, but `case` searches `max_trials` trials over six unit counts."""
-    run(["git", "checkout", "params.yaml"], root, env)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["cases"][case]["tune"] = {"max_trials": max_trials, "search_space": {"units": [2, 3, 4, 5, 6, 7]}}
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

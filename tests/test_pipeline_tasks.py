@@ -5,15 +5,10 @@ anonymous clients. The forecasting and classification cases run in test_pipeline
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -22,7 +17,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pipeline_project import (CREDENTIALS, assert_every_case_carries_its_verdict, champion_window_length,
-                              environment_variable, headline_shown, project_fixture, run, search_with, shown_plots)
+                              environment_variable, headline_shown, project_fixture, run, shown_plots)
 from seqcase.commands.predict import predict_csv
 from servers import require_postgres
 
@@ -262,62 +257,3 @@ def test_the_team_server_answers_its_users_and_refuses_everyone_else(project):
     assert refused.stderr.strip().splitlines()[-1] == (
         f"error: MLFLOW_TRACKING_URI={uri}: the tracking server refuses a client without MLFLOW_TRACKING_USERNAME "
         "and MLFLOW_TRACKING_PASSWORD (HTTP 401); set both to an account of the server")
-
-
-def completed_trials(state: Path) -> set[str]:
-    """(variant/trial id) of the trials keras-tuner finished in a search's state directory: its
-    trial.json says COMPLETED and its oracle (oracle.json) has ended it and no longer lists it as
-    ongoing. keras-tuner's Oracle.end_trial saves oracle.json with the trial in end_order but still
-    in ongoing_trials (it pops it after saving), and a reload retries every ongoing trial; and it
-    writes tuner0.json, without which it does not reload at all, only after that. tuning.py closes
-    both gaps on resume (their unit tests kill inside them); this test kills after the oracle ended
-    the trial, wherever the tuner then is."""
-    done = set()
-    for path in state.glob("*/trial_*/trial.json"):
-        with contextlib.suppress(ValueError, OSError, KeyError):  # a file being written
-            oracle = json.loads((path.parent.parent / "oracle.json").read_text())
-            trial = json.loads(path.read_text())
-            if (trial["status"] == "COMPLETED" and trial["trial_id"] in oracle["end_order"]
-                    and trial["trial_id"] not in oracle["ongoing_trials"].values()):
-                done.add(f"{path.parent.parent.name}/{path.parent.name}")
-    return done
-
-
-def test_a_killed_tune_stage_continues_from_its_finished_trials(project):
-    """SIGKILL `dvc repro` in the middle of a search, run it again: the finished trials are not run
-    again, and MLflow holds each trial once, in one pipeline run. (Here, beside the other module's
-    longer tests: the two modules run side by side.) Last in this module: it leaves the events'
-    search at three trials."""
-    root, context = project
-    env = context["env"]
-    search_with(root, env, "events", max_trials=3)
-    state = root / "data/tuning_state/events"
-    process = subprocess.Popen(["dvc", "repro", "tune@events"], cwd=root, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not completed_trials(state):
-        assert process.poll() is None, "the search ended before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    before = completed_trials(state)
-    runs_before = json.loads((state / "runs.json").read_text())
-    output = run(["dvc", "repro", "tune@events"], root, env)
-    assert "continuing the search a killed run left" in output
-    assert not state.exists()  # a completed search leaves no state behind
-    book = json.loads((root / "data/tuning/events/runs.json").read_text())
-    assert book["parent_run_id"] == runs_before["parent_run_id"]
-    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
-    client = MlflowClient()
-    assert client.get_run(book["parent_run_id"]).data.tags["seqcase.tuning_resumed"] == "true"
-    for variant in ("gru", "dense"):
-        trials = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs'][variant]}'")
-        assert sorted(run.data.tags["seqcase.trial_id"] for run in trials) == ["0", "1", "2"], variant
-        assert all(run.data.tags["seqcase.trial_status"] == "completed" for run in trials)
-    finished_first = [trial for trial in before if trial.startswith("gru/")]
-    assert finished_first  # the first variant's first trial finished before the kill...
-    assert "gru/trial_0" in before
-    kept = client.search_runs([book["experiment_id"]], f"tags.mlflow.parentRunId = '{book['runs']['gru']}' "
-                                                       "and tags.`seqcase.trial_id` = '0'")
-    assert "seqcase.trial_retried" not in kept[0].data.tags  # ...and was not run again
