@@ -8,8 +8,8 @@ The train stage fits its (variant, seed) networks side by side in one-thread wor
 "fit" column sums the seconds each worker spent inside Model.fit (the stage logs them), so it can
 exceed the stage's wall time. "bare fit" is the reference
 the train stage is judged against: the same networks (every variant, every seed, the same
-hyperparameters and schedule) fitted one after the other in one process with TensorFlow's
-default threads, and nothing else (no MLflow, no saving, no diagnostics). train / bare fit below
+hyperparameters and schedule) fitted one after the other in one process set up as the stages
+are (on JAX one pinned core), and nothing else (no MLflow, no saving, no diagnostics). train / bare fit below
 1 means the stage costs less than its fits alone would one after the other.
 
 The stages run in a temporary copy (params.yaml and the case's fetched files), logging to a
@@ -35,6 +35,8 @@ STAGES = ("prepare", "tune", "train", "evaluate", "report")
 # Runs one stage with Model.fit timed; prints the seconds inside it on stderr.
 TIMED_STAGE = """
 import sys, time
+from seqcase import backends
+backends.activate(backends.backend_in("params.yaml"))  # the run's backend, before Keras is imported
 if sys.argv[1] in ("tune", "train"):
     import keras
     spent, fit = [0.0], keras.Model.fit
@@ -59,6 +61,8 @@ raise SystemExit(code)
 BARE_FITS = """
 import sys, time
 from pathlib import Path
+from seqcase import backends
+backends.start_process(backends.backend_in("params.yaml"))
 from seqcase.io import read_json
 from seqcase.models.networks import build_network
 from seqcase.stages import open_case

@@ -17,6 +17,9 @@ import pytest
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The tests' own process runs Keras on the default backend (a test that needs the other runs a stage
+# or a script in a process of its own).
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 def make_prices(rows: int = 300, gap_after: int | None = 150, gap_days: int = 10, seed: int = 0) -> pd.DataFrame:

@@ -106,7 +106,7 @@ def test_a_misspelt_default_hyperparameter_is_refused_not_dropped(raw_params):
 
 def test_unknown_top_level_key(raw_params):
     raw_params["sedd"] = 1
-    with pytest.raises(ParamsError, match=r"sedd = 1: not a key here; allowed: seed, evaluate, sources, defaults, cases, fundamentals"):
+    with pytest.raises(ParamsError, match=r"sedd = 1: not a key here; allowed: seed, keras_backend, evaluate, sources, defaults, cases, fundamentals"):
         parse_params(raw_params)
 
 

@@ -13,8 +13,9 @@ def test_block_bits_are_the_means_of_consecutive_blocks_the_last_one_shorter():
 
 
 def test_the_compiled_next_distribution_equals_the_network_s_last_step_for_any_history_length(keras_seeded):
-    """Sampling runs each network as one graph for every history length; it must give what the
-    network itself gives at the last step, and an ensemble the mean of its members'."""
+    """Sampling pads every history to the context and runs each network as one compiled shape; it
+    must give what the network itself gives at the history's last step, and an ensemble the mean of
+    its members'."""
     import keras
 
     from seqcase.models.ensemble import SeedEnsemble
@@ -26,8 +27,8 @@ def test_the_compiled_next_distribution_equals_the_network_s_last_step_for_any_h
         return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(states))
 
     first, second = network(1), network(2)
-    single, ensemble = network_next_distribution(first), network_next_distribution(
-        SeedEnsemble([first, second]))
+    single, ensemble = network_next_distribution(first, 9), network_next_distribution(
+        SeedEnsemble([first, second]), 9)
     for length in (1, 3, 9):
         histories = np.arange(2 * length).reshape(2, length) % 5 + 2
         expected = np.asarray(first(histories, training=False))[:, -1, :]

@@ -3,66 +3,76 @@ of the loss's gradient reaches each input step (the vanishing curve), epoch by e
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import mlflow
 import numpy as np
-import tensorflow as tf
 
+from seqcase import backends
 from seqcase.evaluation.gradient_flow import first_to_last
 
 
-# Tracing the graph costs about what two eager epochs do: a fit of one or two epochs stays eager, a
-# longer one compiles at its third epoch.
+# Compiling the gradient costs about what two uncompiled epochs do: a fit of one or two epochs
+# stays uncompiled, a longer one compiles at its third epoch.
 COMPILED_FROM_EPOCH = 3
-
-
-def gradient_function(model: keras.Model, compiled: bool = True):
-    """The loss's gradient on a batch, for the weights and (without an embedding) the inputs, as a
-    compiled graph: eagerly, a recurrent layer steps through its window in Python, which cost up to
-    a second an epoch, more than the epoch itself on a small data set. Traced once per probe batch.
-
-    A language model predicts at every step; the loss here is its last step's alone.
-    """
-    weights = model.trainable_weights
-    embedding = _embedding(model)
-    loss_function = keras.losses.get(model.loss)
-
-    def gradients(features, targets):
-        with tf.GradientTape() as tape:
-            if embedding is None:
-                tape.watch(features)
-            outputs = model(features, training=False)
-            if len(outputs.shape) == 3:  # a language model: the last step's prediction, and how far back it reaches
-                outputs, targets = outputs[:, -1], targets[:, -1]
-            loss = tf.reduce_mean(loss_function(targets, outputs))
-        return tape.gradient(loss, [*weights] if embedding is not None else [*weights, features])
-
-    return tf.function(gradients) if compiled else gradients
 
 
 def _embedding(model: keras.Model):
     return next((layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None)
 
 
+def _perturbation_at_inputs(embedding):
+    """A context that adds a perturbation where the inputs enter the network: to the window itself,
+    or (token ids have no gradient) to the word vectors the embedding looks up. The loss's gradient
+    for it is the gradient for each input step, one row per (example, step), on every backend."""
+
+    @contextlib.contextmanager
+    def perturb(perturbation, inputs):
+        if embedding is None:
+            yield inputs + perturbation
+            return
+        look_up = embedding.call
+        embedding.call = lambda ids, *args, **kwargs: look_up(ids, *args, **kwargs) + perturbation
+        try:
+            yield inputs
+        finally:
+            del embedding.call  # the class's own method again
+
+    return perturb
+
+
+def gradient_function(model: keras.Model, compiled: bool = True):
+    """The loss's gradient on a batch, for the weights and for each input step, through the active
+    backend's own differentiation. A language model predicts at every step; the loss here is its
+    last step's alone."""
+    loss_function = keras.losses.get(model.loss)
+
+    def loss(outputs, targets):
+        if len(outputs.shape) == 3:  # a language model: the last step's prediction, and how far back it reaches
+            outputs, targets = outputs[:, -1], targets[:, -1]
+        return keras.ops.mean(loss_function(targets, outputs))
+
+    return backends.module().gradient_function(model, loss, _perturbation_at_inputs(_embedding(model)), compiled)
+
+
+def _input_width(model: keras.Model) -> int:
+    embedding = _embedding(model)
+    return int(embedding.output_dim) if embedding is not None else int(model.inputs[0].shape[-1])
+
+
 def _input_gradient_by_step(model: keras.Model, inputs: np.ndarray, targets: np.ndarray,
                             compute) -> tuple[np.ndarray, list]:
     """Mean norm of d loss / d input at each step, last step first, and the weight gradients.
 
-    Token ids have no gradient; for a text the input is the word vector the embedding looks up,
-    whose gradient arrives as one row per (example, step) of the embedding's IndexedSlices.
+    For a text the input is the word vector the embedding looks up at each step.
     """
-    weights = model.trainable_weights
     embedding = _embedding(model)
-    features = tf.constant(inputs, dtype=tf.int32 if embedding is not None else tf.float32)
-    gradients = compute(features, tf.constant(targets))
-    if embedding is None:
-        per_step = tf.norm(gradients[-1], axis=-1).numpy()
-        gradients = gradients[:-1]
-    else:
-        rows = gradients[[id(weight) for weight in weights].index(id(embedding.embeddings))]
-        if not isinstance(rows, tf.IndexedSlices) or rows.values.shape[0] != inputs.size:
-            raise ValueError("the embedding's gradient does not come one row per looked-up word")
-        per_step = tf.norm(rows.values, axis=-1).numpy().reshape(inputs.shape)
+    features = np.asarray(inputs, dtype=np.int32 if embedding is not None else np.float32)
+    perturbation = np.zeros((*features.shape[:2], _input_width(model)), dtype=np.float32)
+    gradients, by_input = compute(features, np.asarray(targets), perturbation)
+    per_step = np.linalg.norm(by_input, axis=-1)
+    if embedding is not None:
         return _mean_from_each_last_word(per_step, inputs), gradients
     return per_step.mean(axis=0)[::-1], gradients
 
@@ -87,8 +97,8 @@ def gradient_diagnostics(model: keras.Model, inputs: np.ndarray, targets: np.nda
     for weight, gradient in zip(model.trainable_weights, gradients):
         if gradient is None:
             continue
-        dense = tf.convert_to_tensor(gradient)  # an embedding's IndexedSlices, summed per word
-        squares[owner[id(weight)]] = squares.get(owner[id(weight)], 0.0) + float(tf.reduce_sum(dense**2))
+        squares[owner[id(weight)]] = squares.get(owner[id(weight)], 0.0) + float(np.sum(np.square(gradient,
+                                                                                              dtype=np.float64)))
     return {"layers": {name: float(np.sqrt(value)) for name, value in squares.items()},
             "input_by_step": [float(value) for value in by_step]}
 

@@ -10,6 +10,8 @@ the inputs the network was trained on from the registered version alone.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +24,9 @@ from mlflow.models import infer_signature
 import seqcase
 
 TEXT_COLUMN = "text"  # the column a text model's pyfunc input names (a CSV for `mlflow models predict`)
+# TensorFlow serves on either backend: Keras' text tokenizer runs on it.
 PACKAGES = ("tensorflow", "keras", "numpy", "pandas", "pydantic", "pyyaml", "scikit-learn")
+BACKEND_PACKAGES = {"jax": ("jax", "jaxlib"), "tensorflow": ()}
 
 
 class SeqcaseNetwork(mlflow.pyfunc.PythonModel):
@@ -30,17 +34,29 @@ class SeqcaseNetwork(mlflow.pyfunc.PythonModel):
     with a `text` column) or arrays in, its outputs out."""
 
     def load_context(self, context) -> None:
+        self.facts = json.loads(Path(context.artifacts["facts"]).read_text())
+        # A fresh process serves on the backend the network was trained on, unless KERAS_BACKEND
+        # says otherwise; a process that already runs Keras serves on its own (a saved network
+        # loads on any backend).
+        if "keras" not in sys.modules:
+            os.environ.setdefault("KERAS_BACKEND", self.facts.get("keras_backend", "tensorflow"))
         import keras
 
         import seqcase.models.networks  # noqa: F401  registers the custom layers the network holds
         from seqcase.models.ensemble import SeedEnsemble
+        from seqcase.models.text import TextNetwork, Tokenizer
 
         paths = sorted((name for name in context.artifacts if name.startswith("network")), key=network_position)
         networks = [keras.saving.load_model(context.artifacts[name]) for name in paths]
+        if "tokenizer" in context.artifacts:  # a text network: its tokenizer is kept beside it
+            tokenizer = Tokenizer.load(context.artifacts["tokenizer"])
+            networks = [TextNetwork(tokenizer, network) for network in networks]
         self.network = networks[0] if len(networks) == 1 else SeedEnsemble(networks)
-        self.facts = json.loads(Path(context.artifacts["facts"]).read_text())
 
-    def predict(self, context, model_input, params=None) -> np.ndarray:
+    # A text frame, or windows as an array (which MLflow passes as they are). MLflow validates inputs
+    # against the signature logged with the model; a DataFrame hint asks it for nothing more, where no
+    # hint makes it warn at every model logged.
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> np.ndarray:
         return np.asarray(self.network.predict(network_inputs(model_input), batch_size=1024, verbose=0))
 
 
@@ -72,16 +88,20 @@ def installed_version(package: str) -> str:
         return metadata.version(f"{package}-cpu")
 
 
-def requirements() -> list[str]:
+def requirements(backend: str) -> list[str]:
     """Pinned here so MLflow does not spend seconds inferring them for every model."""
-    return [f"{package}=={installed_version(package)}" for package in PACKAGES]
+    return [f"{package}=={installed_version(package)}" for package in (*PACKAGES, *BACKEND_PACKAGES[backend])]
 
 
 def log_network(model_paths: list[Path], name: str, sample: np.ndarray, outputs: np.ndarray, facts: dict):
-    """Log the saved network (its `.keras` file), or the seed ensemble of several, under the active
-    run as a pyfunc model."""
+    """Log the saved network (its `.keras` file, and a text network's tokenizer beside it), or the
+    seed ensemble of several, under the active run as a pyfunc model. `facts` name the backend."""
+    from seqcase.models.text import tokenizer_path
+
     networks = ({"network": str(model_paths[0])} if len(model_paths) == 1 else
                 {f"network_{position}": str(path) for position, path in enumerate(model_paths)})
+    if tokenizer_path(model_paths[0]).is_file():  # the seeds of a variant share their tokenizer
+        networks["tokenizer"] = str(tokenizer_path(model_paths[0]))
     with tempfile.TemporaryDirectory() as directory:
         facts_path = Path(directory) / "facts.json"
         facts_path.write_text(json.dumps(facts, indent=2))
@@ -89,7 +109,8 @@ def log_network(model_paths: list[Path], name: str, sample: np.ndarray, outputs:
             name=name, python_model=SeqcaseNetwork(),
             artifacts={**networks, "facts": str(facts_path)},
             code_paths=[str(Path(seqcase.__file__).parent)],
-            signature=infer_signature(signature_example(sample), outputs), pip_requirements=requirements(),
+            signature=infer_signature(signature_example(sample), outputs),
+            pip_requirements=requirements(facts["keras_backend"]),
         )
 
 

@@ -6,39 +6,12 @@ What a network is given comes from its task (`Task.learning_problem`); this modu
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import keras
 import mlflow
 import numpy as np
-import tensorflow as tf
 
 from seqcase.config import TrainConfig
-from seqcase.models.networks import Head
-
-Arrays = tuple[np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True)
-class LearningProblem:
-    """What tuning and training need from a task: the head, the data for given hyperparameters
-    (a forecast's windows depend on the tuned window length, a text's tokens on the vocabulary),
-    input shapes, class weights, and the model to save (a text model gets its tokenizer in front)."""
-
-    head: Head
-    datasets: Callable[[dict], tuple[Arrays, Arrays]]
-    input_shape: Callable[[dict], tuple[int, ...]]
-    class_weight: dict[int, float] | None = None
-    export: Callable[[keras.Model, dict], keras.Model] = lambda model, hyperparameters: model
-    saved_model_examples: np.ndarray | None = None
-
-    def example_inputs(self, hyperparameters: dict) -> np.ndarray:
-        """A few inputs of the saved model, for the signature MLflow logs with it."""
-        if self.saved_model_examples is not None:
-            return self.saved_model_examples
-        return self.datasets(hyperparameters)[1][0][:8]
-
 
 class EpochMetricsLogger(keras.callbacks.Callback):
     """Per-epoch metrics, kept in `epochs` and written synchronously to the active MLflow run if any
@@ -86,9 +59,8 @@ def freeze_imported_heap() -> None:
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow, and ask TensorFlow for deterministic kernels."""
+    """Seed Python, NumPy and the backend's random numbers (dropout, initial weights)."""
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
 
 
 def monitor_mode(monitor: str) -> str:

@@ -25,7 +25,8 @@ from seqcase.config import TuneConfig
 from seqcase.io import write_text
 from seqcase.models.search_space import ModelSpec, Range
 from seqcase.models.networks import build_network
-from seqcase.training import EpochMetricsLogger, LearningProblem
+from seqcase.tasks.base import LearningProblem
+from seqcase.training import EpochMetricsLogger
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def tracked(tuner_class: type) -> type:
                                   run_name=f"{self.hypermodel.name} · trial {trial_number(trial.trial_id)}",
                                   parent_run_id=self.parent_run_id, nested=True, tags=tags) as run:
                 self.trial_runs[trial.trial_id] = run.info.run_id
-                mlflow.log_params(trial.hyperparameters.values)
+                mlflow.log_params({**trial.hyperparameters.values, "keras_backend": keras.backend.backend()})
                 kwargs["callbacks"] = [*kwargs.get("callbacks", []), EpochMetricsLogger()]
                 return super().run_trial(trial, *args, **kwargs)
 

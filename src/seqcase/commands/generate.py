@@ -91,11 +91,11 @@ def generate(params_path: Path, case_name: str, seed_text: str, length: int, tem
         raise UserError(f"--seed {seed_text!r}: the model never saw {', '.join(map(repr, unseen))} in training; "
                         f"its {len(vocabulary)} characters are {''.join(vocabulary)!r}")
     model = load_trained(paths.models, variant, training)
-    next_distribution = network_next_distribution(model)
+    context_length = int(training[variant.removesuffix(ENSEMBLE_SUFFIX)]["window_length"])
+    next_distribution = network_next_distribution(model, context_length)
     if emit is not None:
         next_distribution = streaming(next_distribution, emit, lambda ids: decode(ids, vocabulary))
-    [ids] = sample_texts(next_distribution, encode(seed_text, vocabulary), length, [temperature],
-                         int(training[variant.removesuffix(ENSEMBLE_SUFFIX)]["window_length"]),
+    [ids] = sample_texts(next_distribution, encode(seed_text, vocabulary), length, [temperature], context_length,
                          np.random.default_rng(random_seed))
     if emit is not None:
         emit(decode(ids[-1:], vocabulary))  # the last character: no call for a next one follows it

@@ -11,7 +11,7 @@ import copy
 import typing
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -50,6 +50,9 @@ class Params(StrictModel):
     `case_names` every case the file names."""
 
     seed: int
+    # The Keras backend every stage that builds, trains, loads or scores a network runs on
+    # (seqcase.backends reads it before Keras is imported; this names it in validate's errors).
+    keras_backend: Literal["jax", "tensorflow"] = "jax"
     evaluate: EvaluateConfig
     sources: dict[Name, Source]
     defaults: Defaults = Defaults()

@@ -57,6 +57,9 @@ class RememberedNetwork:
             self.outputs[key] = np.asarray(self.network.predict(inputs, batch_size=batch_size, verbose=verbose))
         return self.outputs[key]
 
+    def predict_on_batch(self, inputs):
+        return self.network.predict_on_batch(inputs)
+
     def __call__(self, inputs, training: bool = False):
         return self.network(inputs, training=training)
 

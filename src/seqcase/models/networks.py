@@ -179,6 +179,11 @@ def build_network(
     return model
 
 
-def load_network(path) -> keras.Model:
-    """A saved network; importing this module first registers the custom layers it may hold."""
-    return keras.saving.load_model(path)
+def load_network(path):
+    """A saved network (importing this module first registers the custom layers it may hold); a text
+    network comes with the tokenizer saved beside it, and reads raw text."""
+    from seqcase.models.text import TextNetwork, Tokenizer, tokenizer_path
+
+    network = keras.saving.load_model(path)
+    tokenizer = tokenizer_path(path)
+    return TextNetwork(Tokenizer.load(tokenizer), network) if tokenizer.is_file() else network

@@ -15,6 +15,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from seqcase import backends
 from seqcase.errors import UserError
 
 # stage -> (what it names: a case, a source or nothing; what it does)
@@ -78,13 +79,19 @@ def quiet_known_noise() -> None:
         logging.getLogger(name).addFilter(DropStarting(start))
 
 
+# The stages that build, train, load or score a network: each runs on params.yaml's `keras_backend`.
+NETWORK_STAGES = ("tune", "train", "evaluate")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_known_noise()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    module = importlib.import_module(f"seqcase.stages.{args.stage}")
     key = STAGES[args.stage][0]
     try:
+        if args.stage in NETWORK_STAGES:  # before the stage's module imports Keras
+            backends.start_process(backends.backend_in(args.params))
+        module = importlib.import_module(f"seqcase.stages.{args.stage}")
         module.run(args.params, *([getattr(args, key)] if key else []))
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -163,7 +163,8 @@ def register_best_network(case_name: str, case: CaseBase, task: Task, metrics: d
     variant = name.removesuffix(ENSEMBLE_SUFFIX)
     spread = metrics["models"][variant].get("over_seeds", {}).get(test_metric, {})
     tags = {"seqcase.test_metric": test_metric, "seqcase.test_value": repr(float(scores[test_metric])),
-            "seqcase.seeds": " ".join(map(str, training[variant]["seeds"])), **interval_tags(served)}
+            "seqcase.seeds": " ".join(map(str, training[variant]["seeds"])),
+            "seqcase.keras_backend": training[variant]["keras_backend"], **interval_tags(served)}
     if spread.get("interval"):
         tags["seqcase.seed_test_interval"] = " ".join(repr(float(bound)) for bound in spread["interval"])
     verdict = metrics.get("verdict", {})

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import logging
 import multiprocessing
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 import mlflow
 import numpy as np
 
-from seqcase import serving, tracking
+from seqcase import backends, serving, tracking
 from seqcase.config import TrainConfig
 from seqcase.gradients import record_metrics
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
@@ -66,17 +65,17 @@ class Fit:
 _worker: dict = {}
 
 
-def start_worker(params_path: Path, case_name: str, threads: int, tasks: dict[str, str]) -> None:
-    """A worker process: TensorFlow on `threads` threads, the case's learning problem loaded once.
-    `tasks` is the parent's task registry (a task registered at run time, as a test's toy task)."""
-    import tensorflow as tf
+def start_worker(params_path: Path, case_name: str, backend: str, cores, tasks: dict[str, str]) -> None:
+    """A worker process: one thread on the run's backend (on JAX its own core, taken from `cores`, a
+    queue of the machine's), the case's learning problem loaded once. `tasks` is the parent's task
+    registry (a task registered at run time, as a test's toy task). Nothing has computed yet: the
+    core is pinned before JAX's first computation."""
+    backends.start_process(backend, core=cores.get(), threads=1)
 
     from seqcase.tasks import TASKS
     from seqcase.training import freeze_imported_heap
 
     TASKS.update(tasks)
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
     _, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
     problems = {None: task.learning_problem(prepared)}
@@ -121,11 +120,16 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     return result
 
 
-def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path) -> list[dict]:
-    """Every fit, side by side in one-thread worker processes (as many as cores, at most one per fit)."""
-    workers = max(1, min(len(fits), os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
-                             initargs=(params_path, case_name, 1, dict(TASKS))) as pool:
+def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path, backend: str,
+            cores: list[int]) -> list[dict]:
+    """Every fit, side by side in one-thread worker processes (as many as `cores`, at most one per fit)."""
+    context = multiprocessing.get_context("spawn")
+    workers = max(1, min(len(fits), len(cores)))
+    free_cores = context.Queue()
+    for core in cores[:workers]:
+        free_cores.put(core)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
+                             initargs=(params_path, case_name, backend, free_cores, dict(TASKS))) as pool:
         futures = [pool.submit(fit_one, fit, model_directory) for fit in fits]
         return [future.result() for future in futures]
 
@@ -139,7 +143,7 @@ def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, con
                           parent_run_id=parent_id, nested=True,
                           tags={**tracking.stage_tags(case_name, "train"), **tags, "seqcase.seed": str(fit.seed)}) as run:
         mlflow.log_params({**fit.hyperparameters, **config.model_dump(exclude_none=True), "seed": fit.seed,
-                           "train_examples": result["train_examples"]})
+                           "keras_backend": facts["keras_backend"], "train_examples": result["train_examples"]})
         for epoch, metrics in enumerate(result["epochs"]):
             mlflow.log_metrics(metrics, step=epoch)
         if result["gradients"] is not None:
@@ -164,6 +168,7 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
     MLflow links a run's metrics to the models the run logged, and the variant's are a mean over
     seeds, not the ensemble's."""
     hyperparameters = fits[0].hyperparameters
+    backend = {"keras_backend": facts["keras_backend"]}
     tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture,
             "seqcase.family": family(spec.architecture)}
     paths = [member_path(model_directory, variant, fit.seed) for fit in fits]
@@ -172,7 +177,7 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
     with tracking.child_run(book, variant, case_name, "train", {**tags, "seqcase.seeds": " ".join(map(str, seeds))},
                             work_elsewhere=fit_seconds):
         parent_id = mlflow.active_run().info.run_id
-        mlflow.log_params({**hyperparameters, **config.model_dump(exclude_none=True),
+        mlflow.log_params({**hyperparameters, **config.model_dump(exclude_none=True), **backend,
                            "train_examples": results[0]["train_examples"]})
         for fit, result, path in zip(fits, results, paths):
             book.runs[member_name(variant, fit.seed)] = log_seed(book, case_name, fit, result, config, parent_id,
@@ -183,12 +188,13 @@ def summarise_variant(book: tracking.RunBook, case_name: str, variant: str, spec
     if len(seeds) > 1:
         with tracking.child_run(book, ensemble_name(variant), case_name, "train",
                                 {**tags, "seqcase.kind": "ensemble", "seqcase.seeds": " ".join(map(str, seeds))}):
-            mlflow.log_params({**hyperparameters, "seeds": " ".join(map(str, seeds))})
+            mlflow.log_params({**hyperparameters, **backend, "seeds": " ".join(map(str, seeds))})
             serving.log_network(paths, ensemble_name(variant), results[0]["sample"],
                                 np.mean([result["sample_outputs"] for result in results], axis=0),
                                 {**facts, "hyperparameters": hyperparameters, "seeds": seeds})
     summary = {
         "architecture": spec.architecture, "family": family(spec.architecture), "hyperparameters": hyperparameters,
+        **backend,
         "window_length": hyperparameters.get("window_length"), "seeds": seeds,
         "epochs_run": " ".join(str(len(result["history"]["loss"])) for result in results),
         "best_epoch": " ".join(str(epoch + 1) for epoch in kept),
@@ -226,6 +232,7 @@ def summarise_refits(book: tracking.RunBook, case_name: str, fits: list[Fit], re
                                     {"seqcase.kind": "refit", "seqcase.refit": refit}, parent=variant,
                                     work_elsewhere=seconds[refit, variant]):
                 mlflow.log_params({"refit": refit, "seeds": " ".join(map(str, entry["seeds"])),
+                                   "keras_backend": backends.active(),
                                    "train_examples": entry["train_examples"],
                                    "validation_examples": entry["validation_examples"]})
                 mlflow.log_metrics({"best_val_loss": float(np.mean(entry["best_val_loss"])),
@@ -236,7 +243,7 @@ def summarise_refits(book: tracking.RunBook, case_name: str, fits: list[Fit], re
 def run(params_path: Path, case_name: str) -> dict:
     params, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
-    facts = {"case": case_name, "task": case.task, **prepared.serving_facts()}
+    facts = {"case": case_name, "task": case.task, "keras_backend": backends.active(), **prepared.serving_facts()}
     tuned = read_json(paths.tuning / "best_hyperparameters.json")
     seeds = training_seeds(params.seed, case.train.seeds)
     fits = [Fit(variant, spec, tuned[variant]["hyperparameters"], seed, diagnose=seed == seeds[0])
@@ -247,7 +254,8 @@ def run(params_path: Path, case_name: str) -> dict:
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
     with (tracking.failing_pipeline_run(book), atomic_directory(paths.models) as model_directory,
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
-        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory)
+        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory, backends.active(),
+                             backends.machine_cores())
         results, refit_results = everything[:len(fits)], everything[len(fits):]
         summary = {}
         for variant, spec in case.models.items():

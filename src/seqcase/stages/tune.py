@@ -24,13 +24,14 @@ import mlflow
 from mlflow.exceptions import MlflowException
 
 import seqcase
-from seqcase import tracking
+from seqcase import backends, tracking
 from seqcase.config import CaseBase, TuneConfig
 from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.models.hyperparameters import family
 from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
-from seqcase.training import LearningProblem, freeze_imported_heap, set_seed
+from seqcase.tasks.base import LearningProblem
+from seqcase.training import freeze_imported_heap, set_seed
 from seqcase.tuning import VariantHyperModel, make_tuner, run_search, search_arguments, search_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
                            experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"),
                            overwrite=False)
         result = run_search(tuner, tune_config)
-        mlflow.log_params({**result["hyperparameters"], "tuner": tune_config.algorithm})
+        mlflow.log_params({**result["hyperparameters"], "tuner": tune_config.algorithm,
+                           "keras_backend": backends.active()})
         mlflow.log_metrics({"tuning_best_val_loss": result["score"], "tuning_trials": result["trials"],
                             "tuning_failed_trials": result["failed_trials"]})
         mlflow.set_tag("seqcase.best_trial_id", result["best_trial_id"])

@@ -19,17 +19,44 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
+import numpy as np
+
 if TYPE_CHECKING:
-    import numpy as np
+    import keras
     import pandas as pd
 
     from seqcase.config import CaseBase
+    from seqcase.models.networks import Head
     from seqcase.paths import CasePaths
     from seqcase.reporting.report import ReportContent
-    from seqcase.training import LearningProblem
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class LearningProblem:
+    """What tuning and training need from a task: the head, the data for given hyperparameters
+    (a forecast's windows depend on the tuned window length, a text's tokens on the vocabulary),
+    input shapes, class weights, and the model to save (a text model keeps its tokenizer beside it)."""
+
+    head: Head
+    datasets: Callable[[dict], tuple[Arrays, Arrays]]
+    input_shape: Callable[[dict], tuple[int, ...]]
+    class_weight: dict[int, float] | None = None
+    export: Callable[[keras.Model, dict], Any] = lambda model, hyperparameters: model
+    saved_model_examples: np.ndarray | None = None
+
+    def example_inputs(self, hyperparameters: dict) -> np.ndarray:
+        """A few inputs of the saved model, for the signature MLflow logs with it."""
+        if self.saved_model_examples is not None:
+            return self.saved_model_examples
+        return self.datasets(hyperparameters)[1][0][:8]
+
+
 
 # Finds one of the case source's fetched files: by its name, or the source's only file when None.
 Locate = Callable[[str | None], Path]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqcase.models.networks import classification_head
 from seqcase.splits import Split
 from seqcase.tasks.classification.data import PreparedSequences
-from seqcase.training import LearningProblem
+from seqcase.tasks.base import LearningProblem
 
 
 def learning_problem(prepared: PreparedSequences) -> LearningProblem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqcase.models.networks import classification_head
 from seqcase.splits import Split
 from seqcase.tasks.event_classification.data import PreparedEvents, windows, with_history
-from seqcase.training import Arrays, LearningProblem
+from seqcase.tasks.base import Arrays, LearningProblem
 
 
 def learning_problem(prepared: PreparedEvents) -> LearningProblem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqcase.models.networks import forecasting_head
 from seqcase.splits import Split
 from seqcase.tasks.forecasting.data import PreparedSeries, split_windows
-from seqcase.training import Arrays, LearningProblem
+from seqcase.tasks.base import Arrays, LearningProblem
 
 
 def learning_problem(prepared: PreparedSeries) -> LearningProblem:

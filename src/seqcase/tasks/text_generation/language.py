@@ -79,25 +79,25 @@ def sample_texts(next_distribution: Callable[[np.ndarray], np.ndarray], seed_ids
     return list(np.stack(generated, axis=1)) if generated else [np.zeros(0, np.int32)] * len(temperatures)
 
 
-def network_next_distribution(model) -> Callable[[np.ndarray], np.ndarray]:
+def network_next_distribution(model, context_length: int) -> Callable[[np.ndarray], np.ndarray]:
     """The next character's distribution from a Keras language model (or a seed ensemble of them):
-    the output at the last step, averaged over the ensemble's members.
+    the output at the history's last step, averaged over the ensemble's members.
 
-    Each member runs as a compiled graph: called eagerly, a recurrent layer steps through its
-    window in Python, and writing 300 characters took minutes a model. The graph is traced once, for
-    any number of histories of any length, so the growing seed does not retrace it.
+    Histories are padded on the right to `context_length`, so that every call has one shape and
+    each member compiles once, on any backend; a language model is causal (no layer reads ahead),
+    so the padding never reaches the step that is read.
     """
-    import tensorflow as tf
-
     from seqcase.models.ensemble import SeedEnsemble
 
     members = model.networks if isinstance(model, SeedEnsemble) else [model]
-    signature = [tf.TensorSpec(shape=(None, None), dtype=tf.int32)]
-    steps = [tf.function(lambda histories, member=member: member(histories, training=False)[:, -1, :],
-                         input_signature=signature) for member in members]
 
     def next_distribution(histories: np.ndarray) -> np.ndarray:
-        inputs = tf.constant(np.asarray(histories, dtype=np.int32))
-        return np.mean([np.asarray(step(inputs), dtype=np.float64) for step in steps], axis=0)
+        histories = np.asarray(histories, dtype=np.int32)
+        length = histories.shape[1]
+        if not 1 <= length <= context_length:
+            raise ValueError(f"a history of {length} characters; between 1 and {context_length} fit the context")
+        inputs = np.pad(histories, [(0, 0), (0, context_length - length)])
+        return np.mean([np.asarray(member.predict_on_batch(inputs), dtype=np.float64)[:, length - 1, :]
+                        for member in members], axis=0)
 
     return next_distribution

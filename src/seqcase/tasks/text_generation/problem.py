@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqcase.models.networks import language_model_head
 from seqcase.splits import Split
 from seqcase.tasks.text_generation.data import PreparedCorpus, training_windows
-from seqcase.training import Arrays, LearningProblem
+from seqcase.tasks.base import Arrays, LearningProblem
 
 
 def learning_problem(prepared: PreparedCorpus) -> LearningProblem:

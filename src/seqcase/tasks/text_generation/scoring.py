@@ -55,7 +55,7 @@ def evaluate(case: GenerationCase, prepared: PreparedCorpus, networks: dict, tra
         validation_bits[variant] = bits_per_character(
             model_log2_probabilities(predict, validation, window_length))
         log2[variant] = model_log2_probabilities(predict, test, window_length)
-        sources[variant], contexts[variant] = network_next_distribution(model), window_length
+        sources[variant], contexts[variant] = network_next_distribution(model, window_length), window_length
     for name, (model, _, search) in fitted.items():
         validation_bits[name] = min(entry["validation_bits_per_character"] for entry in search)
         log2[name] = model.log2_probabilities(test)
