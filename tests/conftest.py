@@ -96,6 +96,7 @@ def with_verses_case(raw_params: dict, directory: Path) -> Path:
 
 BASE_PARAMS = {
     "seed": 7,
+    "keras_backend": "jax",
     "evaluate": {"significance": 0.05},
     "sources": {"prices": {"kind": "file", "path": "prices.csv", "sha256": "0" * 64}},
     "defaults": {

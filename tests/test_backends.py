@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from seqcase import backends
-from seqcase.config import parse_params
+from seqcase.params import parse_params
 from seqcase.errors import ParamsError
 
 

@@ -3,7 +3,8 @@ import re
 import pytest
 import yaml
 
-from seqcase.config import ParamsError, load_params, parse_params
+from seqcase.config import ParamsError
+from seqcase.params import load_params, parse_params
 from seqcase.models.search_space import Range
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import series_from
-from seqcase.config import parse_params
+from seqcase.params import parse_params
 from seqcase.errors import DataError
 from seqcase.splits import Split
 from seqcase.tasks.base import ScoringSettings

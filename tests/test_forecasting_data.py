@@ -299,7 +299,7 @@ def test_an_infinite_value_is_dropped_and_counted_as_infinite_not_as_a_segment_s
 
 
 def test_a_series_too_short_for_the_longest_window_is_refused_at_prepare(tmp_path):
-    from seqcase.config import get_case, parse_params
+    from seqcase.params import get_case, parse_params
     from conftest import BASE_PARAMS
 
     make_prices(60, gap_after=None).to_csv(tmp_path / "prices.csv", index=False)

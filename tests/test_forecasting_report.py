@@ -7,7 +7,7 @@ from unittest import mock
 import numpy as np
 
 from conftest import series_from
-from seqcase.config import parse_params
+from seqcase.params import parse_params
 from seqcase.tasks.forecasting import report
 
 

@@ -29,7 +29,7 @@ def test_every_registered_task_keeps_the_contract():
 
 
 def test_an_unknown_task_is_refused_naming_the_tasks_there_are(tmp_path):
-    from seqcase.config import parse_params
+    from seqcase.params import parse_params
 
     raw = json.loads(json.dumps(BASE_PARAMS))
     raw["cases"]["tiny"]["task"] = "forecastnig"

@@ -92,7 +92,7 @@ def test_uniform_networks_need_log2_of_the_vocabulary_bits():
 
 
 def test_a_corpus_too_short_for_the_longest_window_is_refused_at_prepare(tmp_path, raw_params):
-    from seqcase.config import get_case, parse_params
+    from seqcase.params import get_case, parse_params
 
     (tmp_path / "verses.txt").write_text("the king sees the night. " * 20)  # 500 characters
     raw_params["sources"]["verses"] = {"kind": "file", "path": "verses.txt", "sha256": "0" * 64}

@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-from seqcase.config import load_params
+from seqcase.params import load_params
 from seqcase.errors import UserError
 
 

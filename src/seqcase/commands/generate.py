@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqcase.config import get_case, load_params
+from seqcase.params import get_case, load_params
 from seqcase.errors import DataError, UserError
 from seqcase.io import read_json
 from seqcase.paths import CasePaths

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from seqcase import tracking
-from seqcase.config import CaseBase, get_case, load_params
+from seqcase.config import CaseBase
+from seqcase.params import get_case, load_params
 from seqcase.errors import DataError, UserError
 from seqcase.io import atomic_path
 from seqcase.tasks import get_task

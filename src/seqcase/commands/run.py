@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seqcase.config import load_params
+from seqcase.params import load_params
 from seqcase.io import read_json, write_json
 from seqcase.paths import CasePaths
 

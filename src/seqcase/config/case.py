@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from seqcase.config.base import Name, StrictModel
+from seqcase.schema import Name, StrictModel
 from seqcase.config.run import TrainConfig, TuneConfig
 from seqcase.models.search_space import ModelSpec, check_search_spaces
 

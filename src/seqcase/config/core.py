@@ -1,8 +1,7 @@
 """params.yaml: loaded, merged over `defaults:`, and validated, naming the key and the value of a mistake.
 
 The top level (seed, sources, defaults, fundamentals) is validated by one pydantic model. A case
-is validated by its task's own schema, found through the task registry; a stage validates only
-the case it runs, so that a stage never imports another task's code.
+is validated by its task's own schema (seqcase.params joins the two: this package imports no task).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from seqcase.config.base import Name, StrictModel
+from seqcase.schema import Name, StrictModel
 from seqcase.config.case import CASE_BLOCKS, CaseBase
 from seqcase.config.run import EvaluateConfig
 from seqcase.errors import ParamsError
@@ -182,56 +181,7 @@ def format_validation_error(error: ValidationError, path: Path) -> str:
     return "\n".join([f"{path}: {len(lines)} invalid value(s)", *lines])
 
 
-# --- loading --------------------------------------------------------------------------------------
-
-
-def validate_case(raw_case: Any, defaults: Defaults, case_name: str) -> CaseBase:
-    """A case merged over the defaults and validated by its task's schema."""
-    from seqcase.tasks import TASKS, get_task
-
-    case = resolve_case(raw_case, defaults, case_name)
-    task_name = case.get("task")
-    if task_name not in TASKS:
-        raise ParamsError(f"cases.{case_name}.task = {task_name!r}: not a task; allowed: {', '.join(TASKS)}")
-    schema = get_task(task_name).schema
-    try:
-        return schema.model_validate(case)
-    except ValidationError as error:
-        raise ParamsError("\n".join(error_lines(error, ("cases", case_name), schema))) from None
-
-
-def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH, cases: Collection[str] | None = None) -> Params:
-    """Validate the top level and the named cases (every case when `cases` is None); every invalid
-    value of both is named in one error."""
-    if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
-    problems, params = [], None
-    try:
-        params = Params.model_validate(raw)
-    except ValidationError as error:
-        problems += error_lines(error, model=Params)
-    raw_cases = raw.get("cases") if isinstance(raw.get("cases"), dict) else {}
-    chosen = list(raw_cases) if cases is None else list(cases)
-    unknown = [name for name in chosen if name not in raw_cases]
-    if unknown:
-        raise ParamsError(f"{path}: no case {unknown[0]!r} under cases (known: {', '.join(raw_cases)})")
-    try:
-        defaults = params.defaults if params is not None else Defaults.model_validate(raw.get("defaults") or {})
-    except ValidationError:
-        defaults = None  # named among the top level's problems
-    validated = {}
-    for name in chosen:
-        if defaults is None or not isinstance(raw_cases[name], dict):
-            continue
-        try:
-            validated[name] = validate_case(raw_cases[name], defaults, name)
-        except ParamsError as error:
-            problems += [line if line.startswith("  ") else f"  {line}" for line in str(error).splitlines()]
-    if problems:
-        raise ParamsError("\n".join([f"{path}: {len(problems)} invalid value(s)", *problems]))
-    result = params.model_copy(update={"cases": validated})
-    result._case_names = tuple(raw_cases)
-    return result
+# --- reading ---------------------------------------------------------------------------------------
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -252,10 +202,11 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def load_params(path: Path | str = DEFAULT_PARAMS_PATH, cases: Collection[str] | None = None) -> Params:
+def read_params_file(path: Path | str = DEFAULT_PARAMS_PATH) -> Any:
+    """params.yaml as YAML, a missing file or a YAML mistake in one line naming where."""
     path = Path(path)
     try:
-        raw = yaml.load(path.read_text(), Loader=UniqueKeyLoader)
+        return yaml.load(path.read_text(), Loader=UniqueKeyLoader)
     except FileNotFoundError:
         raise ParamsError(f"{path}: no such file (run from the repository root)") from None
     except yaml.MarkedYAMLError as error:  # one line: where, and what
@@ -263,10 +214,3 @@ def load_params(path: Path | str = DEFAULT_PARAMS_PATH, cases: Collection[str] |
         raise ParamsError(f"{path}: not valid YAML at {where}: {error.problem}") from None
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {error}") from None
-    return parse_params(raw, path, cases)
-
-
-def get_case(params: Params, case_name: str, path: Path | str = DEFAULT_PARAMS_PATH) -> CaseBase:
-    if case_name not in params.cases:
-        raise ParamsError(f"{path}: no case {case_name!r} under cases (known: {', '.join(params.case_names)})")
-    return params.cases[case_name]

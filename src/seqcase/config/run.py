@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from seqcase.config.base import StrictModel
+from seqcase.schema import StrictModel
 
 
 class TuneConfig(StrictModel):

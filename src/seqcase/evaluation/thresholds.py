@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import Field
 
-from seqcase.config.base import StrictModel
+from seqcase.schema import StrictModel
 
 
 class RecallTarget(StrictModel):

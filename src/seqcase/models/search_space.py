@@ -7,7 +7,7 @@ from typing import Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from seqcase.config.base import StrictModel
+from seqcase.schema import StrictModel
 from seqcase.models.hyperparameters import (ARCHITECTURE_TABLE, ARCHITECTURES, CHOICES, TABLE, hyperparameter_names,
                                             required_hyperparameters)
 

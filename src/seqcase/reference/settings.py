@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from seqcase.config.base import StrictModel
+from seqcase.schema import StrictModel
 
 
 class AddingConfig(StrictModel):

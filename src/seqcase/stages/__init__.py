@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from seqcase.config import CaseBase, Params, get_case, load_params
+from seqcase.config import CaseBase, Params
+from seqcase.params import get_case, load_params
 from seqcase.paths import CasePaths
 from seqcase.tasks import get_task
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from seqcase.config import ParamsError, load_params
+from seqcase.config import ParamsError
+from seqcase.params import load_params
 from seqcase.io import atomic_directory
 from seqcase.paths import RAW_ROOT, raw_directory
 from seqcase.sources.fetch import fetch

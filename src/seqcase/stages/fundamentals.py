@@ -12,7 +12,7 @@ from pathlib import Path
 import mlflow
 
 from seqcase import tracking
-from seqcase.config import load_params
+from seqcase.params import load_params
 from seqcase.reference.settings import AddingConfig
 from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.reference.adding import GUESS_THE_MEAN_MSE, train_adding

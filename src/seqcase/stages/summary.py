@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from seqcase.config import load_params
+from seqcase.params import load_params
 from seqcase.errors import UserError
 from seqcase.io import read_json, write_text
 from seqcase.paths import CasePaths

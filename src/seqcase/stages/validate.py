@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqcase.config import load_params
+from seqcase.params import load_params
 from seqcase.io import write_text
 
 CHECKED = Path("data/params.checked")
