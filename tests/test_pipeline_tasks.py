@@ -14,6 +14,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from mlflow.tracking import MlflowClient
 
 from pipeline_project import (CREDENTIALS, assert_every_case_carries_its_verdict, champion_window_length,
@@ -74,7 +75,8 @@ def test_a_text_case_saves_models_that_read_raw_text(project):
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # the UI opens on the runs
     loaded = mlflow.pyfunc.load_model(model.model_uri)
     networks = loaded.unwrap_python_model().network.networks
-    assert len(networks) == 2 and networks[1].get_layer("tokenizer").get_layer("last_words").length == 8
+    # Each network reads raw text through the tokenizer kept beside it: the last 8 words of a review.
+    assert len(networks) == 2 and (networks[1].tokenizer.kept_words, networks[1].tokenizer.sequence_length) == ("last", 8)
     probabilities = loaded.predict(pd.DataFrame({"text": ["great superb fun loved", "awful dull boring hated"]}))
     assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 
@@ -257,3 +259,24 @@ def test_the_team_server_answers_its_users_and_refuses_everyone_else(project):
     assert refused.stderr.strip().splitlines()[-1] == (
         f"error: MLFLOW_TRACKING_URI={uri}: the tracking server refuses a client without MLFLOW_TRACKING_USERNAME "
         "and MLFLOW_TRACKING_PASSWORD (HTTP 401); set both to an account of the server")
+
+
+def test_tensorflow_trains_the_text_case_whose_models_read_raw_text(project):
+    """On TensorFlow too the text networks keep their tokenizer beside them, and the registered
+    version trained on TensorFlow reads raw text."""
+    root, context = project
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["keras_backend"] = "tensorflow"
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    output = run(["dvc", "repro", "report@reviews"], root, context["env"])
+    assert "Running stage 'prepare@reviews'" not in output and "Running stage 'train@reviews'" in output
+    training = json.loads((root / "data/models/reviews/training.json").read_text())
+    assert {entry["keras_backend"] for entry in training.values()} == {"tensorflow"}
+    assert (root / "data/models/reviews/gru/seed_7.tokenizer.json").is_file()
+    mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
+    # The newest version is the TensorFlow run's (the champion alias moves only if it beats the JAX one).
+    newest = max(MlflowClient().search_model_versions("name = 'seqcase-reviews'"), key=lambda version: int(version.version))
+    assert newest.tags["seqcase.keras_backend"] == "tensorflow"
+    model = mlflow.pyfunc.load_model(f"models:/seqcase-reviews/{newest.version}")
+    probabilities = model.predict(pd.DataFrame({"text": ["great superb fun loved", "awful dull boring hated"]}))
+    assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)

@@ -35,20 +35,6 @@ class EpochMetricsLogger(keras.callbacks.Callback):
                 mlflow.log_metrics(metrics, step=epoch)
 
 
-class EpochLine(keras.callbacks.Callback):
-    """One line per epoch that says which network it is ("glucose_cgm · gru · seed 42 · epoch
-    3/40: loss 0.1234, val_loss 0.1456"): Keras' own lines never name it, and fits run side by side."""
-
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        values = ", ".join(f"{name} {float(value):.4g}" for name, value in (logs or {}).items()
-                           if name in ("loss", "val_loss") or name.startswith("val_"))
-        print(f"{self.label} · epoch {epoch + 1}/{self.params['epochs']}: {values}", flush=True)
-
-
 def freeze_imported_heap() -> None:
     """Keep the objects of the imports out of every later garbage collection.
 
@@ -112,10 +98,10 @@ def fit_network(
     config: TrainConfig,
     callbacks: list[keras.callbacks.Callback] = (),
     class_weight: dict[int, float] | None = None,
-    label: str | None = None,
 ) -> keras.callbacks.History:
     """Fit until the monitored validation value (`train.monitor`) stops improving; the best
-    epoch's weights are kept. With a `label`, each epoch's line names the network."""
+    epoch's weights are kept. Quietly: the epochs go to the callbacks (the learning curves, MLflow),
+    the console gets the stage's progress line (seqcase.progress)."""
     mode = monitor_mode(config.monitor)
     rate = (DecayAtEnd(config.epochs, config.decay_epochs, config.final_learning_rate_fraction)
             if config.learning_rate_schedule == "decay_at_end" else
@@ -131,6 +117,5 @@ def fit_network(
     return model.fit(
         *train, validation_data=validation, epochs=config.epochs, batch_size=config.batch_size,
         # The caller's callbacks first: they see (and may log) the epoch before the schedule acts on it.
-        callbacks=[*callbacks, *schedule, *([EpochLine(label)] if label else [])], class_weight=class_weight,
-        verbose=0 if label else 2,
+        callbacks=[*callbacks, *schedule], class_weight=class_weight, verbose=0,
     )

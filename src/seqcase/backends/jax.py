@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +17,21 @@ def configure_process(core: int | None = None, threads: int | None = None) -> No
     machine and beside any other. JAX's CPU kernels are deterministic; there is nothing to switch
     on, and a pinned process has one thread to give (`threads` is TensorFlow's)."""
     pin_to_core(usable_cores()[0] if core is None else core)
+    keep_compiled_code()
+
+
+def keep_compiled_code() -> None:
+    """XLA's compiled steps kept on disk (JAX_COMPILATION_CACHE_DIR, else ~/.cache/seqcase/jax):
+    compiling a network's training step costs 3 to 4 s on one core, and every seed of a variant,
+    every trial with the same hyperparameters and every re-run compiles the same code again. A
+    network loaded from the cache trains to the same bytes (the same code runs); every seqcase
+    process that uses it is pinned to one core, so it holds one core's code only."""
+    import jax
+
+    directory = os.environ.get("JAX_COMPILATION_CACHE_DIR") or Path.home() / ".cache" / "seqcase" / "jax"
+    jax.config.update("jax_compilation_cache_dir", str(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def gradient_function(model, loss: Callable, perturb: Callable, compiled: bool = True) -> Callable:

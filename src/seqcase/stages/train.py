@@ -14,7 +14,7 @@ import csv
 import logging
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,8 @@ from seqcase.models.hyperparameters import family
 from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
 from seqcase.tasks import TASKS
-from seqcase.training import best_epoch
+from seqcase.progress import FitProgress
+from seqcase.training import best_epoch, monitor_mode
 
 logger = logging.getLogger(__name__)
 PROBE_EXAMPLES = 256  # validation examples the gradient diagnostics read each epoch
@@ -101,8 +102,7 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
         diagnostics = GradientDiagnostics(validation[0][:PROBE_EXAMPLES], validation[1][:PROBE_EXAMPLES])
         callbacks.append(diagnostics)
     start = time.perf_counter()
-    label = " · ".join([_worker["case"], fit.variant, f"seed {fit.seed}", *([fit.refit] if fit.refit else [])])
-    history = fit_network(model, train, validation, config, callbacks, problem.class_weight, label).history
+    history = fit_network(model, train, validation, config, callbacks, problem.class_weight).history
     fit_seconds = time.perf_counter() - start
     saved = problem.export(model, fit.hyperparameters)
     path = member_path(refit_directory(model_directory, fit.refit) if fit.refit else model_directory, fit.variant,
@@ -120,17 +120,27 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     return result
 
 
-def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path, backend: str,
-            cores: list[int]) -> list[dict]:
-    """Every fit, side by side in one-thread worker processes (as many as `cores`, at most one per fit)."""
+def fit_name(fit: Fit) -> str:
+    return " ".join([fit.variant, f"seed {fit.seed}", *([fit.refit] if fit.refit else [])])
+
+
+def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path, config: TrainConfig,
+            backend: str, cores: list[int]) -> list[dict]:
+    """Every fit, side by side in one-thread worker processes (as many as `cores`, at most one per
+    fit), with a progress line as each ends; the results in the order of `fits`."""
     context = multiprocessing.get_context("spawn")
     workers = max(1, min(len(fits), len(cores)))
     free_cores = context.Queue()
     for core in cores[:workers]:
         free_cores.put(core)
+    monitor = config.monitor
+    progress = FitProgress(f"train@{case_name}", len(fits), monitor, monitor_mode(monitor) == "max")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
                              initargs=(params_path, case_name, backend, free_cores, dict(TASKS))) as pool:
-        futures = [pool.submit(fit_one, fit, model_directory) for fit in fits]
+        futures = {pool.submit(fit_one, fit, model_directory): fit for fit in fits}
+        for future in as_completed(futures):
+            fit, result = futures[future], future.result()
+            progress.fit_done(fit_name(fit), result["history"][monitor][result["best_epoch"]])
         return [future.result() for future in futures]
 
 
@@ -254,7 +264,7 @@ def run(params_path: Path, case_name: str) -> dict:
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
     with (tracking.failing_pipeline_run(book), atomic_directory(paths.models) as model_directory,
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
-        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory, backends.active(),
+        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory, case.train, backends.active(),
                              backends.machine_cores())
         results, refit_results = everything[:len(fits)], everything[len(fits):]
         summary = {}
