@@ -419,6 +419,7 @@ def test_tensorflow_runs_the_forecasting_case_end_to_end_and_re_runs_only_the_ne
     """The other backend: `keras_backend: tensorflow` re-runs exactly the stages that build, train
     or score a network (and what reads their outputs), and tiny runs through them on TensorFlow."""
     root, context = project
+    run(["dvc", "repro"], root, context["env"])  # the report the one-core test left behind
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["keras_backend"] = "tensorflow"
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

@@ -105,17 +105,18 @@ def test_a_decay_longer_than_the_training_is_refused():
         TrainConfig(epochs=8, learning_rate_schedule="decay_at_end", decay_epochs=9)
 
 
-def test_a_labelled_fit_prints_one_line_per_epoch_that_names_the_network(keras_seeded, capsys):
+def test_a_fit_prints_nothing_and_its_epochs_go_to_the_callbacks(keras_seeded, capsys):
+    """Fits run side by side in workers: the console gets the stage's progress line, not epochs."""
     import keras
 
     from seqcase.config import TrainConfig
-    from seqcase.training import fit_network
+    from seqcase.training import EpochMetricsLogger, fit_network
 
     inputs = keras.Input((1,))
     model = keras.Model(inputs, keras.layers.Dense(1, name="scale")(inputs))
     model.compile(optimizer="sgd", loss="mse")
     data = (np.ones((4, 1)), np.ones((4, 1)))
-    fit_network(model, data, data, TrainConfig(epochs=2, batch_size=4), label="tiny · gru · seed 7")
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["tiny · gru · seed 7 · epoch 1/2", "tiny · gru · seed 7 · epoch 2/2"]
-    assert lines[0].split(": ")[1].startswith("loss ") and ", val_loss " in lines[0]
+    epochs = EpochMetricsLogger()
+    fit_network(model, data, data, TrainConfig(epochs=2, batch_size=4), [epochs])
+    assert capsys.readouterr().out == ""
+    assert len(epochs.epochs) == 2 and {"loss", "val_loss", "learning_rate"} <= set(epochs.epochs[0])

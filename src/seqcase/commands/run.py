@@ -22,6 +22,7 @@ from pathlib import Path
 from seqcase.params import load_params
 from seqcase.io import read_json, write_json
 from seqcase.paths import CasePaths
+from seqcase.progress import clock as duration
 
 RUNNING = re.compile(r"^Running stage '([^']+)':")
 SKIPPED = re.compile(r"^Stage '([^']+)' didn't change, skipping")
@@ -29,13 +30,6 @@ RECORDED = Path(".dvc/tmp/seqcase/stage_seconds.json")
 # For a first run: each stage's seconds in the README's default run on the 2-core reference machine
 # (a fresh clone, 99 min; from its log: the time between one stage's last line and the next's).
 REFERENCE = Path(__file__).with_name("stage_seconds.json")
-
-
-def duration(seconds: float) -> str:
-    """12:05 under an hour, 1:02:05 above."""
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 @dataclass
