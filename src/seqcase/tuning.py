@@ -96,8 +96,7 @@ def tracked(tuner_class: type) -> type:
             # A resumed search (its trials reloaded from the tuner's directory) finds its trials' runs.
             self.trial_runs, logged = existing_trial_runs(experiment_id, parent_run_id)
             super().__init__(*args, **kwargs)
-            if not kwargs.get("overwrite", False):
-                reload_oracle_without_tuner_file(self)
+            reload_oracle_without_tuner_file(self)  # (with overwrite=True keras-tuner left no oracle file)
             not_again(self.oracle)
             # A search killed after keras-tuner saved a finished trial but before that trial's run
             # got its status and score: keras-tuner will not run it again, so finish its run here.
