@@ -4,13 +4,16 @@ on the same networks.
 
     python benchmarks/stage_times.py --case sp500_next_day
 
-The train stage fits its (variant, seed) networks side by side in one-thread worker processes; its
-"fit" column sums the seconds each worker spent inside Model.fit (the stage logs them), so it can
-exceed the stage's wall time. "bare fit" is the reference
-the train stage is judged against: the same networks (every variant, every seed, the same
-hyperparameters and schedule) fitted one after the other in one process set up as the stages
-are (on JAX one pinned core), and nothing else (no MLflow, no saving, no diagnostics). train / bare fit below
-1 means the stage costs less than its fits alone would one after the other.
+The tune and train stages run their searches and fits side by side in one-thread worker processes
+(seqcase.workers), one per core; their "fit" column sums the seconds every process spent inside
+Model.fit (the train stage logs each variant's, on the prepared split and on each refit), so on two
+cores it can reach twice the stage's wall time. "cores x wall / fit" is then the stage's overhead:
+the core-seconds it had against those spent fitting (1 would be every core fitting all the time).
+"bare fit" is the reference the train stage is judged against: the same networks (every variant,
+every seed, every refit, the same hyperparameters and schedule) fitted one after the other in one
+process set up as the stages are (on JAX one pinned core), and nothing else (no MLflow, no saving,
+no diagnostics, no second core). train / bare fit below 1 means the stage costs less than its fits
+alone would one after the other.
 
 The stages run in a temporary copy (params.yaml and the case's fetched files), logging to a
 temporary MLflow store, so the repository's outputs and dvc.lock are left alone. Figures, not a
@@ -32,26 +35,12 @@ from pathlib import Path
 import yaml
 
 STAGES = ("prepare", "tune", "train", "evaluate", "report")
-# Runs one stage with Model.fit timed; prints the seconds inside it on stderr.
+# Runs one stage (the tune and train stages log their seconds inside Model.fit; no other stage fits).
 TIMED_STAGE = """
-import sys, time
-from seqcase import backends
-backends.activate(backends.backend_in("params.yaml"))  # the run's backend, before Keras is imported
-if sys.argv[1] in ("tune", "train"):
-    import keras
-    spent, fit = [0.0], keras.Model.fit
-    def timed_fit(self, *arguments, **keywords):
-        start = time.perf_counter()
-        try:
-            return fit(self, *arguments, **keywords)
-        finally:
-            spent[0] += time.perf_counter() - start
-    keras.Model.fit = timed_fit
-else:
-    spent = [0.0]
+import sys
 from seqcase.stages.entry import main
 code = main(sys.argv[1:])
-print(f"SECONDS_IN_FIT {spent[0]:.3f}", file=sys.stderr)
+print("SECONDS_IN_FIT 0", file=sys.stderr)
 raise SystemExit(code)
 """
 
@@ -69,19 +58,21 @@ from seqcase.stages import open_case
 from seqcase.stages.train import training_seeds
 from seqcase.training import fit_network, set_seed
 params, case, task, paths = open_case(Path("params.yaml"), sys.argv[1])
-problem = task.learning_problem(task.load_prepared(paths.prepared))
+prepared = task.load_prepared(paths.prepared)
+problems = [task.learning_problem(data) for data in [prepared, *task.refits(case, prepared).values()]]
 tuned = read_json(paths.tuning / "best_hyperparameters.json")
 spent = 0.0
-for variant, spec in case.models.items():
-    hyperparameters = tuned[variant]["hyperparameters"]
-    train, validation = problem.datasets(hyperparameters)
-    for seed in training_seeds(params.seed, case.train.seeds):
-        set_seed(seed)
-        model = build_network(spec.architecture, problem.input_shape(hyperparameters), problem.head,
-                              hyperparameters, spec.cell, variant)
-        start = time.perf_counter()
-        fit_network(model, train, validation, case.train, [], problem.class_weight)
-        spent += time.perf_counter() - start
+for problem in problems:  # the prepared split's, then each refit's (a backtest origin's)
+    for variant, spec in case.models.items():
+        hyperparameters = tuned[variant]["hyperparameters"]
+        train, validation = problem.datasets(hyperparameters)
+        for seed in training_seeds(params.seed, case.train.seeds):
+            set_seed(seed)
+            model = build_network(spec.architecture, problem.input_shape(hyperparameters), problem.head,
+                                  hyperparameters, spec.cell, variant)
+            start = time.perf_counter()
+            fit_network(model, train, validation, case.train, [], problem.class_weight)
+            spent += time.perf_counter() - start
 print(f"SECONDS_IN_FIT {spent:.3f}", file=sys.stderr)
 """
 
@@ -105,7 +96,7 @@ def time_stage(stage: str, case: str, workdir: Path, environment: dict) -> tuple
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{stage} failed:\n{result.stderr[-3000:]}")
-    if stage == "train":  # fitted in worker processes: the stage logs each variant's seconds inside Model.fit
+    if stage in ("tune", "train"):  # fitted in worker processes: the stage logs each variant's seconds inside Model.fit
         return wall, sum(float(value) for value in re.findall(r"([0-9.]+) s inside Model.fit", result.stderr))
     return wall, float(re.search(r"SECONDS_IN_FIT ([0-9.]+)", result.stderr).group(1))
 
@@ -122,14 +113,17 @@ def main() -> None:
         environment = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workdir}/mlflow.db",
                        "PYTHONPATH": str(repository / "src"), "TF_CPP_MIN_LOG_LEVEL": "2",
                        "MLFLOW_DISABLE_TELEMETRY": "true"}
-        print(f"{args.case}: stage, wall seconds, seconds inside Model.fit, wall / fit")
+        cores = len(os.sched_getaffinity(0))
+        print(f"{args.case} on {cores} cores: stage, wall seconds, seconds inside Model.fit (all processes), "
+              f"wall / fit, cores x wall / fit")
         total_wall = total_fit = 0.0
         timings = {}
         for stage in args.stages.split(","):
             wall, fit = time_stage(stage, args.case, workdir, environment)
             timings[stage] = wall
             total_wall, total_fit = total_wall + wall, total_fit + fit
-            print(f"{stage:>9} {wall:9.1f} {fit:9.1f} {wall / fit if fit else float('nan'):9.2f}")
+            ratio, overhead = (wall / fit, cores * wall / fit) if fit else (float("nan"), float("nan"))
+            print(f"{stage:>9} {wall:9.1f} {fit:9.1f} {ratio:9.2f} {overhead:9.2f}")
         print(f"{'total':>9} {total_wall:9.1f} {total_fit:9.1f} {total_wall / total_fit if total_fit else float('nan'):9.2f}")
         if "train" in args.stages.split(","):
             train_wall = timings["train"]

@@ -99,3 +99,13 @@ def test_network_inputs_reads_a_text_frame_or_a_numeric_array():
     texts = serving.network_inputs(pd.DataFrame({"text": ["a", None]}))
     assert texts.dtype == object and texts.tolist() == ["a", ""]
     assert serving.network_inputs(np.zeros((2, 3), dtype=np.float64)).dtype == np.float32
+
+
+def test_a_model_requires_tensorflow_only_on_its_backend_or_for_its_tokenizer():
+    def names(backend, tokenizer=False):
+        return [requirement.partition("==")[0] for requirement in serving.requirements(backend, tokenizer)]
+
+    assert names("jax") == ["keras", "numpy", "pandas", "pydantic", "pyyaml", "scikit-learn", "jax", "jaxlib"]
+    assert names("jax", tokenizer=True)[-1] == "tensorflow"
+    assert names("tensorflow") == ["keras", "numpy", "pandas", "pydantic", "pyyaml", "scikit-learn", "tensorflow"]
+    assert all(requirement.partition("==")[2][0].isdigit() for requirement in serving.requirements("tensorflow"))

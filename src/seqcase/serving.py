@@ -24,9 +24,9 @@ from mlflow.models import infer_signature
 import seqcase
 
 TEXT_COLUMN = "text"  # the column a text model's pyfunc input names (a CSV for `mlflow models predict`)
-# TensorFlow serves on either backend: Keras' text tokenizer runs on it.
-PACKAGES = ("tensorflow", "keras", "numpy", "pandas", "pydantic", "pyyaml", "scikit-learn")
-BACKEND_PACKAGES = {"jax": ("jax", "jaxlib"), "tensorflow": ()}
+PACKAGES = ("keras", "numpy", "pandas", "pydantic", "pyyaml", "scikit-learn")
+BACKEND_PACKAGES = {"jax": ("jax", "jaxlib"), "tensorflow": ("tensorflow",)}
+TOKENIZER_PACKAGES = ("tensorflow",)  # Keras' text tokenizer runs on TensorFlow, whatever the backend
 
 
 class SeqcaseNetwork(mlflow.pyfunc.PythonModel):
@@ -88,9 +88,12 @@ def installed_version(package: str) -> str:
         return metadata.version(f"{package}-cpu")
 
 
-def requirements(backend: str) -> list[str]:
-    """Pinned here so MLflow does not spend seconds inferring them for every model."""
-    return [f"{package}=={installed_version(package)}" for package in (*PACKAGES, *BACKEND_PACKAGES[backend])]
+def requirements(backend: str, tokenizer: bool = False) -> list[str]:
+    """Pinned here so MLflow does not spend seconds inferring them for every model. TensorFlow only
+    where the model needs it (MLflow imports each package it is given to check its version: on JAX
+    that would load TensorFlow, 2.5 s, into every stage that logs a model)."""
+    packages = dict.fromkeys((*PACKAGES, *BACKEND_PACKAGES[backend], *(TOKENIZER_PACKAGES if tokenizer else ())))
+    return [f"{package}=={installed_version(package)}" for package in packages]
 
 
 def log_network(model_paths: list[Path], name: str, sample: np.ndarray, outputs: np.ndarray, facts: dict):
@@ -110,7 +113,7 @@ def log_network(model_paths: list[Path], name: str, sample: np.ndarray, outputs:
             artifacts={**networks, "facts": str(facts_path)},
             code_paths=[str(Path(seqcase.__file__).parent)],
             signature=infer_signature(signature_example(sample), outputs),
-            pip_requirements=requirements(facts["keras_backend"]),
+            pip_requirements=requirements(facts["keras_backend"], "tokenizer" in networks),
         )
 
 

@@ -230,6 +230,17 @@ def add_work(run_id: str, seconds: float, run=None) -> None:
     client.set_terminated(run_id, "FINISHED", end_time=run.info.start_time + round(total * 1000))
 
 
+def open_child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[str, str] | None = None) -> str:
+    """Start the child `key` of the pipeline run without entering it (it stays RUNNING), unless the
+    book has it: a stage whose workers log under several models' runs at once opens them all
+    first, and logs to each with `child_run` as its work ends."""
+    if key not in book.runs:
+        run = MlflowClient().create_run(book.experiment_id, run_name=key, tags={
+            **stage_tags(case_name, stage), **(tags or {}), "mlflow.parentRunId": book.parent_run_id})
+        book.runs[key] = run.info.run_id
+    return book.runs[key]
+
+
 @contextlib.contextmanager
 def child_run(book: RunBook, key: str, case_name: str, stage: str, tags: dict[str, str] | None = None,
               parent: str | None = None, work_elsewhere: float = 0.0) -> Iterator:

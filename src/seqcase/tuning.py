@@ -9,9 +9,11 @@ a killed search stopped, and finds the MLflow runs of the trials it already ran.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
+import time
 from pathlib import Path
 
 import keras
@@ -68,8 +70,13 @@ class VariantHyperModel(keras_tuner.HyperModel):
         super().__init__(name=variant)
         self.spec, self.problem, self.batch_size = spec, problem, batch_size
         self.max_train_examples, self.seed = max_train_examples, seed
+        self.fit_seconds = 0.0  # inside Model.fit, over the search's trials: the stage logs it
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        # keras-tuner collects garbage twice before each build (0.15 s a pass over a JAX process's
+        # heap, a fifth of a small trial); what survived them lives on, so later passes skip it.
+        # A trial's own objects stay collectable: they are made after this.
+        gc.freeze()
         values = {name: register(hp, name, spec) for name, spec in self.spec.search_space.items()}
         return build_network(self.spec.architecture, self.problem.input_shape(values), self.problem.head, values,
                              self.spec.cell, self.name)
@@ -78,8 +85,12 @@ class VariantHyperModel(keras_tuner.HyperModel):
         (train_x, train_y), validation = self.problem.datasets(hp.values)
         train_x, train_y = training_sample(train_x, train_y, self.max_train_examples, self.seed)
         kwargs.pop("verbose", None)  # the search's verbosity is keras-tuner's; the fit stays quiet
-        return model.fit(train_x, train_y, validation_data=validation, batch_size=self.batch_size,
-                         class_weight=self.problem.class_weight, verbose=0, **kwargs)
+        started = time.perf_counter()
+        try:
+            return model.fit(train_x, train_y, validation_data=validation, batch_size=self.batch_size,
+                             class_weight=self.problem.class_weight, verbose=0, **kwargs)
+        finally:
+            self.fit_seconds += time.perf_counter() - started
 
 
 def trial_number(trial_id: str) -> str:

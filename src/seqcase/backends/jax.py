@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,27 @@ def configure_process(core: int | None = None, threads: int | None = None) -> No
     on, and a pinned process has one thread to give (`threads` is TensorFlow's)."""
     pin_to_core(usable_cores()[0] if core is None else core)
     keep_compiled_code()
+    tensorflow_only_once_loaded()
+
+
+def tensorflow_only_once_loaded() -> None:
+    """Keras asks whether TensorFlow is available (`module_utils.tensorflow.available`, which imports
+    it) when it seeds (to seed TensorFlow too) and whenever it serializes a layer (to check whether
+    an object is a TensorFlow shape or dtype): that loads TensorFlow, 2.5 s and its log banners, into
+    every JAX process, which never runs it. Here the answer is "no" until something loads TensorFlow
+    itself (a text vectorizer's tf.data does): before that no TensorFlow object can exist, so Keras
+    does the same with or without it. Keras 3's lazy module is one object that every Keras module
+    shares; only its answer changes."""
+    from keras.src.utils import module_utils
+
+    lazy = module_utils.tensorflow
+
+    class LoadedOnly(type(lazy)):
+        @property
+        def available(self) -> bool:
+            return "tensorflow" in sys.modules and super().available
+
+    lazy.__class__ = LoadedOnly
 
 
 def keep_compiled_code() -> None:

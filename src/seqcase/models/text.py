@@ -40,6 +40,8 @@ class Tokenizer:
 
     def _layer(self):
         if not self._layers:  # built once, on first use: it holds a TensorFlow lookup table
+            import tensorflow  # noqa: F401  Keras' TextVectorization runs on TensorFlow, whatever the backend
+
             length = None if self.kept_words == "last" else self.sequence_length
             self._layers.append(keras.layers.TextVectorization(vocabulary=list(self.vocabulary),
                                                                output_sequence_length=length, name="words"))

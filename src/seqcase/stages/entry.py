@@ -79,14 +79,20 @@ def quiet_known_noise() -> None:
         logging.getLogger(name).addFilter(DropStarting(start))
 
 
+def configure_logging() -> None:
+    """The stages' log lines (time, level, logger) and the known noise silenced: in a stage's process
+    and in each worker process it starts."""
+    quiet_known_noise()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 # The stages that build, train, load or score a network: each runs on params.yaml's `keras_backend`.
 NETWORK_STAGES = ("tune", "train", "evaluate")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    quiet_known_noise()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     key = STAGES[args.stage][0]
     try:
         if args.stage in NETWORK_STAGES:  # before the stage's module imports Keras

@@ -1,10 +1,9 @@
 """train@<case>: each variant retrained on its best hyperparameters once per seed, saved and logged;
 and again on each refit's data (a forecast's backtest origins) where the case asks for them.
 
-`train.seeds` networks a variant, trained with the seeds `seed`, `seed + 1`, ... Small networks do
-not fill two cores, so the (variant, seed) fits run side by side in worker processes of one thread
-each: a fit's numbers depend only on its seed, never on which worker ran it or beside what, so a
-re-run is byte-identical whatever the machine's core count. The parent logs to MLflow: a run per
+`train.seeds` networks a variant, trained with the seeds `seed`, `seed + 1`, ... The (variant,
+seed) fits run side by side in one-thread worker processes (seqcase.workers): a fit's numbers
+depend only on its seed, so a re-run is byte-identical whatever the machine's core count. The parent logs to MLflow: a run per
 variant (its seed ensemble as a pyfunc model) with a nested run per seed (that seed's network).
 """
 
@@ -12,16 +11,15 @@ from __future__ import annotations
 
 import csv
 import logging
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
 import numpy as np
 
-from seqcase import backends, serving, tracking
+from seqcase import backends, serving, tracking, workers
 from seqcase.config import TrainConfig
 from seqcase.gradients import record_metrics
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
@@ -29,7 +27,6 @@ from seqcase.models.ensemble import ensemble_name, member_name, member_path, ref
 from seqcase.models.hyperparameters import family
 from seqcase.models.search_space import ModelSpec
 from seqcase.stages import open_case
-from seqcase.tasks import TASKS
 from seqcase.progress import FitProgress
 from seqcase.training import best_epoch, monitor_mode
 
@@ -66,23 +63,14 @@ class Fit:
 _worker: dict = {}
 
 
-def start_worker(params_path: Path, case_name: str, backend: str, cores, tasks: dict[str, str]) -> None:
-    """A worker process: one thread on the run's backend (on JAX its own core, taken from `cores`, a
-    queue of the machine's), the case's learning problem loaded once. `tasks` is the parent's task
-    registry (a task registered at run time, as a test's toy task). Nothing has computed yet: the
-    core is pinned before JAX's first computation."""
-    backends.start_process(backend, core=cores.get(), threads=1)
-
-    from seqcase.tasks import TASKS
-    from seqcase.training import freeze_imported_heap
-
-    TASKS.update(tasks)
+def load_case(params_path: Path, case_name: str) -> None:
+    """A worker's set-up (seqcase.workers): the case's learning problems, on the prepared split and
+    on each refit's data, loaded once."""
     _, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
     problems = {None: task.learning_problem(prepared)}
     problems.update({name: task.learning_problem(data) for name, data in task.refits(case, prepared).items()})
     _worker.update(config=case.train, problems=problems, case=case_name)
-    freeze_imported_heap()
 
 
 def fit_one(fit: Fit, model_directory: Path) -> dict:
@@ -127,20 +115,15 @@ def fit_name(fit: Fit) -> str:
 def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path, config: TrainConfig,
             backend: str, cores: list[int]) -> list[dict]:
     """Every fit, side by side in one-thread worker processes (as many as `cores`, at most one per
-    fit), with a progress line as each ends; the results in the order of `fits`."""
-    context = multiprocessing.get_context("spawn")
-    workers = max(1, min(len(fits), len(cores)))
-    free_cores = context.Queue()
-    for core in cores[:workers]:
-        free_cores.put(core)
+    fit), with a progress line as each ends; the results in the order of `fits`. The best value the
+    line shows is the prepared split's (a refit's validation part is another stretch of time)."""
     monitor = config.monitor
     progress = FitProgress(f"train@{case_name}", len(fits), monitor, monitor_mode(monitor) == "max")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
-                             initargs=(params_path, case_name, backend, free_cores, dict(TASKS))) as pool:
+    with workers.pool(len(fits), backend, cores, load_case, (params_path, case_name)) as pool:
         futures = {pool.submit(fit_one, fit, model_directory): fit for fit in fits}
         for future in as_completed(futures):
             fit, result = futures[future], future.result()
-            progress.fit_done(fit_name(fit), result["history"][monitor][result["best_epoch"]])
+            progress.fit_done(fit_name(fit), result["history"][monitor][result["best_epoch"]] if fit.refit is None else None)
         return [future.result() for future in futures]
 
 
@@ -236,6 +219,9 @@ def summarise_refits(book: tracking.RunBook, case_name: str, fits: list[Fit], re
         entry["seeds"].append(fit.seed)
         entry["best_epoch"].append(kept + 1)
         entry["best_val_loss"].append(result["history"]["val_loss"][kept])
+    for (refit, variant), spent in seconds.items():
+        logger.info("%s/%s · %s: %.1f s inside Model.fit over %d seeds", case_name, variant, refit, spent,
+                    len(summary[refit][variant]["seeds"]))
     for refit, variants in summary.items():
         for variant, entry in variants.items():
             with tracking.child_run(book, refit_run_key(variant, refit), case_name, "train",

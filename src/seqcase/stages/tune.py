@@ -24,7 +24,7 @@ import mlflow
 from mlflow.exceptions import MlflowException
 
 import seqcase
-from seqcase import backends, tracking
+from seqcase import backends, tracking, workers
 from seqcase.config import CaseBase, TuneConfig
 from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.models.hyperparameters import family
@@ -57,19 +57,38 @@ def base_oracle_port() -> int | None:
     return int(os.environ["KERASTUNER_ORACLE_PORT"]) if "KERASTUNER_ORACLE_IP" in os.environ else None
 
 
-def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig,
-                 problem: LearningProblem, seed: int, directory: Path) -> dict:
-    """One variant's search, inside its MLflow run; every trial becomes a run nested under it."""
+def variant_tags(spec: ModelSpec) -> dict[str, str]:
+    return {"seqcase.kind": "model", "seqcase.architecture": spec.architecture,
+            "seqcase.family": family(spec.architecture)}
+
+
+def search(case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig, problem: LearningProblem,
+           seed: int, directory: Path, book: tracking.RunBook) -> dict:
+    """One variant's keras-tuner search, each trial a run nested under the variant's run in `book`;
+    its best hyperparameters and score, and the seconds it took."""
+    started = time.monotonic()
+    tuner = variant_tuner(case_name, variant, spec, tune_config, problem, seed, directory, book)
+    result = run_search(tuner, tune_config)
+    logger.info("%s/%s: %.1f s inside Model.fit over %d trials", case_name, variant, tuner.hypermodel.fit_seconds,
+                result["trials"])
+    return {**result, "seconds": time.monotonic() - started}
+
+
+def variant_tuner(case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig, problem: LearningProblem,
+                  seed: int, directory: Path, book: tracking.RunBook):
+    """The variant's tracked tuner, seeded; it continues the trials a killed search left in `directory`."""
     set_seed(seed)
-    tags = {"seqcase.kind": "model", "seqcase.architecture": spec.architecture, "seqcase.family": family(spec.architecture)}
-    with tracking.child_run(book, variant, case_name, "tune", tags) as run:
-        book.save(directory / RUN_BOOK)  # a killed search finds this variant's run again
-        hypermodel = VariantHyperModel(variant, spec, problem, tune_config.batch_size,
-                                       tune_config.max_train_examples, seed)
-        tuner = make_tuner(hypermodel, tune_config, directory, seed, parent_run_id=run.info.run_id,
-                           experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"),
-                           overwrite=False)
-        result = run_search(tuner, tune_config)
+    hypermodel = VariantHyperModel(variant, spec, problem, tune_config.batch_size, tune_config.max_train_examples,
+                                   seed)
+    return make_tuner(hypermodel, tune_config, directory, seed, parent_run_id=book.runs[variant],
+                      experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"), overwrite=False)
+
+
+def log_search(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig,
+               result: dict, work_elsewhere: float = 0.0) -> dict:
+    """The search's outcome on the variant's run; the result without its seconds (what the stage writes)."""
+    result = {key: value for key, value in result.items() if key != "seconds"}
+    with tracking.child_run(book, variant, case_name, "tune", variant_tags(spec), work_elsewhere=work_elsewhere):
         mlflow.log_params({**result["hyperparameters"], "tuner": tune_config.algorithm,
                            "keras_backend": backends.active()})
         mlflow.log_metrics({"tuning_best_val_loss": result["score"], "tuning_trials": result["trials"],
@@ -80,6 +99,59 @@ def tune_variant(book: tracking.RunBook, case_name: str, variant: str, spec: Mod
     logger.info("%s/%s: best %s (val_loss %.5f, %d trials)", case_name, variant, result["hyperparameters"],
                 result["score"], result["trials"])
     return result
+
+
+_worker: dict = {}
+
+
+def load_case(params_path: Path, case_name: str) -> None:
+    """A worker's set-up (seqcase.workers): the case's learning problem, loaded once."""
+    params, case, task, paths = open_case(params_path, case_name)
+    tracking.configure()
+    _worker.update(case_name=case_name, case=case, seed=params.seed, state=paths.tuning_state,
+                   problem=task.learning_problem(task.load_prepared(paths.prepared)))
+
+
+def search_in_worker(variant: str, book: tracking.RunBook) -> dict:
+    case = _worker["case"]
+    return search(_worker["case_name"], variant, case.models[variant], case.tune, _worker["problem"], _worker["seed"],
+                  _worker["state"], book)
+
+
+def search_side_by_side(params_path: Path, case_name: str, case: CaseBase, book: tracking.RunBook,
+                        state: Path) -> dict:
+    """Every variant's search at once in one-thread worker processes (seqcase.workers): a search's
+    numbers depend only on the seed, never on the worker that runs it. The variants' runs are opened
+    first (a killed search finds them in the run book); each is logged as its search ends."""
+    for variant, spec in case.models.items():
+        tracking.open_child_run(book, variant, case_name, "tune", variant_tags(spec))
+    book.save(state / RUN_BOOK)
+    results = {}
+    with workers.pool(len(case.models), backends.active(), backends.machine_cores(), load_case,
+                      (params_path, case_name)) as pool:
+        futures = {variant: pool.submit(search_in_worker, variant, book) for variant in case.models}
+        try:
+            for variant, spec in case.models.items():
+                result = futures[variant].result()
+                results[variant] = log_search(book, case_name, variant, spec, case.tune, result, result["seconds"])
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+    return results
+
+
+def search_one_by_one(case_name: str, case: CaseBase, problem: LearningProblem, book: tracking.RunBook, seed: int,
+                      state: Path, base_port: int) -> dict:
+    """A distributed search's chief: one variant after the other, each served on its own port while
+    the workers run its trials."""
+    results = {}
+    for index, (variant, spec) in enumerate(case.models.items()):
+        serve_variant_on(base_port, index)
+        tracking.open_child_run(book, variant, case_name, "tune", variant_tags(spec))
+        book.save(state / RUN_BOOK)  # a killed search finds this variant's run again; workers find it too
+        result = search(case_name, variant, spec, case.tune, problem, seed, state, book)
+        results[variant] = log_search(book, case_name, variant, spec, case.tune, result, result["seconds"])
+    return results
 
 
 def fingerprint(case: CaseBase, seed: int, prepared_directory: Path) -> str:
@@ -140,12 +212,7 @@ def run_worker(params_path: Path, case_name: str, tuner_id: str) -> int:
     for index, (variant, spec) in enumerate(case.models.items()):
         book = wait_for_variant_run(paths.tuning_state, digest, variant)
         serve_variant_on(base_port, index)
-        set_seed(params.seed)
-        hypermodel = VariantHyperModel(variant, spec, problem, case.tune.batch_size, case.tune.max_train_examples,
-                                       params.seed)
-        tuner = make_tuner(hypermodel, case.tune, paths.tuning_state, params.seed, parent_run_id=book.runs[variant],
-                           experiment_id=book.experiment_id, tags=tracking.stage_tags(case_name, "tune"),
-                           overwrite=False)
+        tuner = variant_tuner(case_name, variant, spec, case.tune, problem, params.seed, paths.tuning_state, book)
         tuner.search(**search_arguments(case.tune))
         logger.info("%s/%s: worker %s ran its trials", case_name, variant, tuner_id)
     return 0
@@ -167,10 +234,10 @@ def run(params_path: Path, case_name: str) -> dict | int:
         for key, value in {"task": case.task, "source": case.source, "seed": params.seed,
                            **prepared.describe()}.items():
             client.log_param(book.parent_run_id, key, value)
-        results = {}
-        for index, (variant, spec) in enumerate(case.models.items()):
-            serve_variant_on(base_port, index)
-            results[variant] = tune_variant(book, case_name, variant, spec, case.tune, problem, params.seed, state)
+        if base_port is None:
+            results = search_side_by_side(params_path, case_name, case, book, state)
+        else:
+            results = search_one_by_one(case_name, case, problem, book, params.seed, state, base_port)
         with atomic_directory(paths.tuning) as tuning_directory:
             write_json(tuning_directory / "best_hyperparameters.json", results)
             book.save(tuning_directory / RUN_BOOK)

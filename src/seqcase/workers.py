@@ -1,0 +1,49 @@
+"""Worker processes of one thread each, side by side on the machine's cores: how the tune stage runs
+its variants' searches and the train stage its fits.
+
+Small networks do not fill two cores, and a JAX process computes on one pinned core, so a stage
+that fitted everything in its own process left a core idle. A worker's numbers depend only on what
+it is given (its seed), never on which worker ran it or beside what, so a re-run is byte-identical
+whatever the machine's core count. Workers are spawned (never forked: a forked child inherits the
+parent's loaded backend and threads) and set up before they import anything that computes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+from seqcase import backends
+
+
+def start_worker(backend: str, cores, tasks: dict[str, str], load: Callable, arguments: tuple) -> None:
+    """A worker process: one thread on the run's backend (on JAX its own core, taken from `cores`,
+    a queue of the machine's), the stage's logging and known-noise filters, the parent's task
+    registry (a task registered at run time, as a test's toy task), then `load(*arguments)`, the
+    stage's own set-up (its case's data, loaded once per worker)."""
+    backends.start_process(backend, core=cores.get(), threads=1)
+
+    from seqcase.stages.entry import configure_logging
+    from seqcase.tasks import TASKS
+    from seqcase.training import freeze_imported_heap
+
+    configure_logging()
+    TASKS.update(tasks)
+    load(*arguments)
+    freeze_imported_heap()
+
+
+def pool(jobs: int, backend: str, cores: list[int], load: Callable, arguments: tuple) -> ProcessPoolExecutor:
+    """As many workers as `cores` (at most one per job), each set up by `start_worker`."""
+    from seqcase.tasks import TASKS
+
+    context = multiprocessing.get_context("spawn")
+    workers = max(1, min(jobs, len(cores)))
+    free_cores = context.Queue()
+    for core in cores[:workers]:
+        free_cores.put(core)
+    logging.getLogger(__name__).debug("%d workers on cores %s", workers, cores[:workers])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
+                               initargs=(backend, free_cores, dict(TASKS), load, arguments))
