@@ -40,6 +40,9 @@ def measure(case: str, epochs: int, batch_size: int) -> dict:
     import numpy as np
 
     from seqcase.models import networks
+    from seqcase.training import set_seed
+
+    set_seed(0)  # TensorFlow's op determinism refuses to shuffle without one
 
     spec = CASES[case]
     kind, width = spec["head"]

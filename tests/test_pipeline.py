@@ -397,17 +397,20 @@ def test_a_chief_and_two_workers_share_out_the_trials_and_log_each_once(project)
 
 
 def test_a_one_core_machine_trains_and_scores_the_same_bytes_as_two_cores(project):
-    """On JAX each train worker is pinned to its own core, and every stage that computes with a
-    network to one (it runs late: it re-trains tiny, which the tests of MLflow's runs would count):
-    tiny trained again on a machine that shows one core (taskset), by one worker
-    instead of two, scores to the same metrics.json and predictions, byte for byte."""
+    """On JAX each tune and train worker is pinned to its own core, and every stage that computes
+    with a network to one (it runs late: it re-tunes and re-trains tiny, which the tests of MLflow's
+    runs would count): tiny searched and trained again on a machine that shows one core (taskset),
+    by one worker instead of two, finds the same hyperparameters and scores to the same metrics.json
+    and predictions, byte for byte."""
     root, context = project
     run(["dvc", "repro"], root, context["env"])  # whatever the tests before left to do, on both cores
-    outputs = [root / "reports/tiny/metrics.json", *sorted((root / "reports/tiny/predictions").glob("*.csv"))]
+    outputs = [root / "data/tuning/tiny/best_hyperparameters.json", root / "reports/tiny/metrics.json",
+               *sorted((root / "reports/tiny/predictions").glob("*.csv"))]
     before = {path: path.read_bytes() for path in outputs}
     training = json.loads((root / "data/models/tiny/training.json").read_text())
     assert {entry["keras_backend"] for entry in training.values()} == {"jax"}
     one_core = ["taskset", "-c", "1", "dvc", "repro", "--single-item"]
+    run([*one_core, "--force", "tune@tiny"], root, context["env"])
     output = run([*one_core, "--force", "train@tiny"], root, context["env"])
     assert re.findall(r"train@tiny · \d+/\d+ fits", output)  # a line per fit, not per epoch
     assert "epoch 1/" not in output

@@ -55,6 +55,8 @@ KNOWN_NOISE = (
 KNOWN_LOG_NOISE = {
     # MLflow's advice to log models from code: seqcase's pyfunc class ships with its code (code_paths).
     "mlflow.pyfunc": "Passing a Python object as `python_model`",
+    # JAX looking for a TPU on a machine without one (INFO, once per process): it runs on the CPU.
+    "jax._src.xla_bridge": "Unable to initialize backend 'tpu'",
 }
 
 

@@ -1,0 +1,39 @@
+"""The worker processes the tune and train stages share out their work to: one per core at most,
+each on the run's backend, pinned to a core of its own on JAX, set up once by the stage's loader."""
+
+from __future__ import annotations
+
+import os
+
+from seqcase import backends, workers
+
+_loaded: dict = {}
+
+
+def remember(value: str) -> None:
+    _loaded["value"] = value
+
+
+def where_am_i(job: int) -> tuple[int, str, tuple[int, ...], str]:
+    import keras
+
+    return job, keras.backend.backend(), tuple(sorted(os.sched_getaffinity(0))), _loaded["value"]
+
+
+def test_each_worker_runs_on_the_backend_pinned_to_a_core_of_its_own_after_the_stage_s_set_up():
+    cores = backends.usable_cores()[:2]
+    with workers.pool(5, "jax", cores, remember, ("the case's data",)) as pool:
+        answers = list(pool.map(where_am_i, range(5)))
+    assert [job for job, *_ in answers] == [0, 1, 2, 3, 4]
+    assert {backend for _, backend, _, _ in answers} == {"jax"}
+    assert {loaded for *_, loaded in answers} == {"the case's data"}
+    pinned = {affinity for _, _, affinity, _ in answers}
+    assert all(len(affinity) == 1 for affinity in pinned)  # one core each...
+    assert pinned <= {(core,) for core in cores}  # ...taken from those it was given
+
+
+def test_there_are_never_more_workers_than_jobs_or_cores():
+    with workers.pool(1, "jax", [0, 1], remember, ("x",)) as pool:
+        assert pool._max_workers == 1
+    with workers.pool(8, "jax", [0], remember, ("x",)) as pool:
+        assert pool._max_workers == 1
