@@ -35,14 +35,9 @@ from pathlib import Path
 import yaml
 
 STAGES = ("prepare", "tune", "train", "evaluate", "report")
-# Runs one stage (the tune and train stages log their seconds inside Model.fit; no other stage fits).
-TIMED_STAGE = """
-import sys
-from seqcase.stages.entry import main
-code = main(sys.argv[1:])
-print("SECONDS_IN_FIT 0", file=sys.stderr)
-raise SystemExit(code)
-"""
+# Runs one stage as DVC does (the tune and train stages log their seconds inside Model.fit).
+STAGE = "import sys; from seqcase.stages.entry import main; raise SystemExit(main(sys.argv[1:]))"
+FITTING_STAGES = ("tune", "train")
 
 
 # Fits every (variant, seed) network of the train stage in one process, one after the other, and
@@ -90,15 +85,17 @@ def copy_inputs(repository: Path, workdir: Path, case: str) -> None:
 
 def time_stage(stage: str, case: str, workdir: Path, environment: dict) -> tuple[float, float]:
     start = time.perf_counter()
-    arguments = [BARE_FITS, case] if stage == "bare" else [TIMED_STAGE, stage, "--case", case]
+    arguments = [BARE_FITS, case] if stage == "bare" else [STAGE, stage, "--case", case]
     result = subprocess.run([sys.executable, "-c", *arguments], cwd=workdir, env=environment, capture_output=True,
                             text=True)
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{stage} failed:\n{result.stderr[-3000:]}")
-    if stage in ("tune", "train"):  # fitted in worker processes: the stage logs each variant's seconds inside Model.fit
+    if stage in FITTING_STAGES:  # fitted in worker processes: the stage logs each variant's seconds inside Model.fit
         return wall, sum(float(value) for value in re.findall(r"([0-9.]+) s inside Model.fit", result.stderr))
-    return wall, float(re.search(r"SECONDS_IN_FIT ([0-9.]+)", result.stderr).group(1))
+    if stage == "bare":
+        return wall, float(re.search(r"SECONDS_IN_FIT ([0-9.]+)", result.stderr).group(1))
+    return wall, 0.0  # no other stage fits
 
 
 def main() -> None:
