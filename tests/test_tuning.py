@@ -220,6 +220,33 @@ def test_a_search_killed_before_keras_tuner_wrote_its_tuner_file_does_not_start_
     assert not [run for run in trial_runs(book) if "seqcase.trial_retried" in run.data.tags]
 
 
+def test_a_search_killed_between_a_new_trial_s_file_and_the_oracle_s_runs_that_trial(tmp_path, mlflow_store,
+                                                                                     keras_seeded, monkeypatch):
+    """keras-tuner writes a new trial's trial.json, then oracle.json: killed in between, the reloaded
+    oracle would hold a trial it never started, never run it, and end the search a trial short. The
+    continued search runs that trial under its id, once."""
+    from seqcase.tuning import VariantHyperModel, make_tuner, run_search
+
+    problem, config, spec, book, arguments = gru_search_of_two_trials(tmp_path)
+    tuner = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    oracle, save = tuner.oracle, tuner.oracle.save
+
+    def killed_when_the_second_trial_starts():
+        if oracle.start_order == ["0", "1"] and oracle.end_order == ["0"]:
+            raise KeyboardInterrupt  # trial_1/trial.json is written, oracle.json is not
+        save()
+
+    monkeypatch.setattr(oracle, "save", killed_when_the_second_trial_starts)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(tuner, config)
+    assert (tmp_path / "tuner" / "gru" / "trial_1" / "trial.json").is_file()
+    again = make_tuner(VariantHyperModel("gru", spec, problem, 16), *arguments, overwrite=False)
+    assert sorted(again.oracle.trials) == ["0"]
+    result = run_search(again, config)
+    assert result["trials"] == result["completed_trials"] == 2
+    assert sorted(run.data.tags["seqcase.trial_id"] for run in trial_runs(book)) == ["0", "1"]
+
+
 def test_a_search_killed_while_saving_its_state_keeps_the_last_whole_state(tmp_path, mlflow_store, keras_seeded,
                                                                              monkeypatch):
     """keras-tuner's own save truncates oracle.json before writing it; killed in between, the next

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from seqcase import backends, workers
 
 _loaded: dict = {}
@@ -37,3 +39,27 @@ def test_there_are_never_more_workers_than_jobs_or_cores():
         assert pool._max_workers == 1
     with workers.pool(8, "jax", [0], remember, ("x",)) as pool:
         assert pool._max_workers == 1
+
+
+def fail() -> None:
+    raise ValueError("a job failed")
+
+
+def leave_a_mark(directory: str, job: int) -> None:
+    import time
+    from pathlib import Path
+
+    time.sleep(0.5)
+    (Path(directory) / str(job)).touch()
+
+
+def test_a_failing_job_drops_the_jobs_not_started_yet(tmp_path):
+    with pytest.raises(ValueError, match="a job failed"):
+        with workers.pool(9, "jax", [0], remember, ("x",)) as pool:
+            failing = pool.submit(fail)
+            for job in range(8):
+                pool.submit(leave_a_mark, str(tmp_path), job)
+            failing.result()
+    # The jobs already handed to the worker run (concurrent.futures hands it one or two ahead); the
+    # rest, four seconds of them, never start.
+    assert len(list(tmp_path.iterdir())) < 8

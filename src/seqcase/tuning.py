@@ -108,6 +108,7 @@ def tracked(tuner_class: type) -> type:
             self.trial_runs, logged = existing_trial_runs(experiment_id, parent_run_id)
             super().__init__(*args, **kwargs)
             reload_oracle_without_tuner_file(self)  # (with overwrite=True keras-tuner left no oracle file)
+            forget_unstarted(self.oracle)
             not_again(self.oracle)
             # A search killed after keras-tuner saved a finished trial but before that trial's run
             # got its status and score: keras-tuner will not run it again, so finish its run here.
@@ -173,6 +174,18 @@ def reload_oracle_without_tuner_file(tuner) -> None:
         return
     if Path(tuner.oracle._get_oracle_fname()).is_file() and not Path(tuner._get_tuner_fname()).is_file():
         tuner.oracle.reload()
+
+
+def forget_unstarted(oracle) -> None:
+    """keras-tuner's create_trial writes a new trial's trial.json before oracle.json: a search killed
+    in between reloads a trial that its oracle never started (not in start_order, nor ongoing, nor to
+    be retried), which would never run nor end, and the search would have one trial fewer. The oracle
+    saved before it comes back to the same trial, with the same values, under the same id."""
+    started = getattr(oracle, "start_order", None)  # a worker's oracle is its chief's client: none here
+    if started is None:
+        return
+    for trial_id in [trial_id for trial_id in oracle.trials if trial_id not in started]:
+        del oracle.trials[trial_id]
 
 
 def not_again(oracle) -> None:

@@ -1,5 +1,5 @@
 """Worker processes of one thread each, side by side on the machine's cores: how the tune stage runs
-its variants' searches and the train stage its fits.
+its variants' searches, the train stage its fits and the evaluate stage its networks' predictions.
 
 Small networks do not fill two cores, and a JAX process computes on one pinned core, so a stage
 that fitted everything in its own process left a core idle. A worker's numbers depend only on what
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 from seqcase import backends
 
@@ -35,8 +36,11 @@ def start_worker(backend: str, cores, tasks: dict[str, str], load: Callable, arg
     freeze_imported_heap()
 
 
-def pool(jobs: int, backend: str, cores: list[int], load: Callable, arguments: tuple) -> ProcessPoolExecutor:
-    """As many workers as `cores` (at most one per job), each set up by `start_worker`."""
+@contextmanager
+def pool(jobs: int, backend: str, cores: list[int], load: Callable, arguments: tuple) -> Iterator[ProcessPoolExecutor]:
+    """As many workers as `cores` (at most one per job), each set up by `start_worker`. When the
+    stage fails (a job raised, Ctrl-C), the jobs not started yet are dropped: the stage ends as soon
+    as the running ones do, instead of after everything it had queued."""
     from seqcase.tasks import TASKS
 
     context = multiprocessing.get_context("spawn")
@@ -45,5 +49,11 @@ def pool(jobs: int, backend: str, cores: list[int], load: Callable, arguments: t
     for core in cores[:workers]:
         free_cores.put(core)
     logging.getLogger(__name__).debug("%d workers on cores %s", workers, cores[:workers])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
-                               initargs=(backend, free_cores, dict(TASKS), load, arguments))
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
+                                   initargs=(backend, free_cores, dict(TASKS), load, arguments))
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(cancel_futures=True)
+        raise
+    executor.shutdown()

@@ -43,27 +43,6 @@ def digest(inputs) -> str:
     return hasher.hexdigest()
 
 
-class RememberedNetwork:
-    """A network that predicts each batch of inputs once: its seed ensemble asks again for the same
-    inputs (evaluate scores a seed's network and then the ensemble that holds it)."""
-
-    def __init__(self, network) -> None:
-        self.network = network
-        self.outputs: dict[str, np.ndarray] = {}
-
-    def predict(self, inputs, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
-        key = digest(inputs)
-        if key not in self.outputs:
-            self.outputs[key] = np.asarray(self.network.predict(inputs, batch_size=batch_size, verbose=verbose))
-        return self.outputs[key]
-
-    def predict_on_batch(self, inputs):
-        return self.network.predict_on_batch(inputs)
-
-    def __call__(self, inputs, training: bool = False):
-        return self.network(inputs, training=training)
-
-
 class SeedEnsemble:
     """The seeds' networks as one model: each output is the mean of theirs (probabilities,
     forecasts, next-character distributions), in float64 so that it equals the mean of the members'

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import logging
 import math
+from functools import partial
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
 
-from seqcase import tracking
+from seqcase import backends, tracking, workers
 from seqcase.evaluation import work
+from seqcase.evaluation.pooled import WorkersWhenWorthIt, nothing_to_load, pooled
 from seqcase.evaluation.seeds import members, rename_first_seed, scored_networks
 from seqcase.evaluation.verdicts import model_families
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
-from seqcase.models.ensemble import (ENSEMBLE_SUFFIX, SEED_MARK, RememberedNetwork, SeedEnsemble, ensemble_name,
-                                     member_name, member_path, refit_directory, refit_run_key)
-from seqcase.models.networks import load_network
+from seqcase.models.ensemble import (ENSEMBLE_SUFFIX, SEED_MARK, SeedEnsemble, ensemble_name, member_name,
+                                     member_path, refit_directory, refit_run_key)
 from seqcase.stages import open_case
 from seqcase.tasks.base import ScoringSettings
 
@@ -67,10 +68,12 @@ def model_id(book: tracking.RunBook, trained: dict, name: str) -> str | None:
     return model.model_id if model is not None else None
 
 
-def load_networks(directory: Path, trained: dict) -> dict:
-    """Every seed's network (as it is scored: remembering its outputs) and each variant's seed ensemble."""
-    networks = {member_name(variant, seed): RememberedNetwork(load_network(member_path(directory, variant, seed)))
-                for variant, summary in trained.items() for seed in summary["seeds"]}
+def load_networks(directory: Path, trained: dict, pool) -> dict:
+    """Every seed's network, predicting in the worker pool (seqcase.evaluation.pooled), and each
+    variant's seed ensemble."""
+    paths = {member_name(variant, seed): member_path(directory, variant, seed)
+             for variant, summary in trained.items() for seed in summary["seeds"]}
+    networks = pooled(paths, list(members(trained).values()), pool)
     networks.update({ensemble_name(variant): SeedEnsemble([networks[name] for name in names])
                      for variant, names in members(trained).items() if len(names) > 1})
     return networks
@@ -81,13 +84,18 @@ def run(params_path: Path, case_name: str) -> dict:
     prepared = task.load_prepared(paths.prepared)
     trained = read_json(paths.models / "training.json")
     training = {**trained, **scored_networks(trained)}
-    networks = load_networks(paths.models, trained)
-    refit_networks = {refit: load_networks(refit_directory(paths.models, refit), trained)
-                      for refit in read_json(paths.models / "refits.json")} if (paths.models / "refits.json").exists() else {}
+    refits = read_json(paths.models / "refits.json") if (paths.models / "refits.json").exists() else {}
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
     with tracking.failing_pipeline_run(book):  # a failure in scoring marks the pipeline run FAILED too
-        with work.ledger() as fitting:  # a baseline's fit happens in scoring: its run's duration counts it
+        seeds = sum(len(summary["seeds"]) for summary in trained.values()) * (1 + len(refits))
+        cores = backends.machine_cores()
+        start_workers = partial(workers.pool, seeds, backends.active(), cores, nothing_to_load, ())
+        with (WorkersWhenWorthIt(start_workers, None if len(cores) > 1 else math.inf) as pool,
+              work.ledger() as fitting):  # a baseline's fit happens in scoring: its run's duration counts it
+            networks = load_networks(paths.models, trained, pool)
+            refit_networks = {refit: load_networks(refit_directory(paths.models, refit), trained, pool)
+                              for refit in refits}
             result = task.evaluate(case, prepared, networks, training,
                                    ScoringSettings(params.seed, params.evaluate.significance), refit_networks)
         families = model_families(result.scores, training)

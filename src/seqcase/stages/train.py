@@ -108,6 +108,27 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     return result
 
 
+GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}  # matrix products per step of a recurrent cell
+
+
+def expected_work(fit: Fit) -> float:
+    """A fit's size relative to the others' of its case (they share the data): a recurrent layer's
+    step costs its gates' products, a bidirectional layer two, an encoder-decoder an encoder and a
+    decoder; a convolutional or feed-forward network is cheap. Only the order of submission uses
+    it: the longest fits start first, so that no core waits alone on a long fit at the end."""
+    architecture, values = fit.spec.architecture, fit.hyperparameters
+    if architecture not in GATES and architecture not in ("bidirectional", "encoder_decoder"):
+        return 0.0
+    cell = fit.spec.cell if architecture in ("bidirectional", "encoder_decoder") else architecture
+    copies = 2 if architecture in ("bidirectional", "encoder_decoder") else 1
+    return GATES[cell] * copies * int(values.get("layers", 1)) * int(values.get("units", 1))
+
+
+def longest_first(fits: list[Fit]) -> list[int]:
+    """The fits' indices by expected work, the largest first (ties in the order given)."""
+    return sorted(range(len(fits)), key=lambda index: -expected_work(fits[index]))
+
+
 def fit_name(fit: Fit) -> str:
     return " ".join([fit.variant, f"seed {fit.seed}", *([fit.refit] if fit.refit else [])])
 
@@ -115,16 +136,17 @@ def fit_name(fit: Fit) -> str:
 def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path, config: TrainConfig,
             backend: str, cores: list[int]) -> list[dict]:
     """Every fit, side by side in one-thread worker processes (as many as `cores`, at most one per
-    fit), with a progress line as each ends; the results in the order of `fits`. The best value the
+    fit), the longest first, with a progress line as each ends; the results in the order of `fits`. The best value the
     line shows is the prepared split's (a refit's validation part is another stretch of time)."""
     monitor = config.monitor
     progress = FitProgress(f"train@{case_name}", len(fits), monitor, monitor_mode(monitor) == "max")
     with workers.pool(len(fits), backend, cores, load_case, (params_path, case_name)) as pool:
-        futures = {pool.submit(fit_one, fit, model_directory): fit for fit in fits}
-        for future in as_completed(futures):
-            fit, result = futures[future], future.result()
+        futures = {index: pool.submit(fit_one, fits[index], model_directory) for index in longest_first(fits)}
+        fit_of = {future: fits[index] for index, future in futures.items()}
+        for future in as_completed(fit_of):
+            fit, result = fit_of[future], future.result()
             progress.fit_done(fit_name(fit), result["history"][monitor][result["best_epoch"]] if fit.refit is None else None)
-        return [future.result() for future in futures]
+        return [futures[index].result() for index in range(len(fits))]
 
 
 def log_seed(book: tracking.RunBook, case_name: str, fit: Fit, result: dict, config: TrainConfig, parent_id: str,

@@ -85,10 +85,12 @@ def variant_tuner(case_name: str, variant: str, spec: ModelSpec, tune_config: Tu
 
 
 def log_search(book: tracking.RunBook, case_name: str, variant: str, spec: ModelSpec, tune_config: TuneConfig,
-               result: dict, work_elsewhere: float = 0.0) -> dict:
-    """The search's outcome on the variant's run; the result without its seconds (what the stage writes)."""
+               result: dict) -> dict:
+    """The search's outcome on the variant's run (its duration counts the search's seconds, spent
+    elsewhere); the result without its seconds (what the stage writes: outputs hold no timings)."""
+    seconds = result["seconds"]
     result = {key: value for key, value in result.items() if key != "seconds"}
-    with tracking.child_run(book, variant, case_name, "tune", variant_tags(spec), work_elsewhere=work_elsewhere):
+    with tracking.child_run(book, variant, case_name, "tune", variant_tags(spec), work_elsewhere=seconds):
         mlflow.log_params({**result["hyperparameters"], "tuner": tune_config.algorithm,
                            "keras_backend": backends.active()})
         mlflow.log_metrics({"tuning_best_val_loss": result["score"], "tuning_trials": result["trials"],
@@ -130,13 +132,8 @@ def search_side_by_side(params_path: Path, case_name: str, case: CaseBase, book:
     with workers.pool(len(case.models), backends.active(), backends.machine_cores(), load_case,
                       (params_path, case_name)) as pool:
         futures = {variant: pool.submit(search_in_worker, variant, book) for variant in case.models}
-        try:
-            for variant, spec in case.models.items():
-                result = futures[variant].result()
-                results[variant] = log_search(book, case_name, variant, spec, case.tune, result, result["seconds"])
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
+        for variant, spec in case.models.items():
+            results[variant] = log_search(book, case_name, variant, spec, case.tune, futures[variant].result())
     return results
 
 
@@ -149,8 +146,8 @@ def search_one_by_one(case_name: str, case: CaseBase, problem: LearningProblem, 
         serve_variant_on(base_port, index)
         tracking.open_child_run(book, variant, case_name, "tune", variant_tags(spec))
         book.save(state / RUN_BOOK)  # a killed search finds this variant's run again; workers find it too
-        result = search(case_name, variant, spec, case.tune, problem, seed, state, book)
-        results[variant] = log_search(book, case_name, variant, spec, case.tune, result, result["seconds"])
+        results[variant] = log_search(book, case_name, variant, spec, case.tune,
+                                      search(case_name, variant, spec, case.tune, problem, seed, state, book))
     return results
 
 
@@ -224,9 +221,7 @@ def run(params_path: Path, case_name: str) -> dict | int:
         return run_worker(params_path, case_name, tuner_id)
     params, case, task, paths = open_case(params_path, case_name)
     prepared = task.load_prepared(paths.prepared)
-    problem = task.learning_problem(prepared)
     tracking.configure()
-    freeze_imported_heap()
     state, base_port = paths.tuning_state, base_oracle_port()
     book = resume_or_start(state, fingerprint(case, params.seed, paths.prepared), case_name)
     with tracking.failing_pipeline_run(book):
@@ -234,9 +229,11 @@ def run(params_path: Path, case_name: str) -> dict | int:
         for key, value in {"task": case.task, "source": case.source, "seed": params.seed,
                            **prepared.describe()}.items():
             client.log_param(book.parent_run_id, key, value)
-        if base_port is None:
+        if base_port is None:  # the workers load the learning problem, each its own
             results = search_side_by_side(params_path, case_name, case, book, state)
         else:
+            problem = task.learning_problem(prepared)
+            freeze_imported_heap()
             results = search_one_by_one(case_name, case, problem, book, params.seed, state, base_port)
         with atomic_directory(paths.tuning) as tuning_directory:
             write_json(tuning_directory / "best_hyperparameters.json", results)
