@@ -2,10 +2,12 @@
 train stage fits them: the evaluate stage's forward passes on every core.
 
 A task's `evaluate` asks one network at a time (a seed's network, the next seed's, then their
-ensemble), each a forward pass over the validation or test inputs, and each on one core. A
-variant's seeds share their hyperparameters, so they are asked for the same inputs: the first one
-asked sends the inputs to all of them at once, and the workers predict the others while the task
-still works on the first. Each output is computed once (an ensemble asks its members again). A
+ensemble), each a forward pass over the validation or test inputs, and each on one core. Networks
+that read the same inputs (a variant's seeds; every network of a case whose inputs do not depend on
+a tuned window length) form a group: the first one asked sends the inputs to the whole group at
+once, and the workers predict the others while the task still works on the first. A group that
+turns out wider than the inputs it shares costs a wasted pass, never a wrong number: each output is
+keyed by its inputs' bytes. Each output is computed once (an ensemble asks its members again). A
 worker runs on the backend as the stage's own process does (one thread; on JAX one pinned core),
 so the numbers are the ones the stage would compute itself, whichever worker computes them.
 
@@ -93,6 +95,7 @@ class PooledNetwork:
 
     def predict(self, inputs, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
         key = f"{digest(inputs)}/{batch_size}"
+        self.send(key, inputs, batch_size)  # first: the stage waits for this one
         for network in self.siblings:
             network.send(key, inputs, batch_size)
         return self.outputs[key].result()

@@ -68,12 +68,22 @@ def model_id(book: tracking.RunBook, trained: dict, name: str) -> str | None:
     return model.model_id if model is not None else None
 
 
+def input_groups(trained: dict) -> list[list[str]]:
+    """The seeds' networks that read the same inputs, grouped by their window length: a variant's
+    seeds always, and every network of a case that tunes no window length (classifiers of whole
+    sequences, readers of raw text)."""
+    groups: dict = {}
+    for variant, names in members(trained).items():
+        groups.setdefault(trained[variant].get("window_length"), []).extend(names)
+    return list(groups.values())
+
+
 def load_networks(directory: Path, trained: dict, pool) -> dict:
     """Every seed's network, predicting in the worker pool (seqcase.evaluation.pooled), and each
     variant's seed ensemble."""
     paths = {member_name(variant, seed): member_path(directory, variant, seed)
              for variant, summary in trained.items() for seed in summary["seeds"]}
-    networks = pooled(paths, list(members(trained).values()), pool)
+    networks = pooled(paths, input_groups(trained), pool)
     networks.update({ensemble_name(variant): SeedEnsemble([networks[name] for name in names])
                      for variant, names in members(trained).items() if len(names) > 1})
     return networks
