@@ -28,19 +28,25 @@ import numpy as np
 
 from seqcase.models.ensemble import digest
 
-_loaded: dict[str, object] = {}  # in a worker: path -> the network loaded from it
+_loaded: dict[str, object] = {}  # in each process: path -> the network loaded from it, once
 
 
 def nothing_to_load() -> None:
     """A worker's set-up: none; it loads each network the first time it is asked for it."""
 
 
-def predict_in_worker(path: str, inputs, batch_size: int | None) -> np.ndarray:
+def loaded(path: str):
+    """The network saved at `path`, loaded once per process (a worker's, or the stage's own while
+    the passes run there, and for the calls of `PooledNetwork`)."""
     from seqcase.models.networks import load_network
 
     if path not in _loaded:
         _loaded[path] = load_network(Path(path))
-    return np.asarray(_loaded[path].predict(inputs, batch_size=batch_size, verbose=0))
+    return _loaded[path]
+
+
+def predict_in_worker(path: str, inputs, batch_size: int | None) -> np.ndarray:
+    return np.asarray(loaded(path).predict(inputs, batch_size=batch_size, verbose=0))
 
 
 WORKERS_AFTER_SECONDS = 10.0
@@ -80,14 +86,13 @@ class WorkersWhenWorthIt:
 
 class PooledNetwork:
     """A saved network scored in the pool: `predict` answers from the workers, once per inputs and
-    batch size; `predict_on_batch` and calls (text generation's sampling, step by step) run on a
-    copy loaded in this process, when first needed."""
+    batch size; `predict_on_batch` and calls (text generation's sampling, step by step) run on the
+    copy this process loads, when first needed (the one its own passes use)."""
 
     def __init__(self, path: Path, pool: Executor | WorkersWhenWorthIt) -> None:
         self.path, self.pool = Path(path), pool
         self.siblings: list[PooledNetwork] = [self]  # the networks asked for the same inputs as this one
         self.outputs: dict[str, Future] = {}
-        self._here = None
 
     def send(self, key: str, inputs, batch_size: int | None) -> None:
         if key not in self.outputs:
@@ -100,22 +105,16 @@ class PooledNetwork:
             network.send(key, inputs, batch_size)
         return self.outputs[key].result()
 
-    def here(self):
-        if self._here is None:
-            from seqcase.models.networks import load_network
-
-            self._here = load_network(self.path)
-        return self._here
-
     def predict_on_batch(self, inputs):
-        return self.here().predict_on_batch(inputs)
+        return loaded(str(self.path)).predict_on_batch(inputs)
 
     def __call__(self, inputs, training: bool = False):
-        return self.here()(inputs, training=training)
+        return loaded(str(self.path))(inputs, training=training)
 
 
 def pooled(paths: dict[str, Path], groups: list[list[str]], pool: Executor | WorkersWhenWorthIt) -> dict[str, PooledNetwork]:
-    """name -> its network in the pool; each group (a variant's seeds) is sent the same inputs together."""
+    """name -> its network in the pool; the networks of each group (names that read the same inputs)
+    are sent a forward pass together."""
     networks = {name: PooledNetwork(path, pool) for name, path in paths.items()}
     for group in groups:
         members = [networks[name] for name in group]

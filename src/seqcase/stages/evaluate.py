@@ -98,9 +98,9 @@ def run(params_path: Path, case_name: str) -> dict:
     tracking.configure()
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.models / "runs.json"), case_name, "evaluate")
     with tracking.failing_pipeline_run(book):  # a failure in scoring marks the pipeline run FAILED too
-        seeds = sum(len(summary["seeds"]) for summary in trained.values()) * (1 + len(refits))
+        network_count = sum(len(summary["seeds"]) for summary in trained.values()) * (1 + len(refits))
         cores = backends.machine_cores()
-        start_workers = partial(workers.pool, seeds, backends.active(), cores, nothing_to_load, ())
+        start_workers = partial(workers.pool, network_count, backends.active(), cores, nothing_to_load, ())
         with (WorkersWhenWorthIt(start_workers, None if len(cores) > 1 else math.inf) as pool,
               work.ledger() as fitting):  # a baseline's fit happens in scoring: its run's duration counts it
             networks = load_networks(paths.models, trained, pool)
