@@ -1,4 +1,4 @@
-"""Classification scores and McNemar's test on predictions whose numbers are known."""
+"""Classification scores on predictions whose numbers are known."""
 
 from __future__ import annotations
 

@@ -113,12 +113,14 @@ def test_read_events_keeps_float32_features_and_names_a_missing_column(tmp_path)
         read_events(path, config(feature_columns=["signal", "Missing"], log_columns=[]))
 
 
-def test_prepared_events_round_trip(tmp_path):
-    prepared, summary = prepare_events(make_transactions(), config(), seed=0)
+def test_prepared_events_round_trip_with_their_class_names(tmp_path):
+    # The names reach the prepared data, which evaluate reads: renaming a class re-runs the case's stages.
+    prepared, summary = prepare_events(make_transactions(), config(class_names=["genuine", "fraud"]), seed=0)
     save_prepared(prepared, summary, tmp_path / "prepared")
     loaded = load_prepared(tmp_path / "prepared")
     np.testing.assert_array_equal(loaded.features, prepared.features)
     assert loaded.class_weight == prepared.class_weight and loaded.feature_names == prepared.feature_names
+    assert loaded.class_names == ("genuine", "fraud")
 
 
 def test_new_events_are_sorted_and_windowed_as_in_training_and_scaled_with_its_statistics():

@@ -49,3 +49,8 @@ def test_stage_writes_report_metrics_and_mlflow_runs(tmp_path, raw_params, mlflo
     lstm_8 = next(run for run in children if run.info.run_name == "lstm length 8")
     history = mlflow.MlflowClient().get_metric_history(lstm_8.info.run_id, "input_gradient_norm_at_start")
     assert len(history) == 8
+    # A tracked report holds no timings (MLflow has them): the same params write the same bytes again.
+    assert "| cell | length | first step / last step, at initialisation | after training |\n" in report
+    assert mlflow.search_runs(experiment_names=["fundamentals"])["metrics.training_seconds"].notna().sum() == 4
+    fundamentals.run(tmp_path / "params.yaml", tmp_path / "reports" / "fundamentals")
+    assert (directory / "report.md").read_text() == report and read_json(directory / "metrics.json") == metrics

@@ -89,11 +89,10 @@ def test_make_run_s_driver_goes_case_by_case_and_ends_on_the_recap(project):
     lines = result.stdout.splitlines()
     cases = list(yaml.safe_load((root / "params.yaml").read_text())["cases"])
     assert [line.split(":")[0] for line in lines if line.startswith("=> ")] == [f"=> {case}" for case in cases]
-    assert re.search(r"^\[stage 1/\d+ · \d+:\d\d elapsed · ~[^]]+ left[^]]*\] validate$", result.stdout, re.M)
-    assert "Running stage 'report@" not in result.stdout  # up to date: nothing ran but validate
+    assert "Running stage" not in result.stdout and "[stage " not in result.stdout  # up to date: nothing ran
     assert lines[-1] == "Every case on one page: reports/index.html"
     assert any(line.startswith(f"{cases[0]} ") and "reports/" in line for line in lines[-len(cases) - 3:])
-    assert "validate" in json.loads((root / ".dvc/tmp/seqcase/stage_seconds.json").read_text())
+    assert json.loads(run(["dvc", "status", "--json"], root, context["env"])) == {}  # a run ends clean
 
 
 def test_every_cases_metrics_carry_its_verdict_with_the_test_behind_it(project):
@@ -231,10 +230,10 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
         children, key=lambda name: children[name].data.metrics["validation_rmse"])
 
 
-def test_a_second_repro_runs_only_the_params_check_and_a_train_edit_spares_prepare_and_tune(project):
+def test_a_second_repro_runs_nothing_and_a_train_edit_spares_prepare_and_tune(project):
     root, context = project
     output = run(["dvc", "repro"], root, context["env"])
-    assert re.findall(r"Running stage '([^']+)'", output) == ["validate"]
+    assert re.findall(r"Running stage '([^']+)'", output) == []  # nothing changed: nothing runs
     # Compiled Python differs with the clone's path and timestamps: it must not count as a change.
     (root / "src/seqcase/tasks/__pycache__").mkdir(exist_ok=True)
     (root / "src/seqcase/tasks/__pycache__/stray.cpython-311.pyc").write_bytes(b"\x00" * 64)
@@ -293,6 +292,32 @@ def test_a_queued_sweep_runs_in_two_parallel_workers(project):
     logs = run(["dvc", "queue", "logs", "sweep-10"], root, env)
     assert "Running stage 'evaluate@tiny'" in logs and "Running stage 'report@tiny'" in logs
     assert "Running stage 'train@tiny'" not in logs and "Running stage 'evaluate@beats'" not in logs
+
+
+def test_a_one_core_machine_trains_and_scores_the_same_bytes_as_two_cores(project):
+    """On JAX each tune and train worker is pinned to its own core, and every stage that computes
+    with a network to one: tiny searched and trained again on a machine that shows one core
+    (taskset), by one worker instead of two, finds the same hyperparameters as the project's run on
+    both cores and scores to the same metrics.json and predictions, byte for byte. (It runs after
+    the tests that count MLflow's runs, and after the sweep put params.yaml back as committed, with
+    every output up to date.)"""
+    root, context = project
+    assert status_of(root, context["env"]) == {}
+    outputs = [root / "reports/tiny/metrics.json", *sorted((root / "reports/tiny/predictions").glob("*.csv"))]
+    before = {path: path.read_bytes() for path in outputs}
+    tuned_before = chosen_in_search(root)
+    training = json.loads((root / "data/models/tiny/training.json").read_text())
+    assert {entry["keras_backend"] for entry in training.values()} == {"jax"}
+    one_core = ["taskset", "-c", "1", "dvc", "repro", "--single-item"]
+    output = run([*one_core, "--force", "tune@tiny"], root, context["env"])
+    assert chosen_in_search(root) == tuned_before
+    assert_a_progress_line_per_trial(output, root)
+    output = run([*one_core, "--force", "train@tiny"], root, context["env"])
+    assert re.findall(r"train@tiny · \d+/\d+ fits", output)  # a line per fit, not per epoch
+    assert "epoch 1/" not in output
+    run([*one_core, "evaluate@tiny"], root, context["env"])
+    assert {path: path.read_bytes() for path in outputs} == before
+    run(["dvc", "repro"], root, context["env"])  # the report and summary of the new runs: up to date again
 
 
 def test_metrics_show_reads_each_case_s_headline_not_every_metric(project):
@@ -385,6 +410,7 @@ def test_a_chief_and_two_workers_share_out_the_trials_and_log_each_once(project)
     output = run([sys.executable, "-m", "seqcase", "tune-distributed", "--case", "tiny", "--workers", "2",
                   "--port", str(base)], root, env)
     assert "Running stage 'tune@tiny'" in output
+    assert_a_progress_line_per_trial(output, root)  # the chief's, counting its workers' trials
     book = json.loads((root / "data/tuning/tiny/runs.json").read_text())
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     client = MlflowClient()
@@ -397,6 +423,15 @@ def test_a_chief_and_two_workers_share_out_the_trials_and_log_each_once(project)
     assert best["lstm"]["trials"] == 4 and best["lstm"]["best_trial_run_id"]
 
 
+def assert_a_progress_line_per_trial(output: str, root: Path) -> None:
+    """The tune stage's progress, in a log: a line as each trial ends, the last one counting every
+    trial the searches ran, and no line from keras-tuner or the workers per trial."""
+    tuned = json.loads((root / "data/tuning/tiny/best_hyperparameters.json").read_text())
+    trials = sum(result["trials"] for result in tuned.values())
+    assert [int(done) for done in re.findall(r"tune@tiny · (\d+)/\d+ trials", output)] == list(range(1, trials + 1))
+    assert "best so far" not in output and "Search: Running Trial" not in output
+
+
 def chosen_in_search(root: Path) -> dict:
     """Each variant's best hyperparameters and score, its trial counts: the search's result less
     the MLflow run ids (new runs each time)."""
@@ -405,38 +440,11 @@ def chosen_in_search(root: Path) -> dict:
             for variant, result in tuned.items()}
 
 
-def test_a_one_core_machine_trains_and_scores_the_same_bytes_as_two_cores(project):
-    """On JAX each tune and train worker is pinned to its own core, and every stage that computes
-    with a network to one (it runs late: it re-tunes and re-trains tiny, which the tests of MLflow's
-    runs would count): tiny searched and trained again on a machine that shows one core (taskset),
-    by one worker instead of two, finds the same hyperparameters and scores to the same metrics.json
-    and predictions, byte for byte."""
-    root, context = project
-    # A search on both cores (the distributed-tuning test may have left its own, which shares the
-    # trials out differently), then what tiny's scores need (the report stage, which this test
-    # makes stale again, runs once, in the next test).
-    run(["dvc", "repro", "--single-item", "--force", "tune@tiny"], root, context["env"])
-    run(["dvc", "repro", "evaluate@tiny"], root, context["env"])
-    outputs = [root / "reports/tiny/metrics.json", *sorted((root / "reports/tiny/predictions").glob("*.csv"))]
-    before = {path: path.read_bytes() for path in outputs}
-    tuned_before = chosen_in_search(root)
-    training = json.loads((root / "data/models/tiny/training.json").read_text())
-    assert {entry["keras_backend"] for entry in training.values()} == {"jax"}
-    one_core = ["taskset", "-c", "1", "dvc", "repro", "--single-item"]
-    run([*one_core, "--force", "tune@tiny"], root, context["env"])
-    assert chosen_in_search(root) == tuned_before
-    output = run([*one_core, "--force", "train@tiny"], root, context["env"])
-    assert re.findall(r"train@tiny · \d+/\d+ fits", output)  # a line per fit, not per epoch
-    assert "epoch 1/" not in output
-    run([*one_core, "evaluate@tiny"], root, context["env"])
-    assert {path: path.read_bytes() for path in outputs} == before
-
-
 def test_tensorflow_runs_the_forecasting_case_end_to_end_and_re_runs_only_the_network_stages(project):
     """The other backend: `keras_backend: tensorflow` re-runs exactly the stages that build, train
     or score a network (and what reads their outputs), and tiny runs through them on TensorFlow."""
     root, context = project
-    run(["dvc", "repro"], root, context["env"])  # the report the one-core test left behind
+    run(["git", "checkout", "params.yaml"], root, context["env"])  # as committed (the searches above edited it)
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["keras_backend"] = "tensorflow"
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

@@ -59,3 +59,13 @@ def test_on_a_terminal_one_live_line_rewritten_in_place_and_ended_after_the_last
 
 def test_clock_reads_minutes_under_an_hour_and_hours_above():
     assert clock(65) == "1:05" and clock(3725) == "1:02:05"
+
+
+def test_fits_done_before_the_stage_count_but_the_time_left_comes_from_the_new_ones():
+    stream, now = io.StringIO(), Clock()
+    progress = FitProgress("tune@x", 6, "val_loss", False, stream, now, unit="trials", done_before=4)
+    progress.consider("a · trial 1", 0.3)
+    now.seconds = 20
+    progress.fit_done("b · trial 1", 0.5)
+    assert stream.getvalue() == "tune@x · 5/6 trials · best val_loss 0.3 (a · trial 1) · 0:20 elapsed · ~0:20 left (last: b · trial 1)\n"
+

@@ -76,3 +76,12 @@ def test_a_row_from_before_the_landing_page_still_gets_a_card_without_links_to_m
     page = landing_page([old], {})
     assert 'id="glucose"' in page and "MLflow run" not in page and "<img" not in page
     assert "[glucose](glucose/report.md)" in summary_markdown([old])
+
+
+def test_the_footnote_names_each_case_s_verdict_test_in_the_verdict_s_own_words():
+    glucose = row("glucose", True, "")
+    glucose["verdict"]["test"] = "bootstrap over the seeds and the test windows together (1000 resamples, blocks of 20)"
+    text = summary_markdown([glucose, row("prices", False, "")])  # a row from before the field: no line
+    footnote = text.split("comes from the case's verdict test:\n\n")[1].split("\n\n")[0]
+    assert footnote == "- glucose: bootstrap over the seeds and the test windows together (1000 resamples, blocks of 20)"
+    assert "McNemar" not in text and "Diebold" not in text

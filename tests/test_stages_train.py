@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from seqcase.models.search_space import ModelSpec
-from seqcase.stages.train import Fit, expected_work, longest_first
+from seqcase.stages.train import Fit, longest_first
 
 
 def fit(architecture: str, units: int = 32, layers: int = 1, cell: str = "lstm", refit: str | None = None) -> Fit:
     spec = ModelSpec(architecture=architecture, cell=cell, search_space={"learning_rate": 0.001})
     return Fit(architecture, spec, {"units": units, "layers": layers},
                seed=0, diagnose=False, refit=refit)
-
-
-def test_a_fit_s_expected_work_counts_its_cells_products_per_step():
-    assert expected_work(fit("simple_rnn", 32)) == 32
-    assert expected_work(fit("gru", 32)) == 3 * 32
-    assert expected_work(fit("lstm", 32, layers=2)) == 2 * 4 * 32
-    assert expected_work(fit("bidirectional", 32, cell="gru")) == 2 * 3 * 32
-    assert expected_work(fit("encoder_decoder", 16, cell="lstm")) == 2 * 4 * 16
-    assert expected_work(fit("conv1d")) == expected_work(fit("dense")) == 0
 
 
 def test_the_longest_fits_are_submitted_first_ties_in_their_order():

@@ -65,24 +65,38 @@ def test_every_trial_is_a_nested_run_with_hyperparameters_epochs_status_and_scor
     assert sorted(run.info.run_name for run in runs) == ["lstm · trial 1", "lstm · trial 2"]
 
 
-def test_each_trial_ends_on_one_line_that_names_the_case_and_the_variant(tmp_path, mlflow_store, keras_seeded,
-                                                                         caplog, capsys):
+def test_the_trials_that_ended_are_read_from_the_searchs_own_files(tmp_path, mlflow_store, keras_seeded, capsys):
+    from seqcase.tuning import ended_trials
+
     series = series_from(np.sin(np.arange(160) / 4), horizon=1)
     config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=2, batch_size=16)
-    with caplog.at_level("INFO", logger="seqcase.tuning"):
-        _, result = search(tmp_path, config, problem_for(series))
-    lines = [record.getMessage() for record in caplog.records if record.name == "seqcase.tuning"]
-    assert [line.split(":")[0] for line in lines] == ["tiny · lstm · trial 1/2", "tiny · lstm · trial 2/2"]
-    assert lines[1].endswith(f"(best so far {result['score']:.4g})")
+    _, result = search(tmp_path, config, problem_for(series))
+    ended = ended_trials(tmp_path / "tuner", "lstm")
+    assert sorted(ended) == ["0", "1"] and min(ended.values()) == pytest.approx(result["score"])
+    assert ended_trials(tmp_path / "tuner", "gru") == {}
     assert "Search: Running Trial" not in capsys.readouterr().out  # keras-tuner's banners are off
 
 
+@pytest.mark.parametrize("config, trials", [
+    (TuneConfig(algorithm="hyperband", max_epochs=3, factor=3), 6),  # brackets of 2 and of 3 then 1
+    (TuneConfig(algorithm="hyperband", max_epochs=3, factor=3, hyperband_iterations=2), 12),
+    (TuneConfig(algorithm="random_search", max_trials=5), 5),
+])
+def test_the_planned_trials_are_the_trials_asked_for_or_hyperbands_brackets(config, trials):
+    from seqcase.tuning import planned_trials
+
+    assert planned_trials(config) == trials
+
+
 def test_hyperband_trials_are_tracked_too(tmp_path, mlflow_store, keras_seeded):
+    from seqcase.tuning import planned_trials
+
     series = series_from(np.sin(np.arange(160) / 4), horizon=1)
     config = TuneConfig(algorithm="hyperband", max_epochs=2, factor=2, batch_size=16)
     book, result = search(tmp_path, config, problem_for(series), variant="gru")
     runs = trial_runs(book)
-    assert len(runs) == result["trials"] >= 2
+    # Planned: brackets of 2 and of 2 then 1; the space (units 2 or 4) has no third value to try.
+    assert planned_trials(config) == 5 and len(runs) == result["trials"] == 3
     assert all("tuner/epochs" in run.data.params for run in runs)
     assert all(not name.startswith("tuner/") for name in result["hyperparameters"])
 

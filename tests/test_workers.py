@@ -63,3 +63,12 @@ def test_a_failing_job_drops_the_jobs_not_started_yet(tmp_path):
     # The jobs already handed to the worker run (concurrent.futures hands it one or two ahead); the
     # rest, four seconds of them, never start.
     assert len(list(tmp_path.iterdir())) < 8
+
+
+def test_a_network_s_expected_work_counts_its_cells_products_per_step():
+    assert workers.expected_work("simple_rnn", "lstm", {"units": 32}) == 32  # the cell is the architecture's own
+    assert workers.expected_work("gru", "lstm", {"units": 32}) == 3 * 32
+    assert workers.expected_work("lstm", "lstm", {"units": 32, "layers": 2}) == 2 * 4 * 32
+    assert workers.expected_work("bidirectional", "gru", {"units": 32}) == 2 * 3 * 32
+    assert workers.expected_work("encoder_decoder", "lstm", {"units": 16}) == 2 * 4 * 16
+    assert workers.expected_work("conv1d", "lstm", {"units": 32}) == workers.expected_work("dense", "lstm", {}) == 0

@@ -137,17 +137,6 @@ def tracked(tuner_class: type) -> type:
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
             self.log_trial_end(trial)
-            logger.info("%s", self.trial_line(trial))
-
-        def trial_line(self, trial) -> str:
-            """What keras-tuner's banners never said: which case and variant the trial belongs to."""
-            case = self.run_tags.get("seqcase.case", "")
-            of = f"/{self.oracle.max_trials}" if getattr(self.oracle, "max_trials", None) else ""
-            score = f"val_loss {trial.score:.4g}" if trial.score is not None else str(trial.status).lower()
-            best = [other.score for other in getattr(self.oracle, "trials", {}).values()  # a worker has none
-                    if other.score is not None and str(other.status) == "COMPLETED"]
-            return (f"{case} · {self.hypermodel.name} · trial {trial_number(trial.trial_id)}{of}: {score}"
-                    + (f" (best so far {min(best):.4g})" if best else ""))
 
         def log_trial_end(self, trial):
             """The trial's status, score and message on its run."""
@@ -200,6 +189,36 @@ def not_again(oracle) -> None:
 
 # keras-tuner's statuses of a trial that has ended and will not run again.
 FINISHED = ("COMPLETED", "FAILED", "INVALID")
+
+
+def planned_trials(config: TuneConfig) -> int:
+    """How many trials a variant's search runs (fewer when its space runs out of new values): the
+    trials asked for, or Hyperband's brackets summed (each round's survivors are new trials)."""
+    if config.algorithm != "hyperband":
+        return config.max_trials
+    oracle = keras_tuner.oracles.HyperbandOracle(objective="val_loss", max_epochs=config.max_epochs,
+                                                 factor=config.factor)
+    brackets = range(oracle._get_num_brackets())
+    per_iteration = sum(oracle._get_size(bracket, step) for bracket in brackets for step in range(bracket + 1))
+    return per_iteration * config.hyperband_iterations
+
+
+def ended_trials(directory: Path, variant: str, known: set[str] = frozenset()) -> dict[str, float | None]:
+    """trial id -> score (None for a failed trial) of a variant's trials that have ended, read from
+    the trial files keras-tuner keeps in the search's directory (written whole: see
+    save_json_atomically); wherever the trials run, a worker process or a distributed worker. The
+    trials in `known` (their folders, trial_<id>) are not read again."""
+    ended = {}
+    for path in sorted((Path(directory) / variant).glob("trial_*/trial.json")):
+        if path.parent.name in known:
+            continue
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError):  # removed by a search that started afresh
+            continue
+        if state.get("status") in FINISHED:
+            ended[state["trial_id"]] = state.get("score")
+    return ended
 
 
 def existing_trial_runs(experiment_id: str, parent_run_id: str) -> tuple[dict[str, str], set[str]]:

@@ -18,6 +18,24 @@ from contextlib import contextmanager
 
 from seqcase import backends
 
+GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}  # matrix products per step of a recurrent cell
+PAIRED = {"bidirectional": 2, "encoder_decoder": 2}  # recurrent layers a step runs: two directions; an encoder and a decoder
+
+
+def expected_work(architecture: str, cell: str, values: dict) -> float:
+    """A network's size relative to the others of its case (they share the data): a recurrent
+    layer's step costs its gates' products, a bidirectional network two layers, an encoder-decoder
+    an encoder and a decoder; a convolutional or feed-forward network is cheap. Only the order in
+    which a stage hands out its work uses it: the longest first, so that no core waits alone on a
+    long fit at the end."""
+    if architecture in PAIRED:
+        gates, copies = GATES[cell], PAIRED[architecture]
+    elif architecture in GATES:
+        gates, copies = GATES[architecture], 1
+    else:
+        return 0.0
+    return gates * copies * int(values.get("layers", 1)) * int(values.get("units", 1))
+
 
 def start_worker(backend: str, cores, tasks: dict[str, str], load: Callable, arguments: tuple) -> None:
     """A worker process: one thread on the run's backend (on JAX its own core, taken from `cores`,

@@ -20,7 +20,7 @@ from seqcase.errors import UserError
 
 # stage -> (what it names: a case, a source or nothing; what it does)
 STAGES = {
-    "validate": (None, "The whole of params.yaml checked, before any other stage works (it always runs)."),
+    "validate": (None, "The whole of params.yaml checked, before any other stage works (it runs when the file changes)."),
     "fetch": ("source", "One source's files into data/raw/<source>/, each checked against its sha256."),
     "prepare": ("case", "Raw files to a cleaned, split and scaled data set the case's task can learn from."),
     "tune": ("case", "keras-tuner search per variant; best hyperparameters and the MLflow run book."),

@@ -30,11 +30,12 @@ def summary_markdown(rows: list[dict]) -> str:
             f"{'yes' if row['verdict']['beaten'] else 'no'} | {row.get('note') or ''} |"
         )
     lines += ["", "Every model named is chosen on the validation part (the best model, and the recurrent model "
-              "and the baseline the verdict compares); the numbers in brackets are its test scores.", "",
-              "p: Diebold-Mariano (forecasting, against the naive forecast), McNemar (classification, against "
-              "the best baseline), a paired bootstrap over the test examples (event and text classification, "
-              "against the best baseline) or over blocks of test characters (text generation, against the best "
-              "n-gram model), one-sided.", "", "Each case's verdict:", ""]
+              "and the baseline the verdict compares); the numbers in brackets are its test scores.", ""]
+    tests = [(row["case"], row["verdict"]["test"]) for row in rows if row["verdict"].get("test")]
+    if tests:  # each verdict's own words (metrics.json), never a second description that could drift
+        lines += ["p (and each verdict's difference and interval below) comes from the case's verdict test:", ""]
+        lines += [f"- {case}: {test}" for case, test in tests] + [""]
+    lines += ["Each case's verdict:", ""]
     lines += [f"- **{row['case']}**: {row['verdict']['text']}" for row in rows]
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,25 +109,11 @@ def fit_one(fit: Fit, model_directory: Path) -> dict:
     return result
 
 
-GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}  # matrix products per step of a recurrent cell
-
-
-def expected_work(fit: Fit) -> float:
-    """A fit's size relative to the others' of its case (they share the data): a recurrent layer's
-    step costs its gates' products, a bidirectional layer two, an encoder-decoder an encoder and a
-    decoder; a convolutional or feed-forward network is cheap. Only the order of submission uses
-    it: the longest fits start first, so that no core waits alone on a long fit at the end."""
-    architecture, values = fit.spec.architecture, fit.hyperparameters
-    if architecture not in GATES and architecture not in ("bidirectional", "encoder_decoder"):
-        return 0.0
-    cell = fit.spec.cell if architecture in ("bidirectional", "encoder_decoder") else architecture
-    copies = 2 if architecture in ("bidirectional", "encoder_decoder") else 1
-    return GATES[cell] * copies * int(values.get("layers", 1)) * int(values.get("units", 1))
-
-
 def longest_first(fits: list[Fit]) -> list[int]:
     """The fits' indices by expected work, the largest first (ties in the order given)."""
-    return sorted(range(len(fits)), key=lambda index: -expected_work(fits[index]))
+    def work(fit: Fit) -> float:
+        return workers.expected_work(fit.spec.architecture, fit.spec.cell, fit.hyperparameters)
+    return sorted(range(len(fits)), key=lambda index: -work(fits[index]))
 
 
 def fit_name(fit: Fit) -> str:
@@ -134,18 +121,23 @@ def fit_name(fit: Fit) -> str:
 
 
 def fit_all(params_path: Path, case_name: str, fits: list[Fit], model_directory: Path, config: TrainConfig,
-            backend: str, cores: list[int]) -> list[dict]:
+            backend: str, cores: list[int], on_result: Callable[[int, dict], None] = lambda index, result: None
+            ) -> list[dict]:
     """Every fit, side by side in one-thread worker processes (as many as `cores`, at most one per
-    fit), the longest first, with a progress line as each ends; the results in the order of `fits`. The best value the
-    line shows is the prepared split's (a refit's validation part is another stretch of time)."""
+    fit), the longest first, with a progress line as each ends; the results in the order of `fits`.
+    `on_result(index, result)` takes each fit as it ends, while the others still train (the parent
+    logs a variant to MLflow as soon as its seeds are done, instead of after the last fit). The best
+    value the line shows is the prepared split's (a refit's validation part is another stretch of time)."""
     monitor = config.monitor
     progress = FitProgress(f"train@{case_name}", len(fits), monitor, monitor_mode(monitor) == "max")
     with workers.pool(len(fits), backend, cores, load_case, (params_path, case_name)) as pool:
         futures = {index: pool.submit(fit_one, fits[index], model_directory) for index in longest_first(fits)}
-        fit_of = {future: fits[index] for index, future in futures.items()}
-        for future in as_completed(fit_of):
-            fit, result = fit_of[future], future.result()
+        index_of = {future: index for index, future in futures.items()}
+        for future in as_completed(index_of):
+            index, result = index_of[future], future.result()
+            fit = fits[index]
             progress.fit_done(fit_name(fit), result["history"][monitor][result["best_epoch"]] if fit.refit is None else None)
+            on_result(index, result)
         return [futures[index].result() for index in range(len(fits))]
 
 
@@ -272,18 +264,28 @@ def run(params_path: Path, case_name: str) -> dict:
     book = tracking.continue_pipeline_run(tracking.RunBook.load(paths.tuning / "runs.json"), case_name, "train")
     with (tracking.failing_pipeline_run(book), atomic_directory(paths.models) as model_directory,
           atomic_directory(paths.reports / "learning_curves") as curves_directory):
-        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory, case.train, backends.active(),
-                             backends.machine_cores())
-        results, refit_results = everything[:len(fits)], everything[len(fits):]
-        summary = {}
-        for variant, spec in case.models.items():
-            mine = [(fit, result) for fit, result in zip(fits, results) if fit.variant == variant]
-            variant_fits, variant_results = [fit for fit, _ in mine], [result for _, result in mine]
-            summary[variant] = summarise_variant(book, case_name, variant, spec, case.train, variant_fits,
-                                                 variant_results, model_directory, facts)
+        waiting = {variant: [index for index, fit in enumerate(fits) if fit.variant == variant] for variant in case.models}
+        finished: dict[int, dict] = {}
+        summaries: dict[str, dict] = {}
+
+        def fit_ended(index: int, result: dict) -> None:
+            """A variant is summarised and logged as soon as its last seed's fit ends."""
+            finished[index] = result
+            if index >= len(fits) or not all(mine in finished for mine in waiting[fits[index].variant]):
+                return
+            variant = fits[index].variant
+            variant_fits = [fits[mine] for mine in waiting[variant]]
+            variant_results = [finished[mine] for mine in waiting[variant]]
+            summaries[variant] = summarise_variant(book, case_name, variant, case.models[variant], case.train,
+                                                 variant_fits, variant_results, model_directory, facts)
             # The first seed's curve and gradients: what the report draws (every seed's are in MLflow).
             write_learning_curve(curves_directory / f"{variant}.csv", variant_results[0]["history"])
             write_json(model_directory / "gradients" / f"{variant}.json", variant_results[0]["gradients"])
+
+        everything = fit_all(params_path, case_name, fits + refit_fits, model_directory, case.train, backends.active(),
+                             backends.machine_cores(), fit_ended)
+        refit_results = everything[len(fits):]
+        summary = {variant: summaries[variant] for variant in case.models}  # params.yaml's order, whatever ended first
         write_json(model_directory / "training.json", summary)
         if refit_fits:
             write_json(model_directory / "refits.json", summarise_refits(book, case_name, refit_fits, refit_results))

@@ -17,7 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -28,15 +31,18 @@ from seqcase import backends, tracking, workers
 from seqcase.config import CaseBase, TuneConfig
 from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.models.hyperparameters import family
-from seqcase.models.search_space import ModelSpec
+from seqcase.models.search_space import ModelSpec, spec_values
+from seqcase.progress import FitProgress
 from seqcase.stages import open_case
 from seqcase.tasks.base import LearningProblem
 from seqcase.training import freeze_imported_heap, set_seed
-from seqcase.tuning import VariantHyperModel, make_tuner, run_search, search_arguments, search_fingerprint
+from seqcase.tuning import (VariantHyperModel, ended_trials, make_tuner, planned_trials, run_search, search_arguments,
+                            search_fingerprint, trial_number)
 
 logger = logging.getLogger(__name__)
 RUN_BOOK = "runs.json"
 WORKER_WAIT_SECONDS = 600  # how long a worker waits for the chief to open a variant's run
+WATCH_SECONDS = 1.0  # how often the progress line looks for trials that ended
 
 
 def worker_id() -> str | None:
@@ -120,6 +126,64 @@ def search_in_worker(variant: str, book: tracking.RunBook) -> dict:
                   _worker["state"], book)
 
 
+@contextmanager
+def trial_progress(case_name: str, case: CaseBase, state: Path, every: float = WATCH_SECONDS) -> Iterator[FitProgress]:
+    """The stage's progress line while its searches run: a thread reads the trials that ended from
+    the searches' files (trials run in worker processes, or a distributed search's workers), and the
+    line counts them, with the best validation loss so far. The trials a killed run finished count
+    from the start, outside the time estimate. The line is a convenience: a file it cannot read
+    never stops the search."""
+    seen: dict[str, set[str]] = {variant: set() for variant in case.models}
+
+    def ended() -> list[tuple[str, str, float | None]]:
+        found = []
+        for variant in case.models:
+            for trial_id, score in ended_trials(state, variant, seen[variant]).items():
+                seen[variant].add(f"trial_{trial_id}")
+                found.append((variant, trial_id, score))
+        return found
+
+    before = ended()
+    progress = FitProgress(f"tune@{case_name}", planned_trials(case.tune) * len(case.models), "val_loss", False,
+                           unit="trials", done_before=len(before))
+    for variant, trial_id, score in before:
+        progress.consider(f"{variant} · trial {trial_number(trial_id)}", score)
+
+    def look() -> None:
+        try:
+            for variant, trial_id, score in ended():
+                progress.fit_done(f"{variant} · trial {trial_number(trial_id)}", score)
+        except Exception:  # noqa: BLE001 (a progress line must not end a search)
+            logger.debug("the progress line could not read the trials", exc_info=True)
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(every):
+            look()
+
+    watcher = threading.Thread(target=watch, name="trial-progress", daemon=True)
+    watcher.start()
+    try:
+        yield progress
+    finally:
+        stop.set()
+        watcher.join()
+        look()  # the last trials' files, written before their searches returned
+        progress.finish()
+
+
+def largest_first(models: dict[str, ModelSpec]) -> list[str]:
+    """The variants by their search's expected work (its space's largest network), the largest
+    first (ties in params.yaml's order): the long searches start first and no core waits alone at
+    the end."""
+    def work(spec: ModelSpec) -> float:
+        largest = {name: max(spec_values(spec.search_space[name])) for name in ("units", "layers")
+                   if name in spec.search_space}
+        return workers.expected_work(spec.architecture, spec.cell, largest)
+    return sorted(models, key=lambda variant: -work(models[variant]))
+
+
 def search_side_by_side(params_path: Path, case_name: str, case: CaseBase, book: tracking.RunBook,
                         state: Path) -> dict:
     """Every variant's search at once in one-thread worker processes (seqcase.workers): a search's
@@ -129,9 +193,10 @@ def search_side_by_side(params_path: Path, case_name: str, case: CaseBase, book:
         tracking.open_child_run(book, variant, case_name, "tune", variant_tags(spec))
     book.save(state / RUN_BOOK)
     results = {}
-    with workers.pool(len(case.models), backends.active(), backends.machine_cores(), load_case,
-                      (params_path, case_name)) as pool:
-        futures = {variant: pool.submit(search_in_worker, variant, book) for variant in case.models}
+    with (trial_progress(case_name, case, state),
+          workers.pool(len(case.models), backends.active(), backends.machine_cores(), load_case,
+                       (params_path, case_name)) as pool):
+        futures = {variant: pool.submit(search_in_worker, variant, book) for variant in largest_first(case.models)}
         for variant, spec in case.models.items():
             results[variant] = log_search(book, case_name, variant, spec, case.tune, futures[variant].result())
     return results
@@ -142,12 +207,13 @@ def search_one_by_one(case_name: str, case: CaseBase, problem: LearningProblem, 
     """A distributed search's chief: one variant after the other, each served on its own port while
     the workers run its trials."""
     results = {}
-    for index, (variant, spec) in enumerate(case.models.items()):
-        serve_variant_on(base_port, index)
-        tracking.open_child_run(book, variant, case_name, "tune", variant_tags(spec))
-        book.save(state / RUN_BOOK)  # a killed search finds this variant's run again; workers find it too
-        results[variant] = log_search(book, case_name, variant, spec, case.tune,
-                                      search(case_name, variant, spec, case.tune, problem, seed, state, book))
+    with trial_progress(case_name, case, state):
+        for index, (variant, spec) in enumerate(case.models.items()):
+            serve_variant_on(base_port, index)
+            tracking.open_child_run(book, variant, case_name, "tune", variant_tags(spec))
+            book.save(state / RUN_BOOK)  # a killed search finds this variant's run again; workers find it too
+            results[variant] = log_search(book, case_name, variant, spec, case.tune,
+                                          search(case_name, variant, spec, case.tune, problem, seed, state, book))
     return results
 
 

@@ -1,9 +1,10 @@
-"""validate: the whole of params.yaml checked before any stage works, at every `dvc repro`.
+"""validate: the whole of params.yaml checked before any stage works.
 
-The stage always runs (`always_changed`), and every fetch stage and `fundamentals` depend on what
-it writes, so an invalid params.yaml (a misspelt key beside a real one, a key written twice, a
-value out of range) stops `dvc repro` with one line even when no param a stage tracks changed.
-What it writes never changes, so a valid file re-runs nothing downstream.
+The stage depends on params.yaml itself, so any edit runs it (a `dvc exp run -S` too), and every
+fetch stage and `fundamentals` depend on what it writes: an invalid params.yaml (a misspelt key
+beside a real one, a key written twice, a value out of range) stops `dvc repro` with one line even
+when no param a stage tracks changed. What it writes never changes, so a valid file re-runs nothing
+downstream, and with nothing edited it does not run at all: `dvc status` is clean after a run.
 """
 
 from __future__ import annotations

@@ -42,4 +42,4 @@ class ClassificationCase(CaseBase):
     task: Literal["classification"]
     prepare: ClassificationPrepare
     baselines: ClassificationBaselines
-    evaluate: NoOptions  # nothing to set: macro-F1, accuracy, per-class recall and McNemar's test always run
+    evaluate: NoOptions  # nothing to set: macro-F1, accuracy, per-class recall and the verdict's bootstrap always run

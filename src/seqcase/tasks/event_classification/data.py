@@ -33,6 +33,7 @@ class PreparedEvents:
     feature_names: tuple[str, ...]
     training_events: np.ndarray
     class_weight: dict[int, float] | None
+    class_names: tuple[str, str] = ("negative", "positive")  # the labels' names in reports: a prepared fact
     feature_mean: np.ndarray | None = None  # the training part's, after the log columns' log1p
     feature_scale: np.ndarray | None = None
 
@@ -163,6 +164,7 @@ def prepare_events(frame: pd.DataFrame, config: EventPrepare, seed: int) -> tupl
         feature_mean=mean, feature_scale=scale,
         training_events=rebalance(train_positions, labels, config.imbalance, seed),
         class_weight=positive_class_weight(labels[split == Split.TRAIN], config.imbalance),
+        class_names=tuple(config.class_names),
     )
     summary = {
         "events": len(labels), "features": len(feature_names),
@@ -208,6 +210,7 @@ def save_prepared(prepared: PreparedEvents, summary: dict, directory: Path) -> N
                  feature_scale=prepared.feature_scale)
         write_json(temporary / "meta.json", {
             "task": "event_classification", "feature_names": list(prepared.feature_names),
+            "class_names": list(prepared.class_names),
             "class_weight": None if prepared.class_weight is None else [prepared.class_weight[0], prepared.class_weight[1]],
             "summary": summary,
         })
@@ -221,4 +224,5 @@ def load_prepared(directory: Path) -> PreparedEvents:
             feature_names=tuple(meta["feature_names"]), training_events=arrays["training_events"],
             feature_mean=arrays["feature_mean"], feature_scale=arrays["feature_scale"],
             class_weight=None if meta["class_weight"] is None else dict(enumerate(meta["class_weight"])),
+            class_names=tuple(meta["class_names"]),
         )

@@ -63,7 +63,7 @@ def evaluate(case: EventCase, prepared: PreparedEvents, networks: dict, training
         result["text"] += boosting[0]
         result["sequence_beats_gradient_boosting"] = boosting[1]
     arrays = {"labels": test_labels, **{f"model_{name}": values for name, values in test_scores.items()}}
-    facts = {"metric": config.metric, "positives": int(test_labels.sum()), "class_names": list(case.prepare.class_names),
+    facts = {"metric": config.metric, "positives": int(test_labels.sum()), "class_names": list(prepared.class_names),
              "threshold_rule": ThresholdRule(config.threshold).as_json(), "baselines": list(baselines),
              "baseline_search": {name: {"chosen": baseline.chosen_, "grid": baseline.search_}
                                  for name, baseline in baselines.items()}}
