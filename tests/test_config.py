@@ -105,6 +105,20 @@ def test_a_misspelt_default_hyperparameter_is_refused_not_dropped(raw_params):
         parse_params(raw_params)
 
 
+@pytest.mark.parametrize("spec, line", [
+    ({"min": 64, "max": 16}, "  defaults.search_space.units: max (16) must be greater than min (64)"),
+    ([16, None], "  defaults.search_space.units.1 = None: must be a number, a word, true or false; or a list of them, "
+                 "or a {min, max} range"),
+    ([-4, 16], "  defaults.search_space: units: -4 is out of range; allowed: a whole number from 1"),
+])
+def test_a_mistake_in_the_default_search_space_is_one_line_not_one_per_case_and_variant(raw_params, spec, line):
+    raw_params["cases"]["other"] = {**raw_params["cases"]["tiny"]}
+    raw_params["defaults"]["search_space"]["units"] = spec
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw_params)
+    assert str(error.value).splitlines()[1:] == [line]
+
+
 def test_unknown_top_level_key(raw_params):
     raw_params["sedd"] = 1
     with pytest.raises(ParamsError, match=r"sedd = 1: not a key here; allowed: seed, keras_backend, evaluate, sources, defaults, cases, fundamentals"):

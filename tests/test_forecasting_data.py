@@ -55,7 +55,8 @@ def test_change_transforms_restart_at_each_segment():
 def test_log_of_non_positive_values_is_refused():
     from seqcase.tasks.forecasting.schema import Feature
 
-    with pytest.raises(ValueError, match="column 'price' has values <= 0"):
+    with pytest.raises(ValueError, match=r"column 'price' has values <= 0 \(1 rows\), which transform 'log' cannot take; "
+                                         r"give that entry of prepare.target or prepare.features another transform"):
         forecasting.transform_column(pd.DataFrame({"price": [1.0, 0.0]}), Feature(column="price", transform="log"),
                                      np.zeros(2, dtype=int))
 
@@ -69,6 +70,18 @@ def test_read_table_names_missing_columns_and_bad_dates(tmp_path):
     make_prices(20).to_csv(path, index=False)
     with pytest.raises(ValueError, match="does not parse as dates"):
         forecasting.read_table(path, prepare_config(time_format="%Y-%m-%d"))
+
+
+def test_a_column_without_one_number_is_named_with_the_block_that_reads_it(tmp_path):
+    config = prepare_config()
+    path = tmp_path / "prices.csv"
+    make_prices(20).assign(Close="closed").to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"^.*prices.csv: column 'Close' holds no number in any of its 20 rows "
+                                         r"\(the first reads 'closed'\); prepare.target names it: name a column of numbers$"):
+        forecasting.read_table(path, config)
+    make_prices(20).assign(High="").to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"column 'High' .* \(every cell is empty\); prepare.features names it"):
+        forecasting.read_table(path, config)
 
 
 def test_prepare_counts_gap_segments_and_split_rows(tmp_path):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import inspect
 import json
 
 import pytest
@@ -20,11 +21,17 @@ def test_every_registered_task_keeps_the_contract():
         task = get_task(name)
         assert task.name == name and task.schema.model_fields["task"].annotation.__args__ == (name,)
         assert isinstance(task.step_label, str) and callable(task.main_metric)
-        if isinstance(task, PackageTask):  # each contract method's module exists in the package
+        if isinstance(task, PackageTask):  # each contract method is the function its module defines
             for method, module in CONTRACT_MODULES.items():
                 optional = method == "refits" and not task.has_refits  # a task without refits has no backtest module
                 if getattr(type(task), method) is getattr(PackageTask, method) and not optional:
-                    assert importlib.util.find_spec(f"{task.package}.{module}") is not None, (name, module)
+                    function = getattr(importlib.import_module(f"{task.package}.{module}"), method, None)
+                    assert callable(function), f"{task.package}.{module} defines no {method}()"
+                    # what the contract passes: its parameters less self (and the refitted networks,
+                    # which only a task with refits takes)
+                    passed = len(inspect.signature(getattr(PackageTask, method)).parameters) - 1
+                    passed -= method == "evaluate" and not task.has_refits
+                    inspect.signature(function).bind(*range(passed))  # TypeError: the function takes other arguments
     assert get_task("forecasting").has_refits and not get_task("classification").has_refits
 
 

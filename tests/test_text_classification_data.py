@@ -57,6 +57,24 @@ def test_a_label_column_without_the_positive_label_is_refused():
         prepare_texts(frame, CONFIG)
 
 
+def test_a_third_label_is_refused_with_the_key_that_keeps_two_and_dropped_once_it_is_set():
+    plots = pd.DataFrame([(f"plot summary {index}", "plot") for index in range(7)], columns=["review", "sentiment"])
+    frame = pd.concat([make_reviews().head(1).assign(sentiment="plot"), make_reviews(), plots], ignore_index=True)
+    with pytest.raises(ValueError, match=r"found \['negative', 'plot', 'positive'\]; name the other in "
+                                         r"prepare.negative_label to keep those two and drop the rest"):
+        prepare_texts(frame, CONFIG)
+    prepared, summary = prepare_texts(frame, CONFIG.model_copy(update={"negative_label": "negative"}))
+    reference, reference_summary = prepare_texts(make_reviews(), CONFIG)
+    assert summary["dropped_other_labels"] == {"plot": 8} and summary["rows"] == 111
+    # A plot sharing a review's text never hides that review: the compared texts are the two labels'.
+    assert summary["texts"] == reference_summary["texts"] == 100 and summary["dropped_duplicates_after_cleaning"] == 3
+    np.testing.assert_array_equal(prepared.texts, reference.texts)
+    np.testing.assert_array_equal(prepared.labels, reference.labels)
+    assert prepared.class_names == ("negative", "positive")
+    with pytest.raises(ValueError, match=r"sentiment has no text labelled 'rotten'"):
+        prepare_texts(frame, CONFIG.model_copy(update={"negative_label": "rotten"}))
+
+
 def test_a_review_archive_of_text_files_reads_as_the_csv_does(tmp_path):
     """The aclImdb_v1.tar.gz layout: the folder names the label; unlabelled reviews are left out."""
     path = tmp_path / "aclImdb_v1.tar.gz"

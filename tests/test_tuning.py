@@ -23,11 +23,11 @@ def problem_for(series):
     return learning_problem(series)
 
 
-def search(tmp_path, config: TuneConfig, problem, variant: str = "lstm"):
+def search(tmp_path, config: TuneConfig, problem, variant: str = "lstm", spec: ModelSpec | None = None):
     from seqcase.tuning import VariantHyperModel, make_tuner, run_search
 
     book = tracking.start_pipeline_run("tiny", "tune")
-    spec = ModelSpec(architecture=variant, search_space=SPACE)
+    spec = spec or ModelSpec(architecture=variant, search_space=SPACE)
     with tracking.child_run(book, variant, "tiny", "tune") as run:
         hypermodel = VariantHyperModel(variant, spec, problem, batch_size=16)
         tuner = make_tuner(hypermodel, config, tmp_path / "tuner", 1, run.info.run_id, book.experiment_id,
@@ -86,6 +86,19 @@ def test_the_planned_trials_are_the_trials_asked_for_or_hyperbands_brackets(conf
     from seqcase.tuning import planned_trials
 
     assert planned_trials(config) == trials
+
+
+def test_a_window_longer_than_the_series_ends_the_search_in_the_data_s_own_one_line(tmp_path, mlflow_store,
+                                                                                     keras_seeded):
+    from seqcase.errors import DataError
+
+    series = series_from(np.sin(np.arange(160) / 4), horizon=1)  # 96 training rows, 32 validation
+    config = TuneConfig(algorithm="random_search", max_trials=2, max_epochs=1, batch_size=16)
+    too_long = ModelSpec(architecture="lstm", search_space={**SPACE, "window_length": [120]})
+    with pytest.raises(DataError, match=r"^search_space.window_length = 120: no training window fits \(the longest "
+                                        r"unbroken stretch of rows up to the end of the training part has 96, and a "
+                                        r"window needs 120 input rows and 1 to forecast\); give a shorter window_length$"):
+        search(tmp_path, config, problem_for(series), spec=too_long)
 
 
 def test_hyperband_trials_are_tracked_too(tmp_path, mlflow_store, keras_seeded):

@@ -24,6 +24,7 @@ from keras_tuner.src import utils as keras_tuner_utils
 from mlflow.tracking import MlflowClient
 
 from seqcase.config import TuneConfig
+from seqcase.errors import UserError
 from seqcase.io import write_text
 from seqcase.models.search_space import ModelSpec, Range
 from seqcase.models.networks import build_network
@@ -71,6 +72,7 @@ class VariantHyperModel(keras_tuner.HyperModel):
         self.spec, self.problem, self.batch_size = spec, problem, batch_size
         self.max_train_examples, self.seed = max_train_examples, seed
         self.fit_seconds = 0.0  # inside Model.fit, over the search's trials: the stage logs it
+        self.user_errors: list[UserError] = []  # a trial that failed on the user's data or params (keras-tuner keeps only text)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         # keras-tuner collects garbage twice before each build (0.15 s a pass over a JAX process's
@@ -82,7 +84,11 @@ class VariantHyperModel(keras_tuner.HyperModel):
                              self.spec.cell, self.name)
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
-        (train_x, train_y), validation = self.problem.datasets(hp.values)
+        try:
+            (train_x, train_y), validation = self.problem.datasets(hp.values)
+        except UserError as error:
+            self.user_errors.append(error)
+            raise
         train_x, train_y = training_sample(train_x, train_y, self.max_train_examples, self.seed)
         kwargs.pop("verbose", None)  # the search's verbosity is keras-tuner's; the fit stays quiet
         started = time.perf_counter()
@@ -285,6 +291,8 @@ def run_search(tuner, config: TuneConfig) -> dict:
     trials = list(tuner.oracle.trials.values())
     completed = [trial for trial in trials if str(trial.status) == "COMPLETED" and trial.score is not None]
     failed = [trial for trial in trials if str(trial.status) == "FAILED"]
+    if not completed and tuner.hypermodel.user_errors:  # the user's to fix, in one line: no trial could run
+        raise tuner.hypermodel.user_errors[0]
     if not completed:
         messages = "; ".join(str(trial.message).strip().splitlines()[-1] for trial in failed if trial.message)
         raise TuningError(f"no trial of {tuner.hypermodel.name!r} completed ({len(failed)} failed): {messages}")

@@ -20,7 +20,7 @@ from seqcase.config.case import CASE_BLOCKS, CaseBase
 from seqcase.config.run import EvaluateConfig
 from seqcase.errors import ParamsError
 from seqcase.models.hyperparameters import ARCHITECTURES, hyperparameter_names
-from seqcase.models.search_space import unknown_hyperparameters
+from seqcase.models.search_space import HyperparameterSpec, out_of_bounds, unknown_hyperparameters
 from seqcase.reference.settings import FundamentalsConfig
 from seqcase.sources.schema import SOURCE_KINDS, Source
 
@@ -31,14 +31,17 @@ class Defaults(StrictModel):
     """What every case starts from, block by block (a case's own keys win)."""
 
     prepare: dict[str, Any] = Field(default_factory=dict)
-    search_space: dict[str, Any] = Field(default_factory=dict)
+    # Checked here, once: a mistake in it would otherwise be named once per case and variant.
+    search_space: dict[str, HyperparameterSpec] = Field(default_factory=dict)
     tune: dict[str, Any] = Field(default_factory=dict)
     train: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("search_space")
     @classmethod
     def _known_hyperparameters(cls, value: dict) -> dict:
-        problem = unknown_hyperparameters(value)
+        problem = unknown_hyperparameters(value) or next(
+            filter(None, (f"{name}: {wrong}" for name, spec in value.items() if (wrong := out_of_bounds(name, spec)))),
+            None)
         if problem:
             raise ValueError(problem)
         return value
@@ -159,7 +162,8 @@ def error_lines(error: ValidationError, prefix: tuple[str, ...] = (), model: typ
     """One line per invalid value: the key as written in params.yaml, the value, what is wrong."""
     lines = []
     for item in error.errors():
-        location = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union"))]
+        # pydantic's names for validators and union members, and a search space's forms (spec_shape)
+        location = [str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union", "shape:"))]
         location = [part for part in location if not (prefix == () and part in SOURCE_KINDS and location[:1] == ["sources"])]
         key = ".".join([*prefix, *location]) or "(top level)"
         message = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -3,9 +3,9 @@ against the hyperparameter table before keras-tuner sees them."""
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, PlainValidator, Tag, field_validator, model_validator
 
 from seqcase.schema import StrictModel
 from seqcase.models.hyperparameters import (ARCHITECTURE_TABLE, ARCHITECTURES, CHOICES, TABLE, hyperparameter_names,
@@ -34,8 +34,23 @@ class Range(StrictModel):
         return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
-Scalar = Union[bool, int, float, str]
-HyperparameterSpec = Union[Range, list[Scalar], Scalar]
+def scalar(value: Any) -> bool | int | float | str:
+    """One value as YAML wrote it: a number, a word, true or false."""
+    if not isinstance(value, (bool, int, float, str)):
+        raise ValueError("must be a number, a word, true or false; or a list of them, or a {min, max} range")
+    return value
+
+
+def spec_shape(value: Any) -> str:
+    """Which form a hyperparameter is written in, so that a mistake is named in that form's terms
+    alone (a range's max below its min is one line, not one per form it could have been)."""
+    return "shape:range" if isinstance(value, (dict, Range)) else "shape:choices" if isinstance(value, list) \
+        else "shape:value"
+
+
+Scalar = Annotated[Any, PlainValidator(scalar)]
+HyperparameterSpec = Annotated[Union[Annotated[Range, Tag("shape:range")], Annotated[list[Scalar], Tag("shape:choices")],
+                                     Annotated[Scalar, Tag("shape:value")]], Discriminator(spec_shape)]
 
 
 class ModelSpec(StrictModel):

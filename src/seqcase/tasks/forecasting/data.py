@@ -98,6 +98,12 @@ def read_table(path: Path, config: ForecastingPrepare) -> pd.DataFrame:
     not_numbers = np.zeros(len(frame), dtype=bool)
     for column in needed[1:]:  # a sensor's "nil" or an empty cell is a missing value, counted by clean_rows
         numbers = pd.to_numeric(frame[column], errors="coerce")
+        if len(frame) and numbers.isna().all():
+            block = "target" if column in (config.target.column, config.target.over) else "features"
+            text = frame[column].dropna()
+            seen = f"the first reads {str(text.iloc[0])!r}" if len(text) else "every cell is empty"
+            raise DataError(f"{path}: column {column!r} holds no number in any of its {len(frame)} rows ({seen}); "
+                            f"prepare.{block} names it: name a column of numbers")
         words = frame[column].astype(str).str.strip().str.lower()
         not_numbers |= (numbers.isna() & frame[column].notna() & ~words.isin(MISSING_WORDS)).to_numpy()
         frame[column] = numbers
@@ -154,7 +160,9 @@ def transform_column(frame: pd.DataFrame, feature: Feature, segment: np.ndarray)
     """The feature's values; change transforms are NaN on the first row of each segment."""
     values = frame[feature.column].to_numpy(dtype=np.float64)
     if feature.transform in ("log", "log_return", "log_ratio") and (values <= 0).any():
-        raise DataError(f"column {feature.column!r} has values <= 0, which transform {feature.transform!r} cannot take")
+        raise DataError(f"column {feature.column!r} has values <= 0 ({int((values <= 0).sum())} rows), which transform "
+                        f"{feature.transform!r} cannot take; give that entry of prepare.target or prepare.features "
+                        f"another transform (diff, none), or drop it")
     if feature.transform == "none":
         return values
     if feature.transform == "log":
@@ -162,7 +170,8 @@ def transform_column(frame: pd.DataFrame, feature: Feature, segment: np.ndarray)
     if feature.transform == "log_ratio":
         over = frame[feature.over].to_numpy(dtype=np.float64)
         if (over <= 0).any():
-            raise DataError(f"column {feature.over!r} has values <= 0, which log_ratio cannot take")
+            raise DataError(f"column {feature.over!r} has values <= 0, which log_ratio cannot take; give that entry of "
+                            f"prepare.target or prepare.features another transform (diff, none), or drop it")
         return np.log(values / over)
     previous = np.roll(values, 1)
     starts = np.ones(len(values), dtype=bool)
@@ -348,6 +357,13 @@ def make_windows(series: PreparedSeries, positions: np.ndarray, window_length: i
     inputs = series.inputs[positions[:, None] + np.arange(-window_length, 0)]
     targets = series.target[positions[:, None] + np.arange(series.horizon)]
     return inputs, targets
+
+
+def longest_stretch(series: PreparedSeries, part: Split | str) -> int:
+    """The most rows in one segment up to the end of `part` (a window's inputs may reach back into
+    the parts before it, its targets lie in the part): no longer window fits there."""
+    segments = series.segment[series.split <= Split.of(part)]
+    return int(np.unique(segments, return_counts=True)[1].max()) if len(segments) else 0
 
 
 def split_windows(series: PreparedSeries, window_length: int, part: Split | str) -> tuple[np.ndarray, np.ndarray]:

@@ -84,13 +84,23 @@ def prepare_texts(frame: pd.DataFrame, config: TextPrepare) -> tuple[PreparedTex
     """Clean, drop duplicate texts (the first kept), encode the label, split test then validation."""
     texts = frame[config.text_column].map(clean_text)
     raw_duplicates = int(frame[config.text_column].duplicated().sum())
-    keep = ~texts.duplicated() & (texts != "")
-    texts, labels_text = texts[keep].to_numpy(dtype=object), frame[config.label_column][keep].to_numpy()
     positive = str(config.positive_label)
+    label_text = frame[config.label_column].astype(str)
+    compared = (pd.Series(True, index=frame.index) if config.negative_label is None
+                else label_text.isin([positive, str(config.negative_label)]))
+    keep = compared & ~texts.where(compared).duplicated() & (texts != "")
+    texts, labels_text = texts[keep].to_numpy(dtype=object), label_text[keep].to_numpy()
     found = sorted(set(labels_text))
-    if positive not in found or len(found) != 2:
-        raise DataError(f"{config.label_column} must have two values, one of them {positive!r}; found {found}")
-    negative = next(label for label in found if label != positive)
+    if config.negative_label is None and (positive not in found or len(found) != 2):
+        raise DataError(f"{config.label_column} must have two values, one of them {positive!r}; found {found}"
+                        + ("; name the other in prepare.negative_label to keep those two and drop the rest"
+                           if positive in found and len(found) > 2 else ""))
+    negative = str(config.negative_label) if config.negative_label is not None else next(
+        label for label in found if label != positive)
+    missing = [label for label in (positive, negative) if label not in found]
+    if missing:
+        raise DataError(f"{config.label_column} has no text labelled {missing[0]!r}; it holds "
+                        f"{sorted(set(label_text))}")
     labels = (labels_text == positive).astype(np.int8)
     split = np.full(len(labels), Split.TRAIN, dtype=np.int8)
     split[stratified_split(labels, config.test_fraction, config.split_seed)] = Split.TEST
@@ -105,7 +115,10 @@ def prepare_texts(frame: pd.DataFrame, config: TextPrepare) -> tuple[PreparedTex
     words = np.array([len(text.split()) for text in texts])
     summary = {
         "rows": len(frame), "duplicate_rows_in_file": raw_duplicates,
-        "dropped_duplicates_after_cleaning": int(len(frame) - keep.sum()),
+        "dropped_duplicates_after_cleaning": int(compared.sum() - keep.sum()),
+        **({"dropped_other_labels": {str(label): int(count) for label, count in
+                                     label_text[~compared].value_counts().sort_index().items()}}
+           if config.negative_label is not None else {}),
         "texts": len(labels), "classes": f"0: {negative}, 1: {positive}",
         "per_split": {part.label: {"texts": int((split == part).sum()), "positive": int(labels[split == part].sum())}
                       for part in Split},

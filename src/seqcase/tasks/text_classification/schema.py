@@ -17,6 +17,9 @@ class TextPrepare(StrictModel):
     text_column: str
     label_column: str
     positive_label: int | str
+    # The label the positive one is compared against; texts with any other label are dropped (and
+    # counted). Unset: the column must hold exactly two labels.
+    negative_label: int | str | None = None
     validation_fraction: float = Field(0.2, gt=0, lt=0.5, description="of the training part")
     test_fraction: float = Field(0.5, gt=0, lt=1)
     split_seed: int = 0
