@@ -141,3 +141,12 @@ def test_the_scan_follows_a_stage_into_its_tasks_modules():
                if PACKAGE in file.parents}
     assert "tasks/text_classification/data.py" in prepare and "tasks/text_classification/problem.py" not in prepare
     assert "models/networks.py" not in prepare  # prepare never loads Keras
+
+
+def test_every_chain_starts_after_validate_even_from_a_source_no_stage_fetches():
+    """fetch, prepare and fundamentals read params.yaml's sources and cases first: each depends on
+    validate's output itself, so that a case naming a source that no fetch stage writes stops at
+    validate's one line, not at DVC's missing `data/raw/<source>`. Every later stage reads their outputs."""
+    starts = {name: deps for name, _, _, deps in stages() if name in ("fetch", "prepare", "fundamentals")}
+    assert set(starts) == {"fetch", "prepare", "fundamentals"}
+    assert all("data/params.checked" in deps for deps in starts.values()), starts
