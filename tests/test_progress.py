@@ -69,3 +69,9 @@ def test_fits_done_before_the_stage_count_but_the_time_left_comes_from_the_new_o
     progress.fit_done("b · trial 1", 0.5)
     assert stream.getvalue() == "tune@x · 5/6 trials · best val_loss 0.3 (a · trial 1) · 0:20 elapsed · ~0:20 left (last: b · trial 1)\n"
 
+
+
+def test_a_live_line_that_never_counted_a_new_fit_is_not_ended_with_an_empty_line():
+    stream = Terminal()
+    FitProgress("tune@x", 6, "val_loss", False, stream, Clock(), unit="trials", done_before=4).finish()
+    assert stream.getvalue() == ""

@@ -63,6 +63,6 @@ class FitProgress:
 
     def finish(self) -> None:
         """End a live line that stopped short of its total (a search that ran out of new values)."""
-        if self.live and 0 < self.done < self.total:
+        if self.live and self.done_before < self.done < self.total:  # a line was written, and not ended
             self.stream.write("\n")
             self.stream.flush()

@@ -40,8 +40,7 @@ class Defaults(StrictModel):
     @classmethod
     def _known_hyperparameters(cls, value: dict) -> dict:
         problem = unknown_hyperparameters(value) or next(
-            filter(None, (f"{name}: {wrong}" for name, spec in value.items() if (wrong := out_of_bounds(name, spec)))),
-            None)
+            (f"{name}: {wrong}" for name, spec in value.items() if (wrong := out_of_bounds(name, spec))), None)
         if problem:
             raise ValueError(problem)
         return value

@@ -37,6 +37,7 @@ ARCHITECTURE_TABLE = {
 ARCHITECTURES = tuple(ARCHITECTURE_TABLE)
 EVERY_ARCHITECTURE = frozenset(ARCHITECTURES)
 
+
 @dataclass(frozen=True)
 class Hyperparameter:
     """One hyperparameter: its default (None: no default), the words it takes (the first is the

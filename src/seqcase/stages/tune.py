@@ -135,24 +135,25 @@ def trial_progress(case_name: str, case: CaseBase, state: Path, every: float = W
     never stops the search."""
     seen: dict[str, set[str]] = {variant: set() for variant in case.models}
 
-    def ended() -> list[tuple[str, str, float | None]]:
+    def ended() -> list[tuple[str, float | None]]:
+        """(the trial's name on the line, its score) of each trial that ended since the last look."""
         found = []
         for variant in case.models:
             for trial_id, score in ended_trials(state, variant, seen[variant]).items():
                 seen[variant].add(f"trial_{trial_id}")
-                found.append((variant, trial_id, score))
+                found.append((f"{variant} · trial {trial_number(trial_id)}", score))
         return found
 
     before = ended()
     progress = FitProgress(f"tune@{case_name}", planned_trials(case.tune) * len(case.models), "val_loss", False,
                            unit="trials", done_before=len(before))
-    for variant, trial_id, score in before:
-        progress.consider(f"{variant} · trial {trial_number(trial_id)}", score)
+    for name, score in before:
+        progress.consider(name, score)
 
     def look() -> None:
         try:
-            for variant, trial_id, score in ended():
-                progress.fit_done(f"{variant} · trial {trial_number(trial_id)}", score)
+            for name, score in ended():
+                progress.fit_done(name, score)
         except Exception:  # noqa: BLE001 (a progress line must not end a search)
             logger.debug("the progress line could not read the trials", exc_info=True)
 
