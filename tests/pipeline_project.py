@@ -215,7 +215,9 @@ def assert_every_case_carries_its_verdict(root: Path, cases: tuple[str, ...]) ->
         verdict = json.loads((root / f"reports/{case}/metrics.json").read_text())["verdict"]
         assert {"beaten", "model", "baseline", "p_value", "difference", "interval", "test", "text"} <= set(verdict), case
         low, high = verdict["interval"]
-        assert low <= verdict["difference"] <= high and 0 <= verdict["p_value"] <= 1, case
+        assert low < verdict["difference"] < high and 0 <= verdict["p_value"] <= 1, case
+        assert verdict["beaten"] == (verdict["p_value"] < verdict["significance"]), case  # the test's interval:
+        assert not verdict["beaten"] or low > 0 or high < 0, case  # a "yes" is an interval without 0
         assert verdict["text"] in (root / f"reports/{case}/report.md").read_text()
         assert f"- {case}: {verdict['test']}\n" in (root / "reports/summary.md").read_text()  # the footnote's p
 

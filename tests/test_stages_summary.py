@@ -17,7 +17,7 @@ def row(case: str, beaten: bool, tracking_uri: str, **extra) -> dict:
         "reference_value": 30.880300067012158, "recurrent": "gru_ensemble", "recurrent_value": 24.69177239108871,
         "p_value": 0.000999000999000999, "note": "step 6: ratio 0.776",
         "verdict": {"beaten": beaten, "text": "Yes: <gru_ensemble> beat the naive forecast.", "seeds": [42, 43, 44],
-                    "difference": -6.188527675923449, "interval": [-7.220145404689597, -5.091156265806852],
+                    "difference": -6.188527675923449, "interval": [-7.220145404689597, -5.091156265806852], "interval_level": 0.9,
                     "seed_agreement": {"agree": 3, "seeds": 3, "text": "3 of 3 seeds"}},
         "key_figure": "figures/seeds.png",
         "mlflow": {"tracking_uri": tracking_uri, "experiment_id": "3", "run_id": f"run-of-{case}",
@@ -46,7 +46,8 @@ def test_a_card_shows_the_numbers_chosen_on_validation_with_their_interval_and_s
     numbers = dict(headline(row("glucose", True, "sqlite:///mlflow.db")))
     assert numbers == {
         "best model": "gru_ensemble (24.69)", "recurrent model": "gru_ensemble (24.69)", "baseline": "naive (30.88)",
-        "difference": "-6.189, 95 % interval -7.22 to -5.091", "p": "0.000999", "seeds that agree": "3 of 3 seeds",
+        "difference": "-6.189, 90 % interval -7.22 to -5.091 (the test's: \"yes\" exactly when it excludes 0 on "
+                      "the model's side)", "p": "0.000999", "seeds that agree": "3 of 3 seeds",
         "note": "step 6: ratio 0.776"}
 
 

@@ -100,8 +100,8 @@ def binary_verdict(scores: dict, flat_scores: dict, training: dict, labels: np.n
                    positive_scores: dict[str, np.ndarray], metric: str, significance: float, resamples: int,
                    seed: int) -> dict:
     """Did the recurrent model chosen on validation beat the baseline chosen the same way on the
-    test `metric`, with the seeds and the test examples resampled together? Each model keeps the
-    threshold it chose on validation (an ensemble of resampled seeds, the whole ensemble's)."""
+    test `metric`, over the test examples (resampled) and the seeds (a mean over seeds adds their
+    variance)? Each model keeps the threshold it chose on validation (an ensemble, its own)."""
     def value(name: str, values: np.ndarray, indices: np.ndarray) -> float:
         chosen = labels[indices]
         if chosen.min() == chosen.max():

@@ -158,46 +158,83 @@ def model_value(statistic: Statistic, model: Contender, outputs: dict[str, np.nd
     return float(np.mean([statistic(model.members[seed], outputs[model.members[seed]], indices) for seed in seeds]))
 
 
-def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Contender, outputs: dict[str, np.ndarray],
-                         higher_is_better: bool, resamples: int, seed: int, block: int = 1) -> dict:
-    """The model's advantage over the baseline, with both sources of chance resampled together: each
-    resample draws the model's seeds with replacement and the test examples (in blocks for series
-    and text), and scores both models on the same examples. A one-sided p-value for "the model is
-    better" (the share of resamples where it is not) and the 95 % percentile interval of the difference.
+def difference_test(difference: float, examples_variance: float, examples_freedom: float, seed_variance: float,
+                    seeds: int, sign: float, significance: float) -> dict:
+    """The test of a difference whose variance has two parts: the test examples' (the bootstrap's,
+    worth one degree of freedom per independent block less one) and, for a mean over seeds, the
+    seeds' (their sample variance over the count of seeds, worth seeds - 1). Student's t with
+    Satterthwaite's degrees of freedom: few seeds, or few blocks of a series, widen the interval as
+    they should. One-sided p for "the model is better", and the two-sided 1 - 2 * significance
+    interval around the difference: p < significance exactly when that interval lies wholly on the
+    model's side of 0."""
+    variance = examples_variance + seed_variance
+    if not variance > 0:  # no spread at all: the sign decides
+        return {"p_value": 0.0 if sign * difference > 0 else 1.0, "interval": [difference, difference],
+                "standard_error": 0.0, "degrees_of_freedom": None}
+    shares = examples_variance ** 2 / examples_freedom + (seed_variance ** 2 / (seeds - 1) if seed_variance else 0.0)
+    freedom = variance ** 2 / shares
+    error = math.sqrt(variance)
+    critical = float(stats.t.isf(significance, freedom))
+    return {"p_value": float(stats.t.sf(sign * difference / error, freedom)),
+            "interval": [difference - critical * error, difference + critical * error],
+            "standard_error": error, "degrees_of_freedom": freedom}
 
-    Each single seed's own verdict (the examples resampled alone) is counted for the seed agreement.
+
+def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Contender, outputs: dict[str, np.ndarray],
+                         higher_is_better: bool, resamples: int, seed: int, block: int = 1,
+                         significance: float = 0.05) -> dict:
+    """The model's advantage over the baseline and the test behind a verdict, with both sources of
+    chance: the test examples, and the seeds a variant's networks were trained with.
+
+    Each resample draws the test examples (in blocks for series and text) and scores every network
+    and the baseline on the same ones: the spread of the resampled differences is the examples' part
+    of the variance. An ensemble is one fixed model, all its seeds' outputs averaged, in every
+    resample as in the difference reported: the examples are its only chance (how its seeds agree is
+    counted apart, and its variant's own test is reported beside it). A variant is the mean over its
+    seeds, an estimate of what a network trained with any seed scores: its seeds' sample variance
+    over their count adds the seeds' part (difference_test). The difference is the centre of its
+    interval by construction.
+
+    Each single seed's own test (the examples resampled alone) is counted for the seed agreement.
     """
     examples = len(outputs[baseline.members[0]])
-    everything, all_seeds = np.arange(examples), np.arange(len(model.members))
+    everything = np.arange(examples)
     sign = 1.0 if higher_is_better else -1.0
     baseline_seeds = np.arange(len(baseline.members))
-    value = model_value(statistic, model, outputs, all_seeds, everything)
+    value = model_value(statistic, model, outputs, np.arange(len(model.members)), everything)
     baseline_value = model_value(statistic, baseline, outputs, baseline_seeds, everything)
+    singles = np.array([statistic(member, outputs[member], everything) for member in model.members])
     rng = np.random.default_rng(seed)
-    stacked = np.stack([outputs[member] for member in model.members]) if model.ensemble else None
-    differences, per_seed = [], [[] for _ in model.members]
+    ensemble = np.mean([outputs[member] for member in model.members], axis=0) if model.ensemble else None
+    differences, per_seed = [], []
     for _ in range(resamples):
         indices = block_indices(rng, examples, block)
-        seeds = rng.integers(0, len(model.members), len(model.members))
         reference = model_value(statistic, baseline, outputs, baseline_seeds, indices)
         single = np.array([statistic(member, outputs[member], indices) for member in model.members])
-        drawn = statistic(model.name, stacked[seeds].mean(axis=0), indices) if model.ensemble else single[seeds].mean()
+        drawn = statistic(model.name, ensemble, indices) if model.ensemble else single.mean()
         if math.isnan(reference) or math.isnan(drawn) or np.isnan(single).any():
             continue  # e.g. PR-AUC of a resample without a positive
         differences.append(drawn - reference)
-        for position, member_value in enumerate(single):
-            per_seed[position].append(member_value - reference)
-    differences = np.asarray(differences)
-    return {"value": value, "baseline_value": baseline_value, "difference": float(value - baseline_value),
-            "p_value": one_sided_p(differences, sign),
-            "interval": [float(np.percentile(differences, 2.5)), float(np.percentile(differences, 97.5))],
-            "resamples": len(differences),
-            "seed_p_values": [one_sided_p(np.asarray(values), sign) for values in per_seed]}
+        per_seed.append(single - reference)
+    differences, per_seed = np.asarray(differences), np.asarray(per_seed)
+    seeds = len(model.members)
+    seed_variance = float(np.var(singles, ddof=1)) / seeds if seeds > 1 else 0.0
 
+    blocks = math.ceil(examples / max(block, 1))  # the independent pieces the examples' variance rests on
 
-def one_sided_p(differences: np.ndarray, sign: float) -> float:
-    """The share of resampled differences that do not favour the model, with the +1 correction."""
-    return float((np.sum(sign * differences <= 0) + 1) / (len(differences) + 1))
+    def tested(difference: float, resampled: np.ndarray, seed_part: float, count: int) -> dict:
+        return {"difference": difference, **difference_test(difference, float(np.var(resampled, ddof=1)), blocks - 1,
+                                                             seed_part, count, sign, significance)}
+
+    test = tested(float(value - baseline_value), differences, 0.0 if model.ensemble else seed_variance, seeds)
+    result = {"value": value, "baseline_value": baseline_value, **test,
+              "interval_level": round(1 - 2 * significance, 6), "resamples": len(differences),
+              "seed_values": [float(single) for single in singles],
+              "seed_p_values": [tested(float(own - baseline_value), per_seed[:, position], 0.0, 1)["p_value"]
+                                for position, own in enumerate(singles)]}
+    if model.ensemble and seeds > 1:  # the same resamples: the variant's mean over the same seeds
+        result["variant"] = tested(float(singles.mean() - baseline_value), per_seed.mean(axis=1), seed_variance, seeds)
+    return result
 
 
 @dataclass(frozen=True)
@@ -224,13 +261,20 @@ def seed_agreement(beaten: bool, seed_values: list[float], baseline_value: float
             "single_seed_beaten": own}
 
 
+def interval_words(test: dict, level: float, digits: str = "+.3g") -> str:
+    """"90 % interval -0.03 to -0.01, p = 0.004": a test's numbers as a verdict quotes them."""
+    low, high = test["interval"]
+    return f"{level * 100:g} % interval {low:{digits}} to {high:{digits}}, one-sided p = {test['p_value']:.3g}"
+
+
 def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray], statistic: Statistic,
                    words: VerdictWords, significance: float, resamples: int, seed: int, block: int = 1,
                    baselines: list[str] | None = None, block_unit: str = "test examples") -> dict:
     """The verdict every task gives, on scores folded by aggregate_seeds: the recurrent model (a
     variant over its seeds, or a seed ensemble) and the baseline chosen on validation, each scored
-    once on test, and "yes" only when the recurrent one is better and the two-source bootstrap says
-    so at `significance`. `outputs` holds every seed network's and baseline's test outputs."""
+    once on test, and "yes" only when the recurrent one is better and the test says so at
+    `significance`, which is exactly when the interval reported (two-sided, 1 - 2 * significance)
+    excludes 0. `outputs` holds every seed network's and baseline's test outputs."""
     names = model_names(scores, training)
     families = model_families(names, training)
     recurrent = [name for name in names if families[name] == Family.RECURRENT]
@@ -240,24 +284,26 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
                 "text": "No recurrent model or no baseline in this case."}
     best = contender(chosen_on_validation(scores, recurrent, words.metric, words.higher_is_better), training)
     rival = contender(chosen_on_validation(scores, rivals, words.metric, words.higher_is_better), training)
-    test = two_source_bootstrap(statistic, best, rival, outputs, words.higher_is_better, resamples, seed, block)
-    value, baseline_value = test["value"], test["baseline_value"]
-    every = np.arange(len(outputs[rival.members[0]]))
-    seed_values = [statistic(member, outputs[member], every) for member in best.members]
+    test = two_source_bootstrap(statistic, best, rival, outputs, words.higher_is_better, resamples, seed, block,
+                                significance)
+    value, baseline_value, level = test["value"], test["baseline_value"], test["interval_level"]
     better = (value > baseline_value) if words.higher_is_better else (value < baseline_value)
     beaten = bool(better and test["p_value"] < significance)
-    agreement = seed_agreement(beaten, seed_values, baseline_value, test["seed_p_values"], words.higher_is_better,
-                               significance)
+    agreement = seed_agreement(beaten, test["seed_values"], baseline_value, test["seed_p_values"],
+                               words.higher_is_better, significance)
     seeds = list(best.seeds)
     what = (f"the ensemble of its {len(seeds)} seeds" if best.ensemble else
             f"the mean over {len(seeds)} seeds" if len(seeds) > 1 else "one seed")
+    chance = block_unit if best.ensemble or len(seeds) < 2 else f"{block_unit} and seeds"
     digits = words.digits
-    low, high = test["interval"]
     numbers = (f"{best.name} ({what}), the {words.recurrent} with the best validation {words.label}, has test "
                f"{words.label} {value:.{digits}g}; the {words.baseline} chosen the same way, {rival.name}, "
-               f"{baseline_value:.{digits}g} (difference {test['difference']:+.3g}, 95 % interval "
-               f"{low:+.3g} to {high:+.3g} over resampled seeds and "
-               f"{block_unit}, one-sided p = {test['p_value']:.3g}); {agreement['text']} reach this conclusion alone")
+               f"{baseline_value:.{digits}g} (difference {test['difference']:+.3g}, {interval_words(test, level)} over "
+               f"{chance}); {agreement['text']} reach this conclusion alone")
+    variant = test.get("variant")
+    if variant:
+        numbers += (f". Its seeds' mean, the variant {best.name.removesuffix(ENSEMBLE_SUFFIX)}: difference "
+                    f"{variant['difference']:+.3g}, {interval_words(variant, level)} over {block_unit} and seeds")
     chosen = f"the {words.recurrent} chosen on validation"
     if beaten:
         text = f"Yes: {chosen} beat the {words.baseline} on test {words.label}. {numbers}."
@@ -266,13 +312,20 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
                 f"at {significance}. {numbers}.")
     else:
         text = f"No: {chosen} did not beat the {words.baseline} on test {words.label}. {numbers}."
+    seeds_part = ("" if best.ensemble or len(seeds) < 2 else
+                  "; a mean over seeds adds its seeds' variance over their count, with Satterthwaite's degrees of "
+                  "freedom (Student's t)")
     return {"beaten": beaten, "model": best.name, "metric": words.metric,
             "selection": (f"the {words.recurrent} (a variant by its mean over seeds, or a seed ensemble) and the "
                           f"{words.baseline} with the best validation {words.label}, each scored once on test"),
-            "seeds": seeds, "value": value, "seed_values": seed_values, "baseline": rival.name,
+            "seeds": seeds, "value": value, "seed_values": test["seed_values"], "baseline": rival.name,
             "baseline_value": baseline_value, "difference": test["difference"], "interval": test["interval"],
-            "p_value": test["p_value"], "significance": significance, "seed_agreement": agreement,
-            "test": (f"bootstrap over the seeds and the {block_unit} together ({test['resamples']} resamples"
-                     f"{f', blocks of {block}' if block > 1 else ''}), one-sided; the difference and its 95 % "
-                     f"interval are of the {words.label}, model minus {words.baseline}"),
+            "interval_level": level, "standard_error": test["standard_error"],
+            "degrees_of_freedom": test["degrees_of_freedom"], "p_value": test["p_value"],
+            "significance": significance, "seed_agreement": agreement,
+            **({"variant": {"model": best.name.removesuffix(ENSEMBLE_SUFFIX), **variant}} if variant else {}),
+            "test": (f"one-sided test of the difference on its standard error: the {block_unit} resampled "
+                     f"({test['resamples']} bootstrap resamples{f', blocks of {block}' if block > 1 else ''})"
+                     f"{seeds_part}; the difference is of the {words.label}, model minus {words.baseline}, and its "
+                     f"two-sided {level * 100:g} % interval lies wholly on the model's side of 0 exactly when the answer is yes"),
             "text": text}

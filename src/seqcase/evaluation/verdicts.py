@@ -1,6 +1,6 @@
 """What every task's verdict shares: each model's family, and choices made on the validation part.
 
-The verdict itself, over seeds and test examples, is seqcase.evaluation.seeds.seeded_verdict.
+The verdict itself, over the test examples and the seeds, is seqcase.evaluation.seeds.seeded_verdict.
 """
 
 from __future__ import annotations

@@ -64,8 +64,10 @@ def headline_metrics(metrics: dict, families: dict[str, str], metric: str) -> di
     for key in ("value", "baseline_value", "difference", "p_value"):
         if verdict.get(key) is not None:
             headline[key] = verdict[key]
-    if verdict.get("interval"):
+    if verdict.get("interval"):  # the test's interval: "yes" exactly when it lies on the model's side of 0
         headline["difference_low"], headline["difference_high"] = verdict["interval"]
+        if verdict.get("interval_level"):
+            headline["interval_level"] = verdict["interval_level"]
     if verdict.get("seed_agreement"):
         headline["seeds_agreeing"] = verdict["seed_agreement"]["agree"]
     scores = {}

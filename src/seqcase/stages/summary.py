@@ -78,7 +78,8 @@ def headline(row: dict) -> list[tuple[str, str]]:
         numbers.append(("baseline", f"{row['reference']} ({cell(row['reference_value'])})"))
     if verdict.get("difference") is not None:
         interval = verdict.get("interval")
-        spread = f", 95 % interval {cell(interval[0])} to {cell(interval[1])}" if interval else ""
+        spread = (f", {verdict['interval_level'] * 100:g} % interval {cell(interval[0])} to {cell(interval[1])} "
+                  f"(the test's: \"yes\" exactly when it excludes 0 on the model's side)") if interval else ""
         numbers.append(("difference", f"{cell(verdict['difference'])}{spread}"))
     if row.get("p_value") is not None:
         numbers.append(("p", cell(row["p_value"])))

@@ -2,8 +2,8 @@
 
 data: reading, the stratified split, scaling, class weights. problem: what the networks get.
 baselines: majority, logistic regression, random forest on the flattened sequence. metrics:
-macro-F1 and per-class scores. scoring: every model on the test part, and the verdict (a bootstrap
-over the seeds and the test sequences).
+macro-F1 and per-class scores. scoring: every model on the test part, and the verdict (a test over
+the test sequences, bootstrapped, and the seeds).
 report: its tables and figures. predict: classes for new sequences.
 """
 

@@ -34,7 +34,7 @@ VERDICT_RESAMPLES = 1000
 def verdict(scores: dict, training: dict, labels: np.ndarray, probabilities: dict[str, np.ndarray],
             class_count: int, significance: float, seed: int) -> dict:
     """Did the recurrent model chosen on validation beat the baseline chosen the same way on test
-    macro-F1, with the seeds and the test sequences resampled together?"""
+    macro-F1, over the test sequences (resampled) and the seeds?"""
     def macro_f1(name: str, values: np.ndarray, indices: np.ndarray) -> float:
         return fast_macro_f1(labels[indices], values[indices].argmax(axis=1), class_count)
 

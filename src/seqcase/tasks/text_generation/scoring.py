@@ -26,8 +26,8 @@ WORDS = VerdictWords(METRIC, "bits per character", higher_is_better=False,
 def verdict(scores: dict, training: dict, log2: dict[str, np.ndarray], block: int, significance: float,
             seed: int) -> dict:
     """Does the recurrent language model chosen on validation need fewer bits per test character
-    than the n-gram model chosen the same way, with the seeds and blocks of the text resampled
-    together? Outputs are each character's probability, so that seeds average into the ensemble's."""
+    than the n-gram model chosen the same way, over blocks of the test text (resampled) and the
+    seeds? Outputs are each character's probability, so that seeds average into the ensemble's."""
     def bits(name: str, probabilities: np.ndarray, indices: np.ndarray) -> float:
         return float(-np.mean(np.log2(probabilities[indices])))
 
