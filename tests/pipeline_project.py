@@ -23,6 +23,9 @@ import yaml
 
 from conftest import BASE_PARAMS, make_prices, sha256_of
 from servers import mlflow_server, postgres_binary, postgres_database
+from stage_reads import check_project
+
+from seqcase.reads import FOLDER_VARIABLE
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -193,15 +196,24 @@ def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...
     run(["git", "init", "-q"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-qm", "tiny"], root, env)
-    output = run(["dvc", "repro", *targets], root, env)
-    return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts"}
+    reads = root.parent / "reads"  # what each stage of this first run read (tests/stage_reads.py)
+    output = run(["dvc", "repro", *targets], root, {**env, FOLDER_VARIABLE: str(reads)})
+    return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts",
+                  "reads": reads}
+
+
+def assert_every_stage_read_what_the_record_says(root: Path, context: dict) -> None:
+    """This project's stages read the modules and params keys tests/stage_reads.json holds for their
+    tasks, against which test_dvc_stages checks dvc.yaml both ways."""
+    problems = check_project(context["reads"], root / "params.yaml")
+    assert not problems, ("\n".join(problems) + "\nIf the change is meant, rewrite tests/stage_reads.json: "
+                          "SEQCASE_UPDATE_READS=1 python -m pytest -n 2 tests/test_pipeline.py tests/test_pipeline_tasks.py "
+                          "(the whole modules: the TensorFlow test adds its stages' reads)")
 
 
 def status_of(root: Path, env: dict) -> dict:
-    """`dvc status`, less the params check (it runs whenever params.yaml changes)."""
-    status = json.loads(run(["dvc", "status", "--json"], root, env))
-    status.pop("validate", None)
-    return status
+    """`dvc status`: the stages a `dvc repro` would run, with why."""
+    return json.loads(run(["dvc", "status", "--json"], root, env))
 
 
 def champion_window_length(case: str) -> int:
@@ -220,6 +232,14 @@ def assert_every_case_carries_its_verdict(root: Path, cases: tuple[str, ...]) ->
         assert not verdict["beaten"] or low > 0 or high < 0, case  # a "yes" is an interval without 0
         assert verdict["text"] in (root / f"reports/{case}/report.md").read_text()
         assert f"- {case}: {verdict['test']}\n" in (root / "reports/summary.md").read_text()  # the footnote's p
+
+
+def verdict_chance(root: Path, case: str, unit: str) -> str:
+    """What the verdict's interval is over: the test examples alone for an ensemble (a fixed model),
+    with the seeds for a mean over seeds."""
+    verdict = json.loads((root / f"reports/{case}/metrics.json").read_text())["verdict"]
+    alone = verdict["model"].endswith("_ensemble") or len(verdict["seeds"]) < 2
+    return f"over {unit})" if alone else f"over {unit} and seeds)"
 
 
 def best_on_validation(search: dict, score: str, higher: bool) -> dict:

@@ -6,9 +6,10 @@ import itertools
 import json
 import subprocess
 
+import pytest
 import yaml
 
-from seqcase.commands.run import Progress, duration, follow, run
+from seqcase.commands.run import Progress, duration, follow, params_parsed_once, run
 from seqcase.io import write_json
 from seqcase.paths import CasePaths
 
@@ -62,7 +63,7 @@ def test_the_run_goes_case_by_case_prints_each_verdict_and_records_the_durations
     clock = itertools.count(0, 10).__next__
     recorded = tmp_path / ".dvc/tmp/seqcase/stage_seconds.json"
     status = run(tmp_path / "params.yaml", repro, lambda names: ["validate", *(f"report@{n}" for n in names), "summary"],
-                 clock, lines.append, recorded)
+                 clock, lines.append, recorded, stale=lambda: ["validate"])
     assert status == 0
     assert calls == [*(["repro", f"report@{case}"] for case in cases), ["repro"]]
     assert lines[4] == f"=> {cases[0]}: recurrent wins (gru: RMSE 0.25); reports/{cases[0]}/report.html"
@@ -84,11 +85,44 @@ def test_a_failing_case_stops_the_run_with_dvc_s_status_and_keeps_what_was_timed
     lines = []
     recorded = tmp_path / "seconds.json"
     status = run(tmp_path / "params.yaml", repro, lambda names: ["validate"], itertools.count(0, 5).__next__,
-                 lines.append, recorded)
+                 lines.append, recorded, stale=lambda: ["validate"])
     first = next(iter(raw_params["cases"]))
     assert status == 3 and lines[-1] == (f"error: `dvc repro report@{first}` failed (exit status 3); the stages "
                                          "before it are kept")
     assert json.loads(recorded.read_text()) == {"validate": 5.0}
+
+
+def test_with_nothing_to_run_the_run_starts_no_dvc_and_prints_the_recap(tmp_path, raw_params, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    calls, lines = [], []
+    status = run(tmp_path / "params.yaml", calls.append, lambda names: pytest.fail("no plan is needed"),
+                 emit=lines.append, stale=lambda: [])
+    assert status == 0 and calls == []
+    assert lines[0].startswith("Every stage is up to date") and "not run yet" in lines[1]
+
+
+def test_dvc_in_this_process_parses_each_version_of_params_yaml_once(tmp_path):
+    from dvc.fs import LocalFileSystem
+    from dvc.utils import serialize
+
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: 1\ncases: {a: {task: forecasting}}\n")
+    parses = []
+    original = serialize.LOADERS[".yaml"]
+    serialize.LOADERS[".yaml"] = lambda *arguments, **keywords: parses.append(1) or original(*arguments, **keywords)
+    try:
+        with params_parsed_once():
+            first = serialize.load_path(str(path), LocalFileSystem())
+            first["seed"] = 99  # a copy: DVC may change what it gets
+            assert serialize.load_path(str(path), LocalFileSystem()) == {"seed": 1, "cases": {"a": {"task": "forecasting"}}}
+            path.write_text("seed: 2\n")
+            assert serialize.load_path(str(path), LocalFileSystem()) == {"seed": 2}
+        assert len(parses) == 2
+        serialize.load_path(str(path), LocalFileSystem())
+        assert len(parses) == 3  # outside, DVC parses as it always does
+    finally:
+        serialize.LOADERS[".yaml"] = original
 
 
 def test_a_first_run_estimates_from_the_reference_run_and_later_runs_from_their_own(tmp_path):

@@ -1,10 +1,13 @@
-"""dvc.yaml declares, for every stage, the library code it runs: a change there re-runs the stage.
+"""dvc.yaml declares, for every stage, exactly the library code it runs and the params it reads:
+a change there re-runs the stage, and a change elsewhere does not.
 
-A per-case stage runs the shared code it imports and, of its case's task, the package's __init__
-(with the schema) and the modules of the contract methods it calls (`task.<method>` in its code,
-mapped by seqcase.tasks.base.CONTRACT_MODULES). dvc.yaml names the task's folder as
-src/seqcase/tasks/${item.task}: what each stage runs outside that folder must be listed, and no
-stage may reach into another task's folder.
+A stage runs the modules it imports (every one: there is no list of "plumbing" left out) and, of
+its case's task, the package's __init__ (with the schema) and the modules of the contract methods
+it calls (`task.<method>` in its code, mapped by seqcase.tasks.base.CONTRACT_MODULES); and what the
+end-to-end projects recorded it loading (tests/stage_reads.json: imports made by name at run time,
+the registry's task packages). dvc.yaml names the task's folder as src/seqcase/tasks/${item.task}:
+what each stage runs outside that folder must be listed, and no stage may reach into another task's
+folder. The params each stage reads are the recorded ones (tests/stage_reads.py says how).
 """
 
 from __future__ import annotations
@@ -18,12 +21,11 @@ import yaml
 
 from seqcase.tasks import TASKS
 from seqcase.tasks.base import CONTRACT_MODULES
+from stage_reads import code_problems, committed, params_problems
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 PACKAGE = REPOSITORY / "src" / "seqcase"
 TASK_FOLDER = "src/seqcase/tasks/${item.task}"
-# Plumbing that cannot change a result (dvc.yaml says so at its top): neither required nor followed.
-PLUMBING = {PACKAGE / name for name in ("io.py", "paths.py", "errors.py", "tracking.py", "stages/entry.py")}
 
 
 def module_file(name: str) -> Path | None:
@@ -64,7 +66,7 @@ def closure(*paths: Path) -> set[Path]:
     seen, todo = set(), list(paths)
     while todo:
         current = todo.pop()
-        if current not in seen and current not in PLUMBING:
+        if current not in seen:
             seen.add(current)
             todo.extend(imported_files(current))
     return seen
@@ -96,30 +98,69 @@ def runs(name: str, per_case: bool, task: str | None) -> set[Path]:
     return stage_files | task_files(task, task_methods(stage_files))
 
 
-def undeclared(files: set[Path], deps: list[str], task: str | None) -> list[str]:
-    deps = [dep.replace("${item.task}", task) if task else dep for dep in deps]
-    missing = []
-    for file in files:
-        relative = file.relative_to(REPOSITORY).as_posix()
-        in_a_task = re.match(r"src/seqcase/tasks/[^/]+/", relative)
-        if (file.name == "__init__.py" and not in_a_task) or not relative.startswith("src/"):
-            continue
-        if not any(relative == dep or relative.startswith(dep.rstrip("/") + "/") for dep in deps):
-            missing.append(relative)
-    return sorted(missing)
-
-
 CASES = [(name, per_case, task) for name, per_case, _, _ in stages() for task in (TASKS if per_case else [None])]
 
 
-@pytest.mark.parametrize("name, per_case, task", CASES, ids=[f"{name}-{task}" if task else name for name, _, task in CASES])
-def test_every_module_a_stage_runs_is_a_declared_dependency(name, per_case, task):
-    command, deps = next((command, deps) for stage, _, command, deps in stages() if stage == name)
-    assert re.match(rf"python pipelines/stage\.py {name}\b", command)
-    assert "pipelines/stage.py" in deps and f"src/seqcase/stages/{name}.py" in deps
-    assert (TASK_FOLDER in deps) == per_case
-    missing = undeclared(runs(name, per_case, task), deps, task)
-    assert not missing, f"stage {name} ({task or 'no task'}) runs {missing} but dvc.yaml does not list them"
+def definition() -> dict:
+    return yaml.safe_load((REPOSITORY / "dvc.yaml").read_text())
+
+
+def modules_run() -> dict[str, dict[str, set[str]]]:
+    """kind -> task ("" for a stage of no case) -> the library files it runs: the import scan's and
+    the end-to-end projects' records together."""
+    recorded = committed()
+    result: dict[str, dict[str, set[str]]] = {}
+    for name, per_case, task in CASES:
+        scanned = {file.relative_to(REPOSITORY).as_posix() for file in runs(name, per_case, task)
+                   if file.is_relative_to(PACKAGE)}
+        loaded = set(recorded.get(name, {}).get(task or "", {}).get("modules", []))
+        result.setdefault(name, {})[task or ""] = scanned | loaded
+    return result
+
+
+def test_every_stage_runs_its_own_module_through_pipelines_stage_py():
+    for name, per_case, command, deps in stages():
+        assert re.match(rf"python pipelines/stage\.py {name}\b", command)
+        assert "pipelines/stage.py" in deps and f"src/seqcase/stages/{name}.py" in deps
+        assert (TASK_FOLDER in deps) == per_case
+
+
+def test_dvc_yaml_declares_exactly_the_code_each_stage_runs():
+    problems = code_problems(definition(), modules_run())
+    assert not problems, "\n".join(problems)
+
+
+def test_dvc_yaml_declares_exactly_the_params_each_stage_reads():
+    recorded = committed()
+    assert set(recorded) >= {"fetch", "prepare", "tune", "train", "evaluate", "report", "summary", "fundamentals"}
+    assert set(recorded["train"]) == set(TASKS)  # the end-to-end projects hold a case of every task
+    problems = params_problems(definition(), recorded)
+    assert not problems, "\n".join(problems)
+
+
+def planted(change) -> dict:
+    """dvc.yaml with one edit made to its parsed form."""
+    stages_ = definition()
+    change(stages_["stages"])
+    return stages_
+
+
+def test_a_planted_surplus_or_missing_dependency_fails_both_ways():
+    """The two tests above can fail: each kind of mistake, planted, is named."""
+    modules, recorded = modules_run(), committed()
+    surplus_code = planted(lambda stages_: stages_["prepare"]["do"]["deps"].append("src/seqcase/gradients.py"))
+    assert code_problems(surplus_code, modules) == [
+        "prepare declares src/seqcase/gradients.py, which no case of any task runs"]
+    missing_code = planted(lambda stages_: stages_["prepare"]["do"]["deps"].remove("src/seqcase/splits.py"))
+    assert code_problems(missing_code, modules) == [
+        f"prepare ({task}) runs src/seqcase/splits.py, which dvc.yaml does not declare" for task in TASKS]
+    surplus_param = planted(lambda stages_: stages_["report"]["do"]["params"].append("cases.${key}.train"))
+    assert params_problems(surplus_param, recorded) == [
+        "report declares param cases.${key}.train, which no case of any task reads"]
+    missing_param = planted(lambda stages_: stages_["train"]["do"]["params"].remove("defaults.train"))
+    problems = params_problems(missing_param, recorded)
+    assert problems and all(problem.startswith("train (") and " reads defaults.train" in problem
+                            for problem in problems)
 
 
 @pytest.mark.parametrize("name, per_case, task", [case for case in CASES if case[1]],

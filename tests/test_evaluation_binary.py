@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from seqcase.evaluation.binary import binary_scores, curve_points, recall_at_precision, score_binary
-from seqcase.evaluation.thresholds import BinaryEvaluate, RecallTarget, ThresholdRule
+from seqcase.config.binary import BinaryEvaluate, RecallTarget
+from seqcase.evaluation.thresholds import ThresholdRule
 from seqcase.splits import Split
 
 

@@ -23,9 +23,11 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from conftest import make_prices
-from pipeline_project import (assert_every_case_carries_its_verdict, champion_window_length, environment_variable,
-                              headline_shown, project_fixture, run, shown_plots, status_of)
+from pipeline_project import (assert_every_case_carries_its_verdict, assert_every_stage_read_what_the_record_says,
+                              champion_window_length, environment_variable,
+                              headline_shown, project_fixture, run, shown_plots, verdict_chance, status_of)
 from seqcase.commands.predict import predict_csv
+from seqcase.reads import FOLDER_VARIABLE
 
 pytestmark = pytest.mark.slow
 CASES = ("tiny", "beats")
@@ -66,7 +68,7 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     assert (root / "reports/tiny/figures/backtest_by_origin.png").is_file()
     html = (root / "reports/tiny/report.html").read_text()
     assert "<h2>Verdict</h2>" in html and "data:image/png;base64," in html
-    assert "over resampled seeds and test windows" in (root / "reports/tiny/report.md").read_text()
+    assert verdict_chance(root, "tiny", "test windows") in (root / "reports/tiny/report.md").read_text()
     assert "[tiny](tiny/report.md)" in (root / "reports/summary.md").read_text()
     landing = (root / "reports/index.html").read_text()
     pipeline_run = json.loads((root / "data/evaluation/tiny/runs.json").read_text())["parent_run_id"]
@@ -80,19 +82,34 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
 
 
 def test_make_run_s_driver_goes_case_by_case_and_ends_on_the_recap(project):
-    """`python -m seqcase run` on a project that is up to date: DVC skips every stage, each case
-    gets its progress line and verdict, and the run ends on the recap, not on DVC's git hints."""
+    """`python -m seqcase run` on a project that is up to date says so and prints the recap without
+    starting DVC per case; after an edit (a comment in params.yaml: validate re-runs, nothing else)
+    each case gets its progress line and verdict, and the run ends on the recap, not on DVC's git hints."""
     root, context = project
-    result = subprocess.run([sys.executable, "-m", "seqcase", "run"], cwd=root, env=context["env"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    lines = result.stdout.splitlines()
     cases = list(yaml.safe_load((root / "params.yaml").read_text())["cases"])
-    assert [line.split(":")[0] for line in lines if line.startswith("=> ")] == [f"=> {case}" for case in cases]
-    assert "Running stage" not in result.stdout and "[stage " not in result.stdout  # up to date: nothing ran
-    assert lines[-1] == "Every case on one page: reports/index.html"
-    assert any(line.startswith(f"{cases[0]} ") and "reports/" in line for line in lines[-len(cases) - 3:])
-    assert json.loads(run(["dvc", "status", "--json"], root, context["env"])) == {}  # a run ends clean
+
+    def seqcase_run() -> list[str]:
+        result = subprocess.run([sys.executable, "-m", "seqcase", "run"], cwd=root, env=context["env"],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        lines = result.stdout.splitlines()
+        assert lines[-1] == "Every case on one page: reports/index.html"
+        assert any(line.startswith(f"{cases[0]} ") and "reports/" in line for line in lines[-len(cases) - 3:])
+        return lines
+
+    lines = seqcase_run()
+    assert lines[0].startswith("Every stage is up to date") and not any(line.startswith("=> ") for line in lines)
+    committed = (root / "params.yaml").read_text()
+    (root / "params.yaml").write_text(committed + "# a comment changes no param\n")
+    try:
+        lines = seqcase_run()
+        assert [line.split(":")[0] for line in lines if line.startswith("=> ")] == [f"=> {case}" for case in cases]
+        ran = [line for line in lines if line.startswith("Running stage")]
+        assert ran == ["Running stage 'validate':"]  # its output is the same: nothing downstream runs
+        assert json.loads(run(["dvc", "status", "--json"], root, context["env"])) == {}  # a run ends clean
+    finally:
+        (root / "params.yaml").write_text(committed)
+        run(["dvc", "repro", "validate"], root, context["env"])  # as committed, for the tests after this one
 
 
 def test_every_cases_metrics_carry_its_verdict_with_the_test_behind_it(project):
@@ -119,7 +136,7 @@ def test_a_classification_case_runs_through_the_same_stages(project):
     assert metrics["models"]["majority"]["accuracy"] == pytest.approx(1 / 3)
     assert set(metrics["models"]["gru"]["per_class"]) == {"class_1", "class_2", "class_3"}
     report = (root / "reports/beats/report.md").read_text()
-    assert "Recall per class" in report and "over resampled seeds and test sequences" in report
+    assert "Recall per class" in report and verdict_chance(root, "beats", "test sequences") in report
     assert "confusion_" in report
     assert "[beats](beats/report.md) | classification | 24 | macro-F1" in (root / "reports/summary.md").read_text()
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
@@ -451,11 +468,17 @@ def test_tensorflow_runs_the_forecasting_case_end_to_end_and_re_runs_only_the_ne
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["keras_backend"] = "tensorflow"
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    status = status_of(root, context["env"])
-    assert {stage.split("@")[0] for stage in status} == {"tune", "train", "evaluate"}  # the stages that declare it
-    output = run(["dvc", "repro", "report@tiny"], root, context["env"])
-    assert "Running stage 'prepare@tiny'" not in output and "Running stage 'train@tiny'" in output
+    status = status_of(root, context["env"])  # (prepare may be there too: it reads tiny's tune block, restored)
+    reading = {stage.split("@")[0] for stage, changes in status.items() if "keras_backend" in json.dumps(changes)}
+    assert reading == {"tune", "train", "evaluate"}  # the stages that declare it
+    # Recorded with the first run's reads: the stages that load the TensorFlow backend's module.
+    output = run(["dvc", "repro", "report@tiny"], root, {**context["env"], FOLDER_VARIABLE: str(context["reads"])})
+    assert "Running stage 'train@tiny'" in output
     training = json.loads((root / "data/models/tiny/training.json").read_text())
     assert {entry["keras_backend"] for entry in training.values()} == {"tensorflow"}
     metrics = json.loads((root / "reports/tiny/metrics.json").read_text())
     assert metrics["models"]["lstm"]["rmse"] > 0 and "p_value" in metrics["verdict"]
+
+
+def test_every_stage_read_what_tests_stage_reads_json_records(project):
+    assert_every_stage_read_what_the_record_says(*project)

@@ -17,8 +17,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from pipeline_project import (CREDENTIALS, assert_every_case_carries_its_verdict, best_on_validation, champion_window_length,
-                              environment_variable, headline_shown, project_fixture, run, shown_plots)
+from pipeline_project import (CREDENTIALS, assert_every_case_carries_its_verdict, assert_every_stage_read_what_the_record_says,
+                              best_on_validation, champion_window_length,
+                              environment_variable, headline_shown, project_fixture, run, shown_plots, verdict_chance)
 from seqcase.commands.predict import predict_csv
 from servers import require_postgres
 
@@ -152,7 +153,7 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
     assert all(text.startswith("the ") and len(text) == 44 for texts in samples.values() for text in texts.values())
     report = (root / "reports/verses/report.md").read_text()
     assert "## Samples: the seed 'the ' continued one character at a time" in report
-    assert "over resampled seeds and 500-character blocks of the test text" in report
+    assert verdict_chance(root, "verses", "500-character blocks of the test text") in report
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
     client = MlflowClient()
     experiment = client.get_experiment_by_name("verses")
@@ -282,3 +283,7 @@ def test_tensorflow_trains_the_text_case_whose_models_read_raw_text(project):
     model = mlflow.pyfunc.load_model(f"models:/seqcase-reviews/{newest.version}")
     probabilities = model.predict(pd.DataFrame({"text": ["great superb fun loved", "awful dull boring hated"]}))
     assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_every_stage_read_what_tests_stage_reads_json_records(project):
+    assert_every_stage_read_what_the_record_says(*project)

@@ -10,8 +10,12 @@ import pytest
 import yaml
 
 from conftest import BASE_PARAMS, sha256_of
+from stage_reads import REPOSITORY, committed, params_problems
 
+from seqcase import reads
 from seqcase.errors import ParamsError
+from seqcase.reads import FOLDER_VARIABLE
+from seqcase.schema import StrictModel
 from seqcase.tasks import TASKS, get_task
 from seqcase.tasks.base import CONTRACT_MODULES, PackageTask
 
@@ -48,7 +52,7 @@ def test_a_toy_task_runs_through_prepare_tune_train_evaluate_and_report(tmp_path
     """One package (tests/toy_task) and one registry line: the stages run it without knowing it."""
     from toy_task.data import make_rows
 
-    from seqcase.stages import evaluate, prepare, report, summary, train, tune
+    from seqcase.stages import evaluate, prepare, report, summary, train, tune, validate
 
     monkeypatch.setitem(TASKS, "sum_sign", "toy_task")
     monkeypatch.chdir(tmp_path)
@@ -63,13 +67,32 @@ def test_a_toy_task_runs_through_prepare_tune_train_evaluate_and_report(tmp_path
                                  "train": {}, "baselines": {"majority": {}}, "evaluate": {}}}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     path = tmp_path / "params.yaml"
-    assert prepare.run(path, "signs") == {"sequences": 200}
-    tune.run(path, "signs")
-    train.run(path, "signs")
-    metrics = evaluate.run(path, "signs")
+    validate.run(path)  # the case names the summary reads
+    monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path / "reads"))  # the params keys each stage reads, below
+    read: dict[str, set[str]] = {}
+    try:
+        assert prepare.run(path, "signs") == {"sequences": 200}
+        read["prepare"] = reads.taken()
+        tune.run(path, "signs")
+        read["tune"] = reads.taken()
+        train.run(path, "signs")
+        read["train"] = reads.taken()
+        metrics = evaluate.run(path, "signs")
+        read["evaluate"] = reads.taken()
+        row = report.run(path, "signs")
+        read["report"] = reads.taken()
+    finally:
+        reads.stop(StrictModel)
     assert set(metrics["models"]) == {"gru", "gru_ensemble", "majority"} and metrics["test_examples"] == 40
     assert metrics["verdict"]["model"] in ("gru", "gru_ensemble") and 0 < metrics["verdict"]["p_value"] <= 1
-    row = report.run(path, "signs")
+    # What the toy task's stages read is declared in dvc.yaml too (the other tasks' records beside it).
+    recorded = committed()
+    for kind, keys in read.items():
+        general = {key.replace("cases.signs.", "cases.${key}.").replace("sources.signs.", "sources.${item.source}.")
+                   for key in keys}
+        recorded[kind]["sum_sign"] = {"modules": [], "params": sorted(general)}
+    assert {"cases.${key}.task", "cases.${key}.train"} <= set(recorded["train"]["sum_sign"]["params"])
+    assert params_problems(yaml.safe_load((REPOSITORY / "dvc.yaml").read_text()), recorded) == []
     assert row["task"] == "sum_sign" and row["recurrent"] == "gru"
     text = (tmp_path / "reports/signs/report.md").read_text()
     assert "## Test accuracy" in text and "| majority | baseline |" in text and "## Gradient diagnostics" in text

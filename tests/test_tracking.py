@@ -138,15 +138,6 @@ def test_a_run_without_the_named_model_is_a_clear_error(mlflow_store):
         tracking.logged_model_uri(experiment, run_id, "gru")
 
 
-def test_the_comparison_table_has_a_row_per_model_and_the_runs_metric_names():
-    models = {"lstm": {"rmse": 1.2, "dm_pvalue": 0.04, "per_horizon": {"h2": {"rmse": 1.5}}, "note": "x"},
-              "naive": {"rmse": 1.0, "dm_pvalue": float("nan")}}
-    frame = tracking.comparison_frame(models, {"lstm": "recurrent", "naive": "baseline"})
-    assert frame["model"].tolist() == ["lstm", "naive"] and frame["family"].tolist() == ["recurrent", "baseline"]
-    assert frame.loc[0, "test_rmse_h2"] == 1.5 and frame.loc[1, "test_rmse"] == 1.0
-    assert frame.loc[1, ["test_dm_pvalue", "test_rmse_h2"]].isna().all()  # NaN and absent alike: left empty
-    assert "test_note" not in frame.columns
-
 
 def test_the_comparison_view_lists_the_compared_models_and_charts_their_metric_and_hyperparameters():
     view = tracking.comparison_view("pipeline-1", "rmse", False, ["window_length", "learning_rate"])

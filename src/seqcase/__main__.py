@@ -93,7 +93,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
 
 def run_recap(args: argparse.Namespace) -> int:
-    from seqcase.stages.summary import recap
+    from seqcase.commands.run import recap
 
     print(recap(args.params), end="")
     return 0
@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("recap", help="every case's verdict, headline number, report and MLflow run "
                                                 "(what `make run` ends with)")
     summary.add_argument("--params", type=Path, default=Path("params.yaml"), help=PARAMS_HELP)
+    radius = commands.add_parser("blast-radius", help="for each part of src/seqcase, the stages an edit re-runs and "
+                                                      "their minutes")
+    radius.add_argument("--reference", action="store_true",
+                        help="the reference run's durations (the README's table), not this machine's last run")
     return parser
 
 
@@ -158,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run_blast_radius(args: argparse.Namespace) -> int:
+    from seqcase.commands.blast_radius import run
+
+    print(run(reference=args.reference), end="")
+    return 0
+
+
 def run_plots_template(args: argparse.Namespace) -> int:
     from seqcase.commands.plots_template import build_template
 
@@ -167,7 +178,7 @@ def run_plots_template(args: argparse.Namespace) -> int:
 
 COMMANDS = {"validate": lambda args: validate(args.params), "plots-template": run_plots_template,
             "predict": run_predict, "generate": run_generate, "tune-distributed": run_distributed,
-            "recap": run_recap, "run": run_pipeline}
+            "recap": run_recap, "run": run_pipeline, "blast-radius": run_blast_radius}
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from seqcase.config import CaseBase, Params, ParamsError
+from seqcase import reads
+from seqcase.config import CaseBase, Params, ParamsError, StrictModel
 from seqcase.config.core import DEFAULT_PARAMS_PATH, Defaults, error_lines, read_params_file, resolve_case
 from seqcase.tasks import TASKS, get_task
 
@@ -61,6 +62,7 @@ def parse_params(raw: Any, path: Path = DEFAULT_PARAMS_PATH, cases: Collection[s
         raise ParamsError("\n".join([f"{path}: {len(problems)} invalid value(s)", *problems]))
     result = params.model_copy(update={"cases": validated})
     result._case_names = tuple(raw_cases)
+    reads.register(result, StrictModel)  # only when the dependency test records what each stage reads
     return result
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 RAW_ROOT = Path("data/raw")
 SUMMARIES = Path("data/summaries")
+CASE_NAMES = Path("data/case_names.json")  # written by validate: the cases in params.yaml's order, for summary
 
 
 def raw_directory(source_name: str, root: Path = RAW_ROOT) -> Path:

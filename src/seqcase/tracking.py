@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
-import pandas as pd
 import requests
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
@@ -318,12 +317,6 @@ def test_metrics(scores: dict) -> dict[str, float]:
             named += [(f"test_{name}_{key}", value) for name, value in values.items()]
     return {name: float(value) for name, value in named
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)}
-
-
-def comparison_frame(models: dict[str, dict], families: dict[str, str]) -> pd.DataFrame:
-    """One row per variant and baseline, one column per test metric (as the runs name them)."""
-    return pd.DataFrame([{"model": name, "family": families.get(name, ""), **test_metrics(scores)}
-                         for name, scores in models.items()])
 
 
 def best_network(metrics: dict, training: dict, key: str, higher: bool) -> tuple[str, str, float, bool] | None:

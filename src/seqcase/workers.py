@@ -44,10 +44,12 @@ def start_worker(backend: str, cores, tasks: dict[str, str], load: Callable, arg
     stage's own set-up (its case's data, loaded once per worker)."""
     backends.start_process(backend, core=cores.get(), threads=1)
 
+    from seqcase import reads
     from seqcase.stages.entry import configure_logging
     from seqcase.tasks import TASKS
     from seqcase.training import freeze_imported_heap
 
+    reads.at_worker_exit()
     configure_logging()
     TASKS.update(tasks)
     load(*arguments)

@@ -28,6 +28,7 @@ def backend_in(params_path: Path | str) -> str:
     rest of the file: a stage must choose before it imports Keras, and validates later."""
     import yaml
 
+    from seqcase import reads
     from seqcase.errors import ParamsError
 
     try:
@@ -35,6 +36,7 @@ def backend_in(params_path: Path | str) -> str:
     except (OSError, yaml.YAMLError):
         return DEFAULT_BACKEND  # the stage's own loading names the problem in one line
     name = raw.get("keras_backend", DEFAULT_BACKEND) if isinstance(raw, dict) else DEFAULT_BACKEND
+    reads.note_key("keras_backend")
     if name not in BACKENDS:
         raise ParamsError(f"{params_path}: keras_backend = {name!r}: not a backend seqcase runs on; "
                           f"allowed: {', '.join(BACKENDS)}")

@@ -11,11 +11,13 @@ machine recorded last time (.dvc/tmp/seqcase/stage_seconds.json), or from the re
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +110,43 @@ def pipeline_order(cases: list[str], root: Path = Path(".")) -> list[str]:
     return list(dict.fromkeys(order))
 
 
+@contextmanager
+def params_parsed_once() -> Iterator[None]:
+    """Inside: DVC, run in this process, parses each version of params.yaml once. It parses the file
+    again for every stage that declares params (46 times for a status of the default pipeline);
+    copies of the first parse answer here."""
+    from dvc.utils import serialize
+
+    parsed: dict[tuple, object] = {}
+    original = {suffix: serialize.LOADERS[suffix] for suffix in (".yaml", ".yml")}
+
+    def once(load: Callable) -> Callable:
+        def load_once(path, fs=None, **keywords):
+            try:
+                facts = os.stat(path)
+            except (OSError, TypeError):  # not a file here (an experiment's git tree): DVC reads it itself
+                return load(path, fs=fs, **keywords)
+            key = (os.path.abspath(path), facts.st_mtime_ns, facts.st_size, tuple(sorted(keywords.items())))
+            if key not in parsed:
+                parsed[key] = load(path, fs=fs, **keywords)
+            return copy.deepcopy(parsed[key])
+        return load_once
+
+    serialize.LOADERS.update({suffix: once(load) for suffix, load in original.items()})
+    try:
+        yield
+    finally:
+        serialize.LOADERS.update(original)
+
+
+def changed_stages(root: Path = Path(".")) -> list[str]:
+    """The stages `dvc repro` would run (`dvc status`), asked in this process."""
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        return sorted(name for name, changes in repo.status().items() if changes)
+
+
 def expected_seconds(recorded: Path = RECORDED, reference: Path = REFERENCE) -> dict[str, float]:
     """This machine's last durations where it has them, the reference run's elsewhere."""
     seconds = read_json(reference) if reference.is_file() else {}
@@ -136,14 +175,30 @@ def verdict_line(case: str) -> str:
             f"reports/{case}/report.html")
 
 
+def recap(params_path: Path) -> str:
+    """Every case's verdict line (what `make run` ends with, and `python -m seqcase recap`)."""
+    from seqcase.stages.summary import recap_table
+
+    params = load_params(params_path, cases=())
+    paths = {name: CasePaths(name).summary_row for name in params.case_names}
+    return recap_table([read_json(path) for path in paths.values() if path.is_file()],
+                       [name for name, path in paths.items() if not path.is_file()])
+
+
 def run(params_path: Path, repro: Callable[[list[str]], Iterable[str]] = dvc_lines,
         order: Callable[[list[str]], list[str]] = pipeline_order, clock: Callable[[], float] = time.monotonic,
-        emit: Callable[[str], None] = print, recorded: Path = RECORDED) -> int:
-    """Run the pipeline case by case; returns DVC's exit status (0 when every case ran)."""
-    from seqcase.stages.summary import recap
-
+        emit: Callable[[str], None] = print, recorded: Path = RECORDED,
+        stale: Callable[[], list[str]] = changed_stages) -> int:
+    """Run the pipeline case by case; returns DVC's exit status (0 when every case ran). With
+    nothing to run, it says so and prints the recap without starting DVC once per case."""
     cases = list(load_params(params_path, cases=()).case_names)
-    progress = Progress(order(cases), cases, expected_seconds(recorded), clock())
+    with params_parsed_once():
+        if not stale():
+            emit("Every stage is up to date (dvc status): nothing to run.\n")
+            emit(recap(params_path).rstrip("\n"))
+            return 0
+        plan = order(cases)
+    progress = Progress(plan, cases, expected_seconds(recorded), clock())
     try:
         for case in cases:
             follow(repro(["repro", f"report@{case}"]), progress, clock, emit)

@@ -20,7 +20,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from seqcase.evaluation.thresholds import BinaryEvaluate, ThresholdRule
+from seqcase.config.binary import BinaryEvaluate
+from seqcase.evaluation.thresholds import ThresholdRule
 from seqcase.evaluation.seeds import VerdictWords, seeded_verdict
 from seqcase.splits import Split
 

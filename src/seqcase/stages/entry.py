@@ -15,7 +15,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from seqcase import backends
+from seqcase import backends, reads
 from seqcase.errors import UserError
 
 # stage -> (what it names: a case, a source or nothing; what it does)
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     configure_logging()
     key = STAGES[args.stage][0]
+    reads.start_stage(f"{args.stage}@{getattr(args, key)}" if key else args.stage)
     try:
         if args.stage in NETWORK_STAGES:  # before the stage's module imports Keras
             backends.start_process(backends.backend_in(args.params))
@@ -104,4 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    finally:
+        reads.write()
     return 0

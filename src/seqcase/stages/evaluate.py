@@ -25,7 +25,7 @@ from seqcase.evaluation.verdicts import model_families
 from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.ensemble import (ENSEMBLE_SUFFIX, SEED_MARK, SeedEnsemble, ensemble_name, member_name,
                                      member_path, refit_directory, refit_run_key)
-from seqcase.stages import open_case
+from seqcase.stages.case import open_case
 from seqcase.tasks.base import ScoringSettings
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import pandas as pd
 from seqcase.config import Params
 from seqcase.errors import DataError, ParamsError
 from seqcase.paths import RAW_ROOT, raw_directory
-from seqcase.stages import open_case
+from seqcase.stages.case import open_case
 
 logger = logging.getLogger(__name__)
 

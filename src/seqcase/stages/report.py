@@ -21,11 +21,12 @@ from seqcase.io import atomic_directory, atomic_path, read_json, write_json, wri
 from seqcase.models.ensemble import ENSEMBLE_SUFFIX, member_name
 from seqcase.models.search_space import spec_values
 from seqcase.paths import CasePaths
+from seqcase.reporting.comparison import comparison_frame
 from seqcase.reporting.gradients import gradient_section
 from seqcase.reporting.plots import learning_curves_table, overlay_table, read_tables
 from seqcase.reporting.report import Table, cell, footer_line, html_report, markdown_report
 from seqcase.reporting.seeds import seeds_section
-from seqcase.stages import open_case
+from seqcase.stages.case import open_case
 from seqcase.tasks.base import Task
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def _whole(value):
 
 def comparison_table(models: dict, families: dict[str, str]) -> Table:
     """Every model's overall test metrics side by side, the table MLflow also holds (comparison.json)."""
-    frame = tracking.comparison_frame({name: {key: value for key, value in scores.items() if not isinstance(value, dict)}
+    frame = comparison_frame({name: {key: value for key, value in scores.items() if not isinstance(value, dict)}
                                        for name, scores in models.items()}, families)
     columns = [column for column in frame.columns if column not in ("model", "family")]
     rows = [[row["model"], row["family"], *(cell(_whole(row[column])) for column in columns)]
@@ -250,7 +251,7 @@ def run(params_path: Path, case_name: str) -> dict:
         mlflow.log_artifact(str(paths.reports / "metrics.json"), "report")
         # Every variant and baseline with every test metric, one table per case (the report shows
         # the overall metrics; the per-step and per-class ones are here and in each model's run).
-        mlflow.log_table(tracking.comparison_frame(metrics["models"], families), artifact_file="comparison.json")
+        mlflow.log_table(comparison_frame(metrics["models"], families), artifact_file="comparison.json")
         headline = read_json(paths.reports / "headline.json")
         mlflow.log_metrics(flat_metrics(headline))
         mlflow.set_tag("mlflow.note.content",

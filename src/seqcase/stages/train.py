@@ -27,7 +27,7 @@ from seqcase.io import atomic_directory, atomic_path, read_json, write_json
 from seqcase.models.ensemble import ensemble_name, member_name, member_path, refit_directory, refit_run_key
 from seqcase.models.hyperparameters import family
 from seqcase.models.search_space import ModelSpec
-from seqcase.stages import open_case
+from seqcase.stages.case import open_case
 from seqcase.progress import FitProgress
 from seqcase.training import best_epoch, monitor_mode
 

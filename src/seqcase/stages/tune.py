@@ -33,7 +33,7 @@ from seqcase.io import atomic_directory, write_json, write_text
 from seqcase.models.hyperparameters import family
 from seqcase.models.search_space import ModelSpec, spec_values
 from seqcase.progress import FitProgress
-from seqcase.stages import open_case
+from seqcase.stages.case import open_case
 from seqcase.tasks.base import LearningProblem
 from seqcase.training import freeze_imported_heap, set_seed
 from seqcase.tuning import (VariantHyperModel, ended_trials, make_tuner, planned_trials, run_search, search_arguments,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from seqcase.config import Baselines, CaseBase, Grid, RandomForestOptions, StrictModel
-from seqcase.evaluation.thresholds import BinaryEvaluate
+from seqcase.config.binary import BinaryEvaluate
 
 
 class Imbalance(StrictModel):

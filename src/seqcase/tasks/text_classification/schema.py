@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from seqcase.config import Baselines, CaseBase, Grid, StrictModel
-from seqcase.evaluation.thresholds import BinaryEvaluate
+from seqcase.config.binary import BinaryEvaluate
 
 
 class TextPrepare(StrictModel):
