@@ -3,7 +3,7 @@ processes loaded and the params.yaml keys it accessed.
 
 Recording is on only when the environment names a folder in `SEQCASE_RECORD_READS` (the end-to-end
 tests set it); otherwise nothing here runs. While it is on, every validated params model answers
-attribute reads through `note`, which keeps the dotted path of each value read (`cases.tiny.train.
+attribute reads through `_recording_getattribute`, which keeps the dotted path of each value read (`cases.tiny.train.
 epochs`); a sub-model read on the way (`cases.tiny.train`) is not a read of all it holds, and its
 fields are recorded when they are read. A mapping is recorded as read when its keys are (iterated,
 counted, listed: `cases.tiny.models`), and an item when it is looked up (`search_space["units"]`),

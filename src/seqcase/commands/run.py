@@ -175,12 +175,13 @@ def verdict_line(case: str) -> str:
             f"reports/{case}/report.html")
 
 
-def recap(params_path: Path) -> str:
-    """Every case's verdict line (what `make run` ends with, and `python -m seqcase recap`)."""
+def recap(params_path: Path, cases: list[str] | None = None) -> str:
+    """Every case's verdict line (what `make run` ends with, and `python -m seqcase recap`); the
+    case names read from params.yaml unless the caller has them."""
     from seqcase.stages.summary import recap_table
 
-    params = load_params(params_path, cases=())
-    paths = {name: CasePaths(name).summary_row for name in params.case_names}
+    names = cases if cases is not None else load_params(params_path, cases=()).case_names
+    paths = {name: CasePaths(name).summary_row for name in names}
     return recap_table([read_json(path) for path in paths.values() if path.is_file()],
                        [name for name, path in paths.items() if not path.is_file()])
 
@@ -195,7 +196,7 @@ def run(params_path: Path, repro: Callable[[list[str]], Iterable[str]] = dvc_lin
     with params_parsed_once():
         if not stale():
             emit("Every stage is up to date (dvc status): nothing to run.\n")
-            emit(recap(params_path).rstrip("\n"))
+            emit(recap(params_path, cases).rstrip("\n"))
             return 0
         plan = order(cases)
     progress = Progress(plan, cases, expected_seconds(recorded), clock())
@@ -213,5 +214,5 @@ def run(params_path: Path, repro: Callable[[list[str]], Iterable[str]] = dvc_lin
             write_json(recorded, {**(read_json(recorded) if recorded.is_file() else {}),
                                   **{stage: round(seconds, 1) for stage, seconds in progress.ran.items()}})
     emit(f"\nEvery stage done in {duration(clock() - progress.started)}.\n")
-    emit(recap(params_path).rstrip("\n"))
+    emit(recap(params_path, cases).rstrip("\n"))
     return 0

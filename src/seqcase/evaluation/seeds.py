@@ -294,7 +294,8 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
     seeds = list(best.seeds)
     what = (f"the ensemble of its {len(seeds)} seeds" if best.ensemble else
             f"the mean over {len(seeds)} seeds" if len(seeds) > 1 else "one seed")
-    chance = block_unit if best.ensemble or len(seeds) < 2 else f"{block_unit} and seeds"
+    examples_alone = best.ensemble or len(seeds) < 2  # no seeds' variance in the test
+    chance = block_unit if examples_alone else f"{block_unit} and seeds"
     digits = words.digits
     numbers = (f"{best.name} ({what}), the {words.recurrent} with the best validation {words.label}, has test "
                f"{words.label} {value:.{digits}g}; the {words.baseline} chosen the same way, {rival.name}, "
@@ -312,7 +313,7 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
                 f"at {significance}. {numbers}.")
     else:
         text = f"No: {chosen} did not beat the {words.baseline} on test {words.label}. {numbers}."
-    seeds_part = ("" if best.ensemble or len(seeds) < 2 else
+    seeds_part = ("" if examples_alone else
                   "; a mean over seeds adds its seeds' variance over their count, with Satterthwaite's degrees of "
                   "freedom (Student's t)")
     return {"beaten": beaten, "model": best.name, "metric": words.metric,
