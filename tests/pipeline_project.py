@@ -39,7 +39,7 @@ def run(command: list[str], cwd: Path, env: dict) -> str:
 BEATS_CASE = {
     "task": "classification", "source": "beats", "description": "Three kinds of synthetic beat.",
     "prepare": {"train_file": "beats.tsv", "class_names": {1: "flat", 2: "rising", 3: "bump"}},
-    "models": {"gru": {}, "dense": {}}, "tune": {}, "train": {},
+    "models": {"gru": {}, "transformer": {"search_space": {"pooling": "max"}}, "dense": {}}, "tune": {}, "train": {},
     "baselines": {"majority": {}, "logistic_regression": {}}, "evaluate": {},
 }
 
@@ -56,7 +56,8 @@ EVENTS_CASE = {
     "task": "event_classification", "source": "events", "description": "Synthetic transactions.",
     "prepare": {"time_column": "Time", "label_column": "Class", "log_columns": ["Amount"],
                 "class_names": ["legitimate", "fraud"], "imbalance": {"method": "undersample", "ratio": 0.25}},
-    "models": {"gru": {}, "dense": {"search_space": {"window_length": 1}}}, "tune": {"max_trials": 1}, "train": {},
+    "models": {"gru": {}, "transformer": {"search_space": {"skip_last_step": True}},
+               "dense": {"search_space": {"window_length": 1}}}, "tune": {"max_trials": 1}, "train": {},
     "baselines": {"logistic_regression": {"C": [0.1, 1.0]},
                   "histogram_gradient_boosting": {"max_iter": 20, "min_samples_leaf": 5}},
     "evaluate": {"threshold": "max_f1", "bootstrap_resamples": 100},
@@ -66,7 +67,7 @@ REVIEWS_CASE = {
     "task": "text_classification", "source": "reviews", "description": "Synthetic reviews.",
     "prepare": {"text_column": "review", "label_column": "sentiment", "positive_label": "positive",
                 "test_fraction": 0.3},
-    "models": {"gru": {}, "dense": {}},
+    "models": {"gru": {}, "transformer": {}, "dense": {}},
     "tune": {"max_trials": 1, "max_train_examples": 60, "search_space": {"vocabulary_size": 50, "sequence_length": 8,
                                                         "embedding_dim": 4, "kept_words": "last", "pooling": "mean",
                                                         "clipnorm": 1.0}},
@@ -76,7 +77,7 @@ REVIEWS_CASE = {
 
 VERSES_CASE = {
     "task": "text_generation", "source": "verses", "description": "Made-up verses.",
-    "prepare": {"validation_fraction": 0.15, "test_fraction": 0.15}, "models": {"gru": {}},
+    "prepare": {"validation_fraction": 0.15, "test_fraction": 0.15}, "models": {"gru": {}, "transformer": {}},
     "tune": {"max_trials": 1, "max_epochs": 1, "search_space": {"window_length": 16, "embedding_dim": 4, "units": 16}},
     "train": {"epochs": 2, "seeds": 2}, "baselines": {"kneser_ney": {"order": [2, 3]}, "add_k": {"order": 2, "k": [0.1, 1.0]}},
     "evaluate": {"seed_text": "the ", "sample_length": 40, "temperatures": [0.5, 1.0]},
@@ -171,6 +172,7 @@ def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...
             tiny["prepare"]["horizon"] = 2
             tiny["evaluate"] = {"steps": [2], "metrics": ["time_lag"]}
             tiny["train"] = {"backtest": {"origins": 2}}  # the test part in two, refitted at the second
+            tiny["models"] = {**tiny["models"], "transformer": {}}  # every task runs the attention family too
             continue
         file, make, case = MADE_CASES[name]
         make(root / file)
@@ -232,6 +234,16 @@ def assert_every_case_carries_its_verdict(root: Path, cases: tuple[str, ...]) ->
         assert not verdict["beaten"] or low > 0 or high < 0, case  # a "yes" is an interval without 0
         assert verdict["text"] in (root / f"reports/{case}/report.md").read_text()
         assert f"- {case}: {verdict['test']}\n" in (root / "reports/summary.md").read_text()  # the footnote's p
+        # Every case has a transformer: the same recurrent model meets it, with the same test.
+        attention = verdict["attention"]
+        assert attention["model"] == verdict["model"] and attention["baseline"].startswith("transformer"), case
+        assert attention["test"].split(";")[0] == verdict["test"].split(";")[0], case  # the same resampling
+        assert "model minus attention model" in attention["test"], case
+        low, high = attention["interval"]
+        assert attention["beaten"] == (attention["p_value"] < attention["significance"]) and low < high, case
+        assert f"Against the attention model: {attention['text']}" in (root / f"reports/{case}/report.md").read_text()
+        headline = json.loads((root / f"reports/{case}/headline.json").read_text())["verdict"]
+        assert headline["recurrent_beats_attention"] == attention["beaten"], case
 
 
 def verdict_chance(root: Path, case: str, unit: str) -> str:

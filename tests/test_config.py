@@ -46,8 +46,8 @@ def test_wrong_type_names_the_key(raw_params):
 
 
 def test_unknown_model_architecture_lists_the_allowed_ones(raw_params):
-    raw_params["cases"]["tiny"]["models"] = {"transformer": {}}
-    with pytest.raises(ParamsError, match=r"unknown architecture 'transformer'; allowed: simple_rnn, lstm, gru"):
+    raw_params["cases"]["tiny"]["models"] = {"perceiver": {}}
+    with pytest.raises(ParamsError, match=r"unknown architecture 'perceiver'; allowed: simple_rnn, lstm, gru"):
         parse_params(raw_params)
 
 

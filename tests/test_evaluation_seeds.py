@@ -169,6 +169,45 @@ def test_a_lead_that_one_seed_reverses_is_not_significant_and_the_seeds_are_coun
                                      "test error, but not significantly at 0.05. lstm (the mean over 3 seeds)")
 
 
+def test_a_rival_that_is_a_mean_over_seeds_adds_its_own_seeds_variance():
+    """Against another network's variant (the attention model), both means over seeds carry their
+    seeds' variance: the standard error is the root of the two parts, with Satterthwaite's degrees
+    of freedom (two seeds' variances of 0.01 and 0.04 over 3, each worth 2)."""
+    rng = np.random.default_rng(0)
+    truth = 1.0 + rng.normal(0, 0.01, 2000)
+    training = {"lstm": {"family": "recurrent", "seeds": [42, 43, 44]},
+                "transformer": {"family": "attention", "seeds": [42, 43, 44]}}
+    outputs = {**{f"lstm@seed{seed}": truth + shift for seed, shift in zip([42, 43, 44], [-0.1, 0.0, 0.1])},
+               **{f"transformer@seed{seed}": truth + shift for seed, shift in zip([42, 43, 44], [0.3, 0.5, 0.7])}}
+    result = two_source_bootstrap(mean_error, contender("lstm", training), contender("transformer", training), outputs,
+                                  higher_is_better=False, resamples=300, seed=1)
+    assert result["difference"] == pytest.approx(-0.5)
+    parts = [0.01 / 3, 0.04 / 3]
+    assert result["standard_error"] == pytest.approx(np.sqrt(sum(parts)), rel=1e-6)
+    assert result["degrees_of_freedom"] == pytest.approx(sum(parts) ** 2 / sum(part ** 2 / 2 for part in parts), rel=1e-6)
+    assert result["p_value"] == pytest.approx(stats.t.cdf(-0.5 / np.sqrt(sum(parts)), result["degrees_of_freedom"]))
+
+
+def test_where_the_case_has_attention_models_the_recurrent_model_meets_the_one_chosen_on_validation():
+    """A second verdict, with the same test: the headline still compares with the baselines."""
+    scores, training, outputs = seeded_case([-0.5, -0.45, -0.55], [-0.9, -0.9, -0.9], lstm_validation=0.5)
+    for variant in ("gru",):  # the gru becomes the attention model: better on test, worse on validation
+        training[variant]["family"] = "attention"
+        for name in (f"{variant}@seed1", f"{variant}@seed2", f"{variant}@seed3", f"{variant}_ensemble"):
+            training[name]["family"] = "attention"
+    result = seeded_verdict(scores, training, outputs, mean_error, WORDS, 0.05, 300, seed=0)
+    assert result["model"] == "lstm_ensemble" and result["baseline"] == "linear" and result["beaten"]
+    attention = result["attention"]
+    assert attention["model"] == "lstm_ensemble" and attention["baseline"] in ("gru", "gru_ensemble")
+    assert not attention["beaten"] and attention["difference"] > 0
+    assert attention["text"].startswith("No: the recurrent model chosen on validation did not beat the attention model "
+                                        "on test error.")
+    assert "attention" not in attention  # no third comparison
+    training_without = {name: info for name, info in training.items() if not name.startswith("gru")}
+    plain = {name: value for name, value in scores.items() if not name.startswith("gru")}
+    assert "attention" not in seeded_verdict(plain, training_without, outputs, mean_error, WORDS, 0.05, 300, seed=0)
+
+
 def dependent_noise(rng: np.random.Generator, examples: int, reach: int) -> np.ndarray:
     """Unit-variance noise in which each example shares shocks with the next reach - 1 (as windows
     that overlap by horizon - 1 targets do): moving averages of `reach` shocks; reach 1 is iid."""

@@ -39,7 +39,7 @@ def test_repro_runs_every_stage_and_writes_metrics_and_reports(project):
     for stage in ("fetch@prices", "prepare@tiny", "tune@tiny", "train@tiny", "evaluate@tiny", "report@tiny", "summary"):
         assert f"Running stage '{stage}'" in context["output"]
     metrics = json.loads((root / "reports/tiny/metrics.json").read_text())
-    assert set(metrics["models"]) == {"lstm", "dense", "naive", "drift", "mean", "linear_lags"}
+    assert set(metrics["models"]) == {"lstm", "transformer", "dense", "naive", "drift", "mean", "linear_lags"}
     assert metrics["horizon"] == 2 and metrics["test_examples"] > 20
     assert metrics["models"]["naive"]["per_horizon"]["h2"]["time_lag_steps"] is None  # a zero return never moves
     assert 0 <= metrics["models"]["linear_lags"]["per_horizon"]["h2"]["time_lag_steps"] <= 4
@@ -183,11 +183,12 @@ def test_plots_render_with_each_task_template(project):
     shown = shown_plots(root, context["env"], CASES)
     confusion = shown["reports/beats/plots/predictions.csv"][0]["content"]
     assert confusion["spec"]["encoding"]["x"]["field"] == "predicted" and confusion["facet"]["field"] == "panel"
-    assert {row["model"] for row in confusion["data"]["values"]} == {"gru", "dense", "majority", "logistic_regression"}
+    assert {row["model"] for row in confusion["data"]["values"]} == {"gru", "transformer", "dense", "majority",
+                                                                     "logistic_regression"}
     forecast = shown["reports/tiny/plots/predictions.csv"][0]["content"]
     assert forecast["encoding"]["x"]["field"] == "date"
-    assert {row["model"] for row in forecast["data"]["values"]} == {"lstm", "dense", "naive", "drift", "mean",
-                                                                     "linear_lags"}
+    assert {row["model"] for row in forecast["data"]["values"]} == {"lstm", "transformer", "dense", "naive", "drift",
+                                                                     "mean", "linear_lags"}
 
 
 def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
@@ -201,7 +202,8 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     parent = parents[0]
     assert parent.data.tags["mlflow.source.git.commit"] == run(["git", "rev-parse", "HEAD"], root, context["env"]).strip()
     children = {run.info.run_name: run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
-    assert set(children) == {"lstm", "dense", "naive", "drift", "mean", "linear_lags"}
+    assert set(children) == {"lstm", "transformer", "dense", "naive", "drift", "mean", "linear_lags"}
+    assert children["transformer"].data.tags["seqcase.family"] == "attention"
     lstm = children["lstm"]
     assert {"test_rmse", "test_mase", "test_dm_pvalue", "test_rmse_h2", "best_val_loss"} <= set(lstm.data.metrics)
     assert lstm.data.params["window_length"] == "5" and lstm.data.tags["seqcase.family"] == "recurrent"
@@ -219,9 +221,10 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     (seed,) = [run for run in nested if run.data.tags["seqcase.kind"] == "seed"]
     assert {"val_loss", "best_val_loss", "learning_rate"} <= set(seed.data.metrics) and seed.data.params["seed"] == "7"
     models = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")
-    assert {model.name for model in models} == {"lstm", "dense"}  # one seed: no ensemble
+    assert {model.name for model in models} == {"lstm", "transformer", "dense"}  # one seed: no ensemble
     assert all(client.get_run(model.source_run_id).data.tags["mlflow.parentRunId"]
-               in {lstm.info.run_id, children["dense"].info.run_id} for model in models)
+               in {lstm.info.run_id, children["transformer"].info.run_id, children["dense"].info.run_id}
+               for model in models)
     artifacts = {item.path for item in client.list_artifacts(parent.info.run_id, "report")}
     assert {"report/report.html", "report/report.md", "report/metrics.json"} <= artifacts
     comparison = client.load_table(experiment.experiment_id, "comparison.json", run_ids=[parent.info.run_id])
@@ -232,7 +235,8 @@ def test_mlflow_holds_the_pipeline_run_with_models_trials_and_report(project):
     champion = client.get_model_version_by_alias("seqcase-tiny", "champion")
     scores = json.loads((root / "reports/tiny/metrics.json").read_text())["models"]
     assert champion.tags["seqcase.metric"] == "validation_rmse"  # the network best on validation, one seed each
-    assert champion.tags["seqcase.variant"] == min(("lstm", "dense"), key=lambda name: scores[name]["validation_rmse"])
+    assert champion.tags["seqcase.variant"] == min(("lstm", "transformer", "dense"),
+                                                   key=lambda name: scores[name]["validation_rmse"])
     assert float(champion.tags["seqcase.test_value"]) == json.loads((root / "reports/tiny/metrics.json").read_text())[
         "models"][champion.tags["seqcase.variant"]]["rmse"]
     assert parent.data.tags["seqcase.champion_version"] == str(champion.version)

@@ -36,7 +36,7 @@ def test_an_event_case_is_split_by_time_and_judged_on_pr_auc(project):
     root, context = project
     metrics = json.loads((root / "reports/events/metrics.json").read_text())
     assert metrics["task"] == "event_classification" and metrics["test_examples"] == 180  # the last 20 % of 900
-    assert set(metrics["models"]) == {"gru", "dense", "logistic_regression", "histogram_gradient_boosting"}
+    assert set(metrics["models"]) == {"gru", "transformer", "dense", "logistic_regression", "histogram_gradient_boosting"}
     search = metrics["baseline_search"]["logistic_regression"]
     assert len(search["grid"]) == 2 and search["chosen"] == best_on_validation(search, "validation_average_precision", True)
     logistic = metrics["models"]["logistic_regression"]
@@ -44,6 +44,7 @@ def test_an_event_case_is_split_by_time_and_judged_on_pr_auc(project):
     assert {"recall_at_precision_0.8", "recall_at_precision_0.9", "true_positives"} <= set(logistic)
     training = json.loads((root / "data/models/events/training.json").read_text())
     assert training["dense"]["window_length"] == 1 and training["gru"]["window_length"] == 5
+    assert training["transformer"]["hyperparameters"]["skip_last_step"] is True  # it also reads the event itself
     report = (root / "reports/events/report.md").read_text()
     assert "beat gradient boosting" in report and "Decisions at the threshold chosen on validation" in report
     assert "precision_recall.png" in report
@@ -62,7 +63,8 @@ def test_a_text_case_saves_models_that_read_raw_text(project):
     mlflow.set_tracking_uri(context["env"]["MLFLOW_TRACKING_URI"])
     experiment = MlflowClient().get_experiment_by_name("reviews")
     logged = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id], output_format="list")
-    assert sorted(model.name for model in logged) == ["dense", "dense", "dense_ensemble", "gru", "gru", "gru_ensemble"]
+    assert sorted(model.name for model in logged) == ["dense", "dense", "dense_ensemble", "gru", "gru", "gru_ensemble",
+                                                      "transformer", "transformer", "transformer_ensemble"]
     (model,) = [model for model in logged if model.name == "gru_ensemble"]  # both seeds' networks, averaged
     # MLflow links the metrics a run logs to the model it logged, so the Models view can rank them
     assert all("test_accuracy" in {metric.key for metric in other.metrics or []} for other in logged)
@@ -134,7 +136,7 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
     root, context = project
     metrics = json.loads((root / "reports/verses/metrics.json").read_text())
     assert metrics["task"] == "text_generation"
-    assert set(metrics["models"]) == {"gru", "gru_ensemble", "kneser_ney", "add_k"}
+    assert set(metrics["models"]) == {"gru", "gru_ensemble", "transformer", "transformer_ensemble", "kneser_ney", "add_k"}
     assert list(metrics["models"]["gru"]["seeds"]) == ["7", "8"] and metrics["verdict"]["seed_agreement"]["seeds"] == 2
     characters = len((root / "verses.txt").read_text())
     assert metrics["test_examples"] == characters - round(characters * 0.85) - 1
@@ -168,7 +170,7 @@ def test_a_generation_case_scores_bits_per_character_and_writes_samples(project)
                                 "--length", "25", "--temperature", "0.7", "--random-seed", "3"],
                                cwd=root, env=context["env"], capture_output=True, text=True, check=True)
     assert generated.stdout.startswith("a ghost") and len(generated.stdout.rstrip("\n")) >= 25
-    assert re.search(r"verses/gru(_ensemble)?, temperature 0.7", generated.stderr)
+    assert re.search(r"verses/(gru|transformer)(_ensemble)?, temperature 0.7", generated.stderr)  # fewest validation bits
 
 
 def test_plots_render_with_each_task_template(project):
@@ -176,10 +178,10 @@ def test_plots_render_with_each_task_template(project):
     root, context = project
     shown = shown_plots(root, context["env"], CASES)
     curves = shown["reports/reviews/plots/learning_curves.csv"][0]["content"]
-    assert {row["variant"] for row in curves["data"]["values"]} == {"gru", "dense"}
+    assert {row["variant"] for row in curves["data"]["values"]} == {"gru", "transformer", "dense"}
     # Two seeds: the ensemble's precision-recall curve stands for the variant.
     reviews = {row["model"] for row in shown["reports/reviews/plots/predictions.csv"][0]["content"]["data"]["values"]}
-    assert reviews == {"gru_ensemble", "dense_ensemble", "tfidf_logistic_regression"}
+    assert reviews == {"gru_ensemble", "transformer_ensemble", "dense_ensemble", "tfidf_logistic_regression"}
     assert shown["reports/events/plots/predictions.csv"][0]["content"]["encoding"]["x"]["field"] == "recall"
 
 

@@ -38,11 +38,15 @@ def test_the_summary_has_a_row_per_case_whatever_the_task():
             {"case": "beats", "task": "classification", "test_examples": 4500, "metric": "macro-F1",
              "best_model": "conv1d", "best_value": 0.6, "reference": "random_forest", "reference_value": 0.58,
              "recurrent": "gru", "recurrent_value": 0.59, "p_value": 0.01, "note": "accuracy 0.94",
-             "verdict": {"beaten": True, "text": "Yes."}}]
+             "verdict": {"beaten": True, "text": "Yes.",
+                         "attention": {"model": "gru", "baseline": "transformer_ensemble", "baseline_value": 0.61,
+                                       "beaten": False, "text": "No: not the attention model."}}}]
     text = summary_markdown(rows)
     assert "| [beats](beats/report.md) | classification | 4500 | macro-F1 | conv1d (0.6) | gru (0.59) | " \
-           "random_forest (0.58) | 0.01 | yes | accuracy 0.94 |" in text
-    assert "- **prices**: No." in text
+           "random_forest (0.58) | 0.01 | yes | transformer_ensemble (0.61) | no | accuracy 0.94 |" in text
+    assert "| [prices](prices/report.md) | forecasting | 750 | RMSE | drift (0.5) | lstm (0.52) | naive (0.51) | 0.6 | " \
+           "no | – | – |  |" in text  # no attention model in the case
+    assert "- **prices**: No.\n- **beats**: Yes.\n  Against the attention model: No: not the attention model.\n" in text
 
 
 def test_misclassified_texts_are_the_most_confident_mistakes():

@@ -118,7 +118,7 @@ def test_a_binary_verdict_keeps_each_models_validation_threshold():
     assert result["text"].startswith("Yes: the recurrent model chosen on validation beat the baseline on test PR-AUC. ")
     families = {name: training[name]["family"] if name in training else "baseline" for name in scores}
     sentence, won = against_gradient_boosting(scores, families, "average_precision")
-    assert won and sentence.startswith(" A sequence model (recurrent or convolutional, on windows of past events) "
+    assert won and sentence.startswith(" A sequence model (recurrent, attention or convolutional, on windows of past events) "
                                        "beat gradient boosting: the one chosen on validation, gru")
 
 

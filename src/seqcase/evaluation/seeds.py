@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -158,20 +158,21 @@ def model_value(statistic: Statistic, model: Contender, outputs: dict[str, np.nd
     return float(np.mean([statistic(model.members[seed], outputs[model.members[seed]], indices) for seed in seeds]))
 
 
-def difference_test(difference: float, examples_variance: float, examples_freedom: float, seed_variance: float,
-                    seeds: int, sign: float, significance: float) -> dict:
-    """The test of a difference whose variance has two parts: the test examples' (the bootstrap's,
-    worth one degree of freedom per independent block less one) and, for a mean over seeds, the
-    seeds' (their sample variance over the count of seeds, worth seeds - 1). Student's t with
-    Satterthwaite's degrees of freedom: few seeds, or few blocks of a series, widen the interval as
-    they should. One-sided p for "the model is better", and the two-sided 1 - 2 * significance
-    interval around the difference: p < significance exactly when that interval lies wholly on the
-    model's side of 0."""
-    variance = examples_variance + seed_variance
+def difference_test(difference: float, examples_variance: float, examples_freedom: float,
+                    seed_parts: list[tuple[float, int]], sign: float, significance: float) -> dict:
+    """The test of a difference whose variance has parts: the test examples' (the bootstrap's, worth
+    one degree of freedom per independent block less one) and, for each side that is a mean over
+    seeds, its seeds' (their sample variance over the count of seeds, worth seeds - 1; `seed_parts`
+    holds (that variance, seeds) per side). Student's t with Satterthwaite's degrees of freedom: few
+    seeds, or few blocks of a series, widen the interval as they should. One-sided p for "the model
+    is better", and the two-sided 1 - 2 * significance interval around the difference: p <
+    significance exactly when that interval lies wholly on the model's side of 0."""
+    seed_parts = [(part, seeds) for part, seeds in seed_parts if part]
+    variance = examples_variance + sum(part for part, _ in seed_parts)
     if not variance > 0:  # no spread at all: the sign decides
         return {"p_value": 0.0 if sign * difference > 0 else 1.0, "interval": [difference, difference],
                 "standard_error": 0.0, "degrees_of_freedom": None}
-    shares = examples_variance ** 2 / examples_freedom + (seed_variance ** 2 / (seeds - 1) if seed_variance else 0.0)
+    shares = examples_variance ** 2 / examples_freedom + sum(part ** 2 / (seeds - 1) for part, seeds in seed_parts)
     freedom = variance ** 2 / shares
     error = math.sqrt(variance)
     critical = float(stats.t.isf(significance, freedom))
@@ -192,8 +193,9 @@ def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Conte
     resample as in the difference reported: the examples are its only chance (how its seeds agree is
     counted apart, and its variant's own test is reported beside it). A variant is the mean over its
     seeds, an estimate of what a network trained with any seed scores: its seeds' sample variance
-    over their count adds the seeds' part (difference_test). The difference is the centre of its
-    interval by construction.
+    over their count adds the seeds' part (difference_test), and so does the rival's when it is a
+    variant too (the attention model a recurrent one is compared with). The difference is the
+    centre of its interval by construction.
 
     Each single seed's own test (the examples resampled alone) is counted for the seed agreement.
     """
@@ -219,21 +221,27 @@ def two_source_bootstrap(statistic: Statistic, model: Contender, baseline: Conte
     differences, per_seed = np.asarray(differences), np.asarray(per_seed)
     seeds = len(model.members)
     seed_variance = float(np.var(singles, ddof=1)) / seeds if seeds > 1 else 0.0
+    rival_seeds = len(baseline.members)
+    rival_part = [] if baseline.ensemble or rival_seeds < 2 else [(float(np.var(
+        [statistic(member, outputs[member], everything) for member in baseline.members], ddof=1)) / rival_seeds,
+        rival_seeds)]
 
     blocks = math.ceil(examples / max(block, 1))  # the independent pieces the examples' variance rests on
 
-    def tested(difference: float, resampled: np.ndarray, seed_part: float, count: int) -> dict:
+    def tested(difference: float, resampled: np.ndarray, seed_parts: list[tuple[float, int]]) -> dict:
         return {"difference": difference, **difference_test(difference, float(np.var(resampled, ddof=1)), blocks - 1,
-                                                             seed_part, count, sign, significance)}
+                                                             seed_parts, sign, significance)}
 
-    test = tested(float(value - baseline_value), differences, 0.0 if model.ensemble else seed_variance, seeds)
+    own_part = [] if model.ensemble else [(seed_variance, seeds)]
+    test = tested(float(value - baseline_value), differences, own_part + rival_part)
     result = {"value": value, "baseline_value": baseline_value, **test,
               "interval_level": round(1 - 2 * significance, 6), "resamples": len(differences),
               "seed_values": [float(single) for single in singles],
-              "seed_p_values": [tested(float(own - baseline_value), per_seed[:, position], 0.0, 1)["p_value"]
+              "seed_p_values": [tested(float(own - baseline_value), per_seed[:, position], rival_part)["p_value"]
                                 for position, own in enumerate(singles)]}
     if model.ensemble and seeds > 1:  # the same resamples: the variant's mean over the same seeds
-        result["variant"] = tested(float(singles.mean() - baseline_value), per_seed.mean(axis=1), seed_variance, seeds)
+        result["variant"] = tested(float(singles.mean() - baseline_value), per_seed.mean(axis=1),
+                                   [(seed_variance, seeds)] + rival_part)
     return result
 
 
@@ -269,12 +277,17 @@ def interval_words(test: dict, level: float, digits: str = "+.3g") -> str:
 
 def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray], statistic: Statistic,
                    words: VerdictWords, significance: float, resamples: int, seed: int, block: int = 1,
-                   baselines: list[str] | None = None, block_unit: str = "test examples") -> dict:
+                   baselines: list[str] | None = None, block_unit: str = "test examples",
+                   against_attention: bool = True) -> dict:
     """The verdict every task gives, on scores folded by aggregate_seeds: the recurrent model (a
     variant over its seeds, or a seed ensemble) and the baseline chosen on validation, each scored
     once on test, and "yes" only when the recurrent one is better and the test says so at
     `significance`, which is exactly when the interval reported (two-sided, 1 - 2 * significance)
-    excludes 0. `outputs` holds every seed network's and baseline's test outputs."""
+    excludes 0. `outputs` holds every seed network's and baseline's test outputs.
+
+    Where the case has attention models, the same recurrent model meets the attention model chosen
+    on validation in a second verdict with the same test (its `attention` entry); the headline
+    stays the one against the baselines."""
     names = model_names(scores, training)
     families = model_families(names, training)
     recurrent = [name for name in names if families[name] == Family.RECURRENT]
@@ -316,7 +329,7 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
     seeds_part = ("" if examples_alone else
                   "; a mean over seeds adds its seeds' variance over their count, with Satterthwaite's degrees of "
                   "freedom (Student's t)")
-    return {"beaten": beaten, "model": best.name, "metric": words.metric,
+    result = {"beaten": beaten, "model": best.name, "metric": words.metric,
             "selection": (f"the {words.recurrent} (a variant by its mean over seeds, or a seed ensemble) and the "
                           f"{words.baseline} with the best validation {words.label}, each scored once on test"),
             "seeds": seeds, "value": value, "seed_values": test["seed_values"], "baseline": rival.name,
@@ -330,3 +343,10 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
                      f"{seeds_part}; the difference is of the {words.label}, model minus {words.baseline}, and its "
                      f"two-sided {level * 100:g} % interval lies wholly on the model's side of 0 exactly when the answer is yes"),
             "text": text}
+    attention = [name for name in names if families[name] == Family.ATTENTION]
+    if against_attention and attention:
+        result["attention"] = seeded_verdict(scores, training, outputs, statistic,
+                                             replace(words, baseline="attention model"), significance, resamples,
+                                             seed, block, baselines=attention, block_unit=block_unit,
+                                             against_attention=False)
+    return result

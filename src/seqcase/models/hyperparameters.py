@@ -14,6 +14,7 @@ class Family(StrEnum):
     """How a report groups a model."""
 
     RECURRENT = "recurrent"
+    ATTENTION = "attention"
     CONVOLUTIONAL = "convolutional"
     FEED_FORWARD = "feed-forward"
     BASELINE = "baseline"
@@ -31,10 +32,15 @@ ARCHITECTURE_TABLE = {
     **{name: Architecture(name, Family.RECURRENT) for name in RECURRENT_ARCHITECTURES},
     # An encoder-decoder emits one output per step ahead: a forecast, not a class.
     "encoder_decoder": Architecture("encoder_decoder", Family.RECURRENT, frozenset({"forecasting"})),
+    # A small Transformer encoder: self-attention over the window with learned positions (causal
+    # for a language model, which must not see the characters it predicts).
+    "transformer": Architecture("transformer", Family.ATTENTION),
     "conv1d": Architecture("conv1d", Family.CONVOLUTIONAL),
     "dense": Architecture("dense", Family.FEED_FORWARD),
 }
 ARCHITECTURES = tuple(ARCHITECTURE_TABLE)
+# The networks whose head reads one summary of a window, beside which the last step can go.
+SKIP_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bidirectional", "transformer", "conv1d")
 EVERY_ARCHITECTURE = frozenset(ARCHITECTURES)
 
 
@@ -46,7 +52,7 @@ class Hyperparameter:
 
     name: str
     default: object = None
-    choices: tuple[str, ...] | None = None
+    choices: tuple[str | bool, ...] | None = None
     architectures: frozenset[str] = EVERY_ARCHITECTURE
     tasks: frozenset[str] | None = None
     required: bool = False
@@ -98,8 +104,18 @@ TABLE = {parameter.name: parameter for parameter in (
     # Adam's gradient clipping (by the gradient's norm, or each value), off unless given.
     Hyperparameter("clipnorm", bounds=Bounds(0, low_open=True)),
     Hyperparameter("clipvalue", bounds=Bounds(0, low_open=True)),
-    Hyperparameter("units", 32, architectures=_set(*RECURRENT_ARCHITECTURES, "dense"), bounds=COUNT),
-    Hyperparameter("pooling", "last", ("last", "mean"), architectures=_set("simple_rnn", "lstm", "gru", "bidirectional")),
+    # A Transformer's width (its feed-forward layers are twice as wide).
+    Hyperparameter("units", 32, architectures=_set(*RECURRENT_ARCHITECTURES, "dense", "transformer"), bounds=COUNT),
+    # What the head reads out of the sequence: the last step's state, or the mean or maximum of
+    # every step's (padding left out).
+    Hyperparameter("pooling", "last", ("last", "mean", "max"),
+                   architectures=_set("simple_rnn", "lstm", "gru", "bidirectional", "transformer")),
+    # The head also reads the window's last step as it is (a skip connection past the sequence
+    # layers): an event's own features, or the latest reading, reach it directly.
+    Hyperparameter("skip_last_step", False, (False, True), architectures=_set(*SKIP_ARCHITECTURES),
+                   tasks=_set("forecasting", "event_classification")),
+    # Attention heads of a Transformer block; each reads units / heads dimensions.
+    Hyperparameter("heads", 2, architectures=_set("transformer"), bounds=Bounds(1, 64, whole=True)),
     Hyperparameter("filters", 32, architectures=_set("conv1d"), bounds=COUNT),
     Hyperparameter("kernel_size", 3, architectures=_set("conv1d"), bounds=COUNT),
     # The window of history a forecast, an event or a language model sees.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from seqcase.models.hyperparameters import ARCHITECTURES, DEFAULTS, RECURRENT_ARCHITECTURES
+from seqcase.models.hyperparameters import ARCHITECTURES, DEFAULTS, RECURRENT_ARCHITECTURES, SKIP_ARCHITECTURES
 
 RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
@@ -71,20 +71,121 @@ class KeepLastTokens(layers.Layer):
         return {**super().get_config(), "length": self.length}
 
 
+@keras.saving.register_keras_serializable(package="seqcase")
+class PositionEmbedding(layers.Layer):
+    """Adds a learned vector for each position: self-attention alone does not see order. A
+    sequence may be shorter than `length` (a language model's seed): it takes the first positions."""
+
+    def __init__(self, length: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.length = length
+        self.supports_masking = True
+
+    def build(self, input_shape) -> None:
+        self.positions = self.add_weight(shape=(self.length, input_shape[-1]), initializer="glorot_uniform",
+                                         name="positions")
+
+    def call(self, inputs):
+        steps = keras.ops.shape(inputs)[1]
+        return inputs + keras.ops.cast(self.positions, inputs.dtype)[None, :steps, :]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "length": self.length}
+
+
+@keras.saving.register_keras_serializable(package="seqcase")
+class MaskedMaxPooling(layers.Layer):
+    """The maximum of each feature over the steps, padding left out (GlobalMaxPooling1D reads the
+    padding too)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            inputs = keras.ops.where(keras.ops.cast(mask, "bool")[:, :, None], inputs, keras.ops.full_like(inputs, -1e9))
+        return keras.ops.max(inputs, axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="seqcase")
+class LastStep(layers.Layer):
+    """Each sequence's last step that is not padding (the last step where nothing is masked)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return inputs[:, -1, :]
+        last = keras.ops.maximum(keras.ops.sum(keras.ops.cast(mask, "int32"), axis=1) - 1, 0)
+        return keras.ops.take_along_axis(inputs, last[:, None, None], axis=1)[:, 0, :]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+def _read_out(x, pooling: str, name: str):
+    """What the head reads of a sequence of states: every step's (none), the last step's, or the
+    mean or maximum over the steps that are not padding."""
+    if pooling == "none":
+        return x
+    if pooling == "mean":
+        return layers.GlobalAveragePooling1D(name=f"mean_{name}")(x)
+    return MaskedMaxPooling(name=f"max_{name}")(x) if pooling == "max" else LastStep(name=f"last_{name}")(x)
+
+
 def _recurrent(x, architecture: str, cell: str, units: int, depth: int, dropout: float, pooling: str = "last"):
-    """Stacked recurrent layers; the head reads the last state, or (`pooling: mean`) the mean of the
-    last layer's states over the unmasked steps, which a long text's opening words still reach, or
-    (`pooling: none`) every step's state."""
+    """Stacked recurrent layers; the head reads the last state, or (`pooling: mean` or `max`) the
+    mean or maximum of the last layer's states over the unmasked steps, which a long text's opening
+    words still reach, or (`pooling: none`) every step's state."""
     kind = cell if architecture == "bidirectional" else architecture
     for index in range(depth):
-        sequences = index < depth - 1 or pooling in ("mean", "none")
+        sequences = index < depth - 1 or pooling != "last"
         layer = RECURRENT_LAYERS[kind](units, return_sequences=sequences, name=f"{kind}_{index + 1}")
         if architecture == "bidirectional":
             layer = layers.Bidirectional(layer, name=f"bidirectional_{kind}_{index + 1}")
         x = layer(x)
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
-    return layers.GlobalAveragePooling1D(name="mean_state")(x) if pooling == "mean" else x
+    return x if pooling == "last" else _read_out(x, pooling, "state")
+
+
+def _attention(x, length: int, units: int, heads: int, depth: int, dropout: float, causal: bool, pooling: str):
+    """A Transformer encoder (pre-norm blocks: self-attention, then a feed-forward layer twice as
+    wide, each added back to its input) over the projected steps with learned positions. Causal for
+    a language model: a step attends to itself and the steps before it only. Padding is masked."""
+    x = layers.Dense(units, name="projection")(x)
+    x = PositionEmbedding(length, name="positions")(x)
+    for index in range(1, depth + 1):
+        attended = layers.LayerNormalization(epsilon=1e-6, name=f"attention_norm_{index}")(x)
+        # Dropout after the attention, not on its weights: Keras then takes the fused kernel.
+        attended = layers.MultiHeadAttention(heads, key_dim=max(1, units // heads), name=f"attention_{index}")(
+            attended, attended, use_causal_mask=causal)
+        if dropout:
+            attended = layers.Dropout(dropout, name=f"attention_dropout_{index}")(attended)
+        x = layers.Add(name=f"attention_residual_{index}")([x, attended])
+        fed = layers.LayerNormalization(epsilon=1e-6, name=f"feed_forward_norm_{index}")(x)
+        fed = layers.Dense(2 * units, activation="relu", name=f"feed_forward_{index}")(fed)
+        fed = layers.Dense(units, name=f"feed_forward_out_{index}")(fed)
+        if dropout:
+            fed = layers.Dropout(dropout, name=f"feed_forward_dropout_{index}")(fed)
+        x = layers.Add(name=f"feed_forward_residual_{index}")([x, fed])
+    x = layers.LayerNormalization(epsilon=1e-6, name="final_norm")(x)
+    return _read_out(x, pooling, "step")
 
 
 def _encoder_decoder(x, cell: str, units: int, depth: int, dropout: float, steps_out: int):
@@ -159,15 +260,23 @@ def build_network(
         per_step = layers.Dense(1, activation=head.activation, name="step_output")(decoded)
         outputs = layers.Reshape((head.units,), name="output")(per_step)
     else:
+        pooling = "none" if head.per_step else str(values["pooling"])
         if architecture in RECURRENT_ARCHITECTURES:
-            features = _recurrent(sequence, architecture, cell, int(values["units"]), depth, dropout,
-                                  "none" if head.per_step else str(values["pooling"]))
+            features = _recurrent(sequence, architecture, cell, int(values["units"]), depth, dropout, pooling)
+        elif architecture == "transformer":
+            # A language model reads any length up to its window (a seed, a last window).
+            length = input_shape[0] if input_shape[0] is not None else int(values["window_length"])
+            features = _attention(sequence, length, int(values["units"]), int(values["heads"]), depth, dropout,
+                                  causal=head.per_step, pooling=pooling)
         elif architecture == "conv1d":
             features = _convolutional(sequence, int(values["filters"]), int(values["kernel_size"]), depth, dropout,
                                       "none" if head.per_step else "max" if tokens else "flatten")
         else:
             features = _feed_forward(sequence, int(values["units"]), depth, dropout,
                                      "none" if head.per_step else "mean" if tokens else "flatten")
+        if values.get("skip_last_step") and architecture in SKIP_ARCHITECTURES and not tokens:
+            last = LastStep(name="window_last_step")(inputs)
+            features = layers.Concatenate(name="summary_and_last_step")([features, last])
         outputs = layers.Dense(head.units, activation=head.activation, name="output")(features)
     model = keras.Model(inputs, outputs, name=name or architecture)
     model.compile(

@@ -14,8 +14,8 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-FAMILY_COLOURS = {"recurrent": "tab:blue", "convolutional": "tab:orange", "feed-forward": "tab:green",
-                  "baseline": "tab:gray"}
+FAMILY_COLOURS = {"recurrent": "tab:blue", "attention": "tab:purple", "convolutional": "tab:orange",
+                  "feed-forward": "tab:green", "baseline": "tab:gray"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ def plain(value) -> str:
 
 def markdown_report(case_name: str, description: str, content: ReportContent) -> str:
     lines = [f"# {case_name}", "", description, "", "## Verdict", "", content.verdict["text"], ""]
+    if content.verdict.get("attention"):  # the second comparison, with the same test
+        lines += ["Against the attention model: " + content.verdict["attention"]["text"], ""]
     for table in content.tables:
         lines += [f"## {table.title}", "", "| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
         lines += ["| " + " | ".join(row) + " |" for row in table.rows]

@@ -71,6 +71,12 @@ def headline_metrics(metrics: dict, families: dict[str, str], metric: str) -> di
             headline["interval_level"] = verdict["interval_level"]
     if verdict.get("seed_agreement"):
         headline["seeds_agreeing"] = verdict["seed_agreement"]["agree"]
+    attention = verdict.get("attention") or {}
+    if attention.get("model"):  # the recurrent model against the attention model, the same test
+        headline["recurrent_beats_attention"] = bool(attention["beaten"])
+        headline["attention_value"] = attention["baseline_value"]
+        headline["difference_to_attention"] = attention["difference"]
+        headline["difference_to_attention_low"], headline["difference_to_attention_high"] = attention["interval"]
     scores = {}
     for name, model in metrics["models"].items():
         spread = model.get("over_seeds", {}).get(metric)

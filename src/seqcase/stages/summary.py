@@ -18,15 +18,19 @@ def summary_markdown(rows: list[dict]) -> str:
     """Each task judges by its own metric: RMSE against the naive forecast, macro-F1, PR-AUC or accuracy
     against the baselines."""
     lines = ["# seqcase: summary across case studies", "",
-             "| case | task | test examples | metric | best model | recurrent model | baseline | p | recurrent wins | note |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| case | task | test examples | metric | best model | recurrent model | baseline | p | recurrent wins | "
+             "attention model | recurrent beats attention | note |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         recurrent = f"{row['recurrent']} ({cell(row['recurrent_value'])})" if row.get("recurrent") else "–"
         reference = f"{row['reference']} ({cell(row['reference_value'])})" if row.get("reference") else "–"
+        attention = row["verdict"].get("attention") or {}
+        against = (f"{attention['baseline']} ({cell(attention['baseline_value'])})", yes_no(attention["beaten"])) \
+            if attention.get("model") else ("–", "–")
         lines.append(
             f"| [{row['case']}]({row['case']}/report.md) | {row['task']} | {row['test_examples']} | {row['metric']} | "
             f"{row['best_model']} ({cell(row['best_value'])}) | {recurrent} | {reference} | {cell(row.get('p_value'))} | "
-            f"{'yes' if row['verdict']['beaten'] else 'no'} | {row.get('note') or ''} |"
+            f"{yes_no(row['verdict']['beaten'])} | {against[0]} | {against[1]} | {row.get('note') or ''} |"
         )
     lines += ["", "Every model named is chosen on the validation part (the best model, and the recurrent model "
               "and the baseline the verdict compares); the numbers in brackets are its test scores.", ""]
@@ -34,9 +38,16 @@ def summary_markdown(rows: list[dict]) -> str:
     if tests:  # each verdict's own words (metrics.json), never a second description that could drift
         lines += ["p (and each verdict's difference and interval below) comes from the case's verdict test:", ""]
         lines += [f"- {case}: {test}" for case, test in tests] + [""]
-    lines += ["Each case's verdict:", ""]
-    lines += [f"- **{row['case']}**: {row['verdict']['text']}" for row in rows]
+    lines += ["Each case's verdict (and the same recurrent model against the attention model, with the same test):", ""]
+    for row in rows:
+        lines.append(f"- **{row['case']}**: {row['verdict']['text']}")
+        if row["verdict"].get("attention"):
+            lines.append(f"  Against the attention model: {row['verdict']['attention']['text']}")
     return "\n".join(lines) + "\n"
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 UI_ADDRESS = "http://127.0.0.1:5000"  # where `make ui` serves a local store's runs
@@ -75,6 +86,10 @@ def headline(row: dict) -> list[tuple[str, str]]:
         numbers.append(("recurrent model", f"{row['recurrent']} ({cell(row['recurrent_value'])})"))
     if row.get("reference"):
         numbers.append(("baseline", f"{row['reference']} ({cell(row['reference_value'])})"))
+    attention = verdict.get("attention") or {}
+    if attention.get("model"):
+        numbers.append(("attention model", f"{attention['baseline']} ({cell(attention['baseline_value'])}); "
+                                           f"the recurrent model beats it: {yes_no(attention['beaten'])}"))
     if verdict.get("difference") is not None:
         interval = verdict.get("interval")
         spread = (f", {verdict['interval_level'] * 100:g} % interval {cell(interval[0])} to {cell(interval[1])} "

@@ -18,6 +18,7 @@ from seqcase.tasks.event_classification.data import PreparedEvents, windows
 from seqcase.tasks.event_classification.schema import EventCase
 
 GRADIENT_BOOSTING = "histogram_gradient_boosting"
+SEQUENCE_FAMILIES = (Family.RECURRENT, Family.ATTENTION, Family.CONVOLUTIONAL)
 
 
 class WindowScorer:
@@ -34,15 +35,15 @@ class WindowScorer:
 
 
 def against_gradient_boosting(scores: dict, families: dict[str, str], metric: str) -> tuple[str, bool] | None:
-    """A sentence on the sequence model (recurrent or convolutional) chosen on validation against
-    gradient boosting, on test."""
-    sequence_models = [name for name in scores if families[name] in (Family.RECURRENT, Family.CONVOLUTIONAL)]
+    """A sentence on the sequence model (recurrent, attention or convolutional) chosen on validation
+    against gradient boosting, on test."""
+    sequence_models = [name for name in scores if families[name] in SEQUENCE_FAMILIES]
     if GRADIENT_BOOSTING not in scores or not sequence_models:
         return None
     best_sequence = chosen_on_validation(scores, sequence_models, metric, higher_is_better=True)
     boosting = scores[GRADIENT_BOOSTING][metric]
     won = scores[best_sequence][metric] > boosting
-    return (f" {'A' if won else 'No'} sequence model (recurrent or convolutional, on windows of past events) "
+    return (f" {'A' if won else 'No'} sequence model (recurrent, attention or convolutional, on windows of past events) "
             f"beat gradient boosting: the one chosen on validation, {best_sequence}, has test {METRIC_NAMES[metric]} "
             f"{scores[best_sequence][metric]:.4f} against {boosting:.4f}.", won)
 
