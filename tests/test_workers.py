@@ -72,3 +72,6 @@ def test_a_network_s_expected_work_counts_its_cells_products_per_step():
     assert workers.expected_work("bidirectional", "gru", {"units": 32}) == 2 * 3 * 32
     assert workers.expected_work("encoder_decoder", "lstm", {"units": 16}) == 2 * 4 * 16
     assert workers.expected_work("conv1d", "lstm", {"units": 32}) == workers.expected_work("dense", "lstm", {}) == 0
+    # A Transformer block: its feed-forward layers and projections, and attention over every step.
+    assert workers.expected_work("transformer", "lstm", {"units": 128, "layers": 2, "window_length": 64}) == 8 * 2 * 128
+    assert workers.expected_work("transformer", "lstm", {"units": 32, "sequence_length": 320}) == 16 * 32

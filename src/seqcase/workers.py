@@ -25,9 +25,13 @@ PAIRED = {"bidirectional": 2, "encoder_decoder": 2}  # recurrent layers a step r
 def expected_work(architecture: str, cell: str, values: dict) -> float:
     """A network's size relative to the others of its case (they share the data): a recurrent
     layer's step costs its gates' products, a bidirectional network two layers, an encoder-decoder
-    an encoder and a decoder; a convolutional or feed-forward network is cheap. Only the order in
-    which a stage hands out its work uses it: the longest first, so that no core waits alone on a
-    long fit at the end."""
+    an encoder and a decoder; a Transformer block its attention (over every step: the window's
+    length, where the case gives one) and its feed-forward layers, about six gates' worth of a
+    width; a convolutional or feed-forward network is cheap. Only the order in which a stage hands
+    out its work uses it: the longest first, so that no core waits alone on a long fit at the end."""
+    if architecture == "transformer":
+        steps = int(values.get("window_length") or values.get("sequence_length") or 1)
+        return (6 + steps / 32) * int(values.get("layers", 1)) * int(values.get("units", 1))
     if architecture in PAIRED:
         gates, copies = GATES[cell], PAIRED[architecture]
     elif architecture in GATES:

@@ -307,7 +307,8 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
     seeds = list(best.seeds)
     what = (f"the ensemble of its {len(seeds)} seeds" if best.ensemble else
             f"the mean over {len(seeds)} seeds" if len(seeds) > 1 else "one seed")
-    examples_alone = best.ensemble or len(seeds) < 2  # no seeds' variance in the test
+    # No seeds' variance in the test: neither side is a mean over seeds (a baseline, an ensemble).
+    examples_alone = all(side.ensemble or len(side.members) < 2 for side in (best, rival))
     chance = block_unit if examples_alone else f"{block_unit} and seeds"
     digits = words.digits
     numbers = (f"{best.name} ({what}), the {words.recurrent} with the best validation {words.label}, has test "
@@ -324,11 +325,14 @@ def seeded_verdict(scores: dict, training: dict, outputs: dict[str, np.ndarray],
     elif better:
         text = (f"No: {chosen} is better than the {words.baseline} on test {words.label}, but not significantly "
                 f"at {significance}. {numbers}.")
+    elif 1.0 - test["p_value"] < significance:  # the one-sided test the other way
+        text = (f"No: the {words.baseline} beat {chosen} on test {words.label}, significantly at {significance} "
+                f"(its interval lies wholly on the {words.baseline}'s side of 0). {numbers}.")
     else:
         text = f"No: {chosen} did not beat the {words.baseline} on test {words.label}. {numbers}."
     seeds_part = ("" if examples_alone else
-                  "; a mean over seeds adds its seeds' variance over their count, with Satterthwaite's degrees of "
-                  "freedom (Student's t)")
+                  "; a mean over seeds (on either side) adds its seeds' variance over their count, with "
+                  "Satterthwaite's degrees of freedom (Student's t)")
     result = {"beaten": beaten, "model": best.name, "metric": words.metric,
             "selection": (f"the {words.recurrent} (a variant by its mean over seeds, or a seed ensemble) and the "
                           f"{words.baseline} with the best validation {words.label}, each scored once on test"),

@@ -114,7 +114,7 @@ TABLE = {parameter.name: parameter for parameter in (
     # layers): an event's own features, or the latest reading, reach it directly.
     Hyperparameter("skip_last_step", False, (False, True), architectures=_set(*SKIP_ARCHITECTURES),
                    tasks=_set("forecasting", "event_classification")),
-    # Attention heads of a Transformer block; each reads units / heads dimensions.
+    # Attention heads of a Transformer block; each reads units / heads dimensions (rounded down).
     Hyperparameter("heads", 2, architectures=_set("transformer"), bounds=Bounds(1, 64, whole=True)),
     Hyperparameter("filters", 32, architectures=_set("conv1d"), bounds=COUNT),
     Hyperparameter("kernel_size", 3, architectures=_set("conv1d"), bounds=COUNT),
@@ -151,5 +151,5 @@ def required_hyperparameters(task: str) -> set[str]:
 
 
 def family(architecture: str) -> Family:
-    """How the report groups a model: recurrent, convolutional or feed-forward."""
+    """How the report groups a model: recurrent, attention, convolutional or feed-forward."""
     return ARCHITECTURE_TABLE[architecture].family

@@ -106,9 +106,11 @@ class MaskedMaxPooling(layers.Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
-        if mask is not None:
-            inputs = keras.ops.where(keras.ops.cast(mask, "bool")[:, :, None], inputs, keras.ops.full_like(inputs, -1e9))
-        return keras.ops.max(inputs, axis=1)
+        if mask is None:
+            return keras.ops.max(inputs, axis=1)
+        kept = keras.ops.cast(mask, "bool")[:, :, None]
+        largest = keras.ops.max(keras.ops.where(kept, inputs, keras.ops.full_like(inputs, -1e9)), axis=1)
+        return keras.ops.where(keras.ops.any(kept, axis=1), largest, keras.ops.zeros_like(largest))  # an empty text: 0
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -119,7 +121,8 @@ class MaskedMaxPooling(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="seqcase")
 class LastStep(layers.Layer):
-    """Each sequence's last step that is not padding (the last step where nothing is masked)."""
+    """Each sequence's last step that is not padding. Padding comes at the end (TextVectorization's
+    and KeepLastTokens' rows), so that step is the count of unmasked steps less one."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

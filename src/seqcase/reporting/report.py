@@ -92,6 +92,7 @@ td:first-child,td:nth-child(2),th{text-align:left}.verdict{padding:1em;border-le
 img{max-width:100%}</style></head><body>
 <h1>{{ case }}</h1><p>{{ description }}</p>
 <h2>Verdict</h2><p class="verdict">{{ verdict.text }}</p>
+{% if verdict.attention %}<p>Against the attention model: {{ verdict.attention.text }}</p>{% endif %}
 {% for table in tables %}<h2>{{ table.title }}</h2>
 <table><tr>{% for column in table.header %}<th>{{ column }}</th>{% endfor %}</tr>
 {% for row in table.rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</table>

@@ -188,15 +188,17 @@ def bootstrap_block(windows: int, horizon: int) -> int:
 
 
 def verdict(scores: dict, training: dict, predictions: dict[str, np.ndarray], actual: np.ndarray,
-            significance: float, seed: int, steps: list[int] = (), frequency: str | None = None) -> dict:
+            significance: float, seed: int, steps: list[int] = (), frequency: str | None = None,
+            against_attention: bool = True) -> dict:
     """Did the recurrent model chosen on validation beat the naive forecast on test RMSE, over the
-    test windows (resampled in blocks) and the seeds?"""
+    test windows (resampled in blocks) and the seeds? (And, where the case has one, the attention
+    model: the backtest's pooled verdict leaves that to the single window's.)"""
     def rmse(name: str, forecasts: np.ndarray, indices: np.ndarray) -> float:
         return float(np.sqrt(np.mean((actual[indices] - forecasts[indices]) ** 2)))
 
     block = bootstrap_block(len(actual), actual.shape[1])
     result = seeded_verdict(scores, training, predictions, rmse, WORDS, significance, VERDICT_RESAMPLES, seed,
-                            block, baselines=["naive"], block_unit="test windows")
+                            block, baselines=["naive"], block_unit="test windows", against_attention=against_attention)
     if result["model"] is None:
         return result
     families = model_families(scores, training)
@@ -267,7 +269,7 @@ def backtest(case: ForecastingCase, series: PreparedSeries, networks: dict, refi
     actual, predictions, scores = pooled_scores(series, folds, naive_training_error(series))
     scores = aggregate_seeds(scores, training)
     pooled_verdict = verdict(scores, training, predictions, actual, settings.significance, settings.seed,
-                             case.evaluate.steps, series.frequency)
+                             case.evaluate.steps, series.frequency, against_attention=False)
     return ({"origins": described, "refit": config.refit, "pooled": scores, "per_origin": per_origin,
              "verdict": pooled_verdict}, per_origin)
 

@@ -65,5 +65,5 @@ class GenerationCase(CaseBase):
         looks_ahead = [variant for variant, spec in self.models.items() if spec.architecture == "bidirectional"]
         if looks_ahead:
             raise ValueError(f"models {looks_ahead}: a bidirectional layer reads the characters a language "
-                             "model must predict; use simple_rnn, lstm, gru, conv1d (causal) or dense")
+                             "model must predict; use simple_rnn, lstm, gru, transformer, conv1d (causal) or dense")
         return self
