@@ -35,8 +35,9 @@ CASES = {
 }
 
 
-def measure(case: str, epochs: int, batch_size: int) -> dict:
-    """In a worker: fit `epochs` + 1 epochs, one `fit` call each, and time them."""
+def measure(spec: dict, epochs: int, batch_size: int) -> dict:
+    """In a worker: fit the network `spec` describes (a CASES value) `epochs` + 1 epochs, one `fit`
+    call each, and time them."""
     import numpy as np
 
     from seqcase.models import networks
@@ -44,7 +45,6 @@ def measure(case: str, epochs: int, batch_size: int) -> dict:
 
     set_seed(0)  # TensorFlow's op determinism refuses to shuffle without one
 
-    spec = CASES[case]
     kind, width = spec["head"]
     head = {"forecasting": networks.forecasting_head, "classification": networks.classification_head,
             "language_model": networks.language_model_head}[kind](width)
@@ -65,6 +65,7 @@ def measure(case: str, epochs: int, batch_size: int) -> dict:
         targets = rng.integers(0, width, examples)
     validation = examples // 5
     model = networks.build_network(spec["architecture"], spec["shape"], head, hyperparameters, spec.get("cell", "lstm"))
+    batch_size = spec.get("batch_size", batch_size)
     seconds = []
     for _ in range(epochs + 1):
         start = time.perf_counter()
@@ -79,7 +80,7 @@ def worker(backend: str, cases: list[str], epochs: int, batch_size: int) -> None
 
     backends.start_process(backend, threads=1)
     for case in cases:
-        print(json.dumps({"case": case, **measure(case, epochs, batch_size)}), flush=True)
+        print(json.dumps({"case": case, **measure(CASES[case], epochs, batch_size)}), flush=True)
 
 
 def main() -> int:

@@ -198,7 +198,9 @@ def run_project(root: Path, servers: contextlib.ExitStack, cases: tuple[str, ...
     run(["git", "init", "-q"], root, env)
     run(["git", "add", "-A"], root, env)
     run(["git", "commit", "-qm", "tiny"], root, env)
-    reads = root.parent / "reads"  # what each stage of this first run read (tests/stage_reads.py)
+    # What each stage of this first run read (tests/stage_reads.py): a folder per project, as one
+    # pytest worker may build both test modules' projects side by side.
+    reads = root.parent / f"{root.name}-reads"
     output = run(["dvc", "repro", *targets], root, {**env, FOLDER_VARIABLE: str(reads)})
     return root, {"env": env, "output": output, "database": database, "artifacts": root.parent / "mlflow-artifacts",
                   "reads": reads}
