@@ -4,8 +4,8 @@ tries for the reviews and for Hamlet, in one run: what a Transformer's size cost
     python benchmarks/attention_epochs.py                     # every shape below
     python benchmarks/attention_epochs.py --shapes hamlet_lstm hamlet_transformer_64 --epochs 2
 
-Runs in one process set up as a train worker is (seqcase.backends.start_process: JAX, one thread
-on one pinned core) on synthetic data of the case's shape, with the networks seqcase builds, and
+Runs in one process set up as a train worker is (seqcase.backends.start_process: JAX, one pinned
+core) on synthetic data of the case's shape, with the networks seqcase builds, and
 prints the first epoch (with compiling) and the median of the epochs after it, and each shape's
 median over the first shape's of its case. Figures, not a test: compare ratios within one run.
 """
@@ -43,7 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     from seqcase import backends
 
-    backends.start_process("jax", threads=1)
+    backends.start_process("jax")
     first_of_case: dict[str, float] = {}
     print("| shape | first epoch (s) | epoch (s) | over the case's first shape |\n|---|---|---|---|")
     for shape in args.shapes:

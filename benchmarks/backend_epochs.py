@@ -65,7 +65,6 @@ def measure(spec: dict, epochs: int, batch_size: int) -> dict:
         targets = rng.integers(0, width, examples)
     validation = examples // 5
     model = networks.build_network(spec["architecture"], spec["shape"], head, hyperparameters, spec.get("cell", "lstm"))
-    batch_size = spec.get("batch_size", batch_size)
     seconds = []
     for _ in range(epochs + 1):
         start = time.perf_counter()
